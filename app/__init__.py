@@ -1,0 +1,46 @@
+"""The web layer: thin routes that parse, call a service with the caller's identity, and render."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from flask import Flask
+
+from . import config as settings
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    instance = (test_config or {}).get("INSTANCE_PATH") or str(settings.instance_path())
+    app = Flask(__name__, instance_path=instance, instance_relative_config=True)
+    app.config.from_mapping(settings.DEFAULTS)
+    app.config["INSTANCE_PATH"] = instance
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("ARCHIVE")
+    if test_config:
+        app.config.from_mapping(test_config)
+    settings.resolve(app.config)
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_NAME="archive_session",
+                      PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=int(app.config["SESSION_MINUTES"])),
+                      WTF_CSRF_TIME_LIMIT=None)
+    os.makedirs(app.config["INSTANCE_PATH"], exist_ok=True)
+
+    from archive.services import Archive
+
+    today = app.config["TODAY"]
+    clock = (lambda: dt.date.fromisoformat(today)) if today else None
+    app.extensions["archive"] = Archive(app.config["DATABASE_URL"], app.config["INDEX_DIR"],
+                                        app.config["MEDIA_DIR"], clock=clock)
+
+    from . import errors, identity, security
+    from .api.routes import bp as api_bp
+    from .auth.routes import bp as auth_bp
+    from .public.routes import bp as public_bp
+    from .staff.routes import bp as staff_bp
+
+    security.init_app(app)
+    identity.init_app(app)
+    errors.init_app(app)
+    for blueprint in (public_bp, auth_bp, staff_bp, api_bp):
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,52 @@
+"""A small JSON API. Every response is an audience view, the same as the pages."""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import Blueprint, jsonify, request
+
+from ..identity import archive, audience, current
+from ..public.routes import search_args
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/")
+@audience("public")
+def index():
+    return jsonify({"endpoints": ["/api/v1/testimonies", "/api/v1/testimonies/<id>", "/api/v1/search?q=",
+                                  "/api/v1/suggest?q=", "/api/v1/collections"]})
+
+
+@bp.get("/testimonies")
+@audience("public")
+def testimonies():
+    items = archive().testimonies.list(current(), collection=request.args.get("collection"))
+    return jsonify({"total": len(items), "testimonies": [
+        {"id": v["accession_id"], "title": v["title"], "collection": v["collection"]["id"],
+         "languages": v["languages"], "interview_date": v["interview_date"]} for v in items]})
+
+
+@bp.get("/testimonies/<accession_id>")
+@audience("public")
+def testimony(accession_id: str):
+    return jsonify(archive().testimonies.get(current(), accession_id))
+
+
+@bp.get("/search")
+@audience("public")
+def search():
+    query, filters, page = search_args()
+    return jsonify(asdict(archive().search.search(current(), query, filters, page=page)))
+
+
+@bp.get("/suggest")
+@audience("public")
+def suggest():
+    return jsonify({"suggestions": archive().search.suggest(current(), request.args.get("q", "")[:100])})
+
+
+@bp.get("/collections")
+@audience("public")
+def collections():
+    return jsonify({"collections": archive().testimonies.collections(current())})

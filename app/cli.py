@@ -1,0 +1,239 @@
+"""`python -m app <command>`: the operator's tools. The command line acts with full authority."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from archive.audience import ROLES, Audience
+from archive.errors import ArchiveError
+from archive.identity import SYSTEM
+
+console = Console(stderr=True)
+DEMO_FILE = Path(__file__).resolve().parent.parent / "archive" / "demo" / "demo-collection.json"
+DEMO_USERS = (("archivist", "archivist"), ("reviewer", "archivist"), ("researcher", "researcher"),
+              ("admin", "admin"))
+
+
+def _app():
+    from . import create_app
+    return create_app()
+
+
+def _archive():
+    return _app().extensions["archive"]
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console)
+
+
+class Group(click.Group):
+    """Turn the archive's own errors into one clear line and exit status 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ArchiveError as exc:
+            console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            sys.exit(1)
+
+
+@click.group(cls=Group)
+def cli():
+    """The testimony archive. The instance folder is ./instance unless ARCHIVE_INSTANCE_PATH says otherwise."""
+
+
+@cli.command()
+def init():
+    """Create (or upgrade) the database, the search indexes and the media store."""
+    app = _app()
+    app.extensions["archive"].init()
+    Path(app.config["MEDIA_DIR"]).mkdir(parents=True, exist_ok=True)
+    console.print(f"Instance ready in {app.config['INSTANCE_PATH']}")
+
+
+@cli.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--fictional", is_flag=True, help="Mark every imported testimony as fictional.")
+def import_(path, fictional):
+    """Import a file in the archive's JSON format; all of it or nothing."""
+    archive = _archive()
+    archive.init()
+    with _progress() as progress:
+        task = progress.add_task("Importing", total=None)
+
+        def step(n, total, accession):
+            progress.update(task, completed=n, total=total, description=f"Importing {accession}")
+
+        result = archive.transfer.import_file(SYSTEM, path, fictional=fictional, progress=step)
+    console.print(f"Imported {len(result['testimonies'])} testimonies, {result['collections']} collections, "
+                  f"{result['authorities']} authority records from {path}")
+
+
+@cli.command()
+@click.option("--audience", "audience", default="public", show_default=True,
+              type=click.Choice([a.label for a in Audience]), help="Export what this audience may see.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: standard output).")
+def export(audience, output):
+    """Export the archive in its JSON format, as the chosen audience sees it."""
+    archive = _archive()
+    with _progress() as progress:
+        task = progress.add_task("Exporting", total=None)
+        document = archive.transfer.export(
+            SYSTEM, audience, progress=lambda n, total, _: progress.update(task, completed=n, total=total))
+    text = json.dumps(document, ensure_ascii=False, indent=1)
+    if output:
+        tmp = Path(output).with_suffix(".partial")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(output)
+        console.print(f"Wrote {len(document['testimonies'])} testimonies for {audience} to {output}")
+    else:
+        click.echo(text)
+
+
+@cli.command()
+def reindex():
+    """Rebuild every audience's search index from the database, then swap it in."""
+    archive = _archive()
+    archive.init()
+    with _progress() as progress:
+        tasks = {}
+
+        def step(name, count):
+            if name not in tasks:
+                tasks[name] = progress.add_task(f"Indexing {name}", total=None)
+            progress.update(tasks[name], completed=count)
+
+        counts = archive.index.reindex(SYSTEM, progress=step)
+    for name, count in counts.items():
+        console.print(f"{name}: {count} testimonies")
+
+
+@cli.command()
+def check():
+    """Check that each audience's index holds exactly the testimonies that audience may see."""
+    report = _archive().index.check(SYSTEM)
+    table = Table("index", "missing", "should not be there")
+    bad = False
+    for name, result in report.items():
+        bad |= bool(result["missing"] or result["unexpected"])
+        table.add_row(name, ", ".join(result["missing"]) or "-", ", ".join(result["unexpected"]) or "-")
+    console.print(table)
+    if bad:
+        console.print("[red]Indexes and database disagree: run `python -m app reindex`.[/]")
+        sys.exit(1)
+    console.print("Database and indexes agree for every audience.")
+
+
+@cli.group()
+def user():
+    """Manage accounts."""
+
+
+def _password() -> str:
+    return os.environ.get("ARCHIVE_PASSWORD") or click.prompt("Password", hide_input=True,
+                                                              confirmation_prompt=True)
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+def user_add(name, role):
+    """Add an account; the password comes from a prompt or ARCHIVE_PASSWORD."""
+    archive = _archive()
+    archive.init()
+    archive.users.add(SYSTEM, name, role, _password())
+    console.print(f"Added {name} ({role})")
+
+
+@user.command("set-role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+def user_set_role(name, role):
+    """Change an account's role."""
+    _archive().users.set_role(SYSTEM, name, role)
+    console.print(f"{name} is now {role}")
+
+
+@user.command("disable")
+@click.argument("name")
+def user_disable(name):
+    """Disable an account; its sessions end at their next request."""
+    _archive().users.disable(SYSTEM, name)
+    console.print(f"Disabled {name}")
+
+
+@cli.group()
+def consent():
+    """Consent records."""
+
+
+@consent.command("withdraw")
+@click.argument("accession_id")
+@click.option("--reason", required=True, help="Why, in the narrator's or archivist's words.")
+def consent_withdraw(accession_id, reason):
+    """Withdraw consent: gone from every lower audience at once; a tombstone remains."""
+    _archive().consent.withdraw(SYSTEM, accession_id, reason)
+    console.print(f"Consent for {accession_id} withdrawn; a tombstone remains.")
+
+
+@cli.command()
+def demo():
+    """Load the fictional demo collection and create demo accounts (once); print the logins."""
+    app = _app()
+    archive = app.extensions["archive"]
+    archive.init()
+    logins = Path(app.config["INSTANCE_PATH"]) / "demo-logins.txt"
+    if not archive.testimonies.list(SYSTEM):
+        result = archive.transfer.import_file(SYSTEM, DEMO_FILE, fictional=True)
+        console.print(f"Loaded {len(result['testimonies'])} fictional demo testimonies.")
+    if not logins.exists():
+        lines = []
+        for name, role in DEMO_USERS:
+            password = secrets.token_urlsafe(12)
+            archive.users.add(SYSTEM, name, role, password)
+            lines.append(f"{role:<11} {name:<11} {password}")
+        fd = os.open(logins, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write("\n".join(lines) + "\n")
+    console.print("Demo logins (also in " + str(logins) + "):")
+    click.echo(logins.read_text())
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve(host, port, workers):
+    """Serve the archive with gunicorn (a production WSGI server)."""
+    from gunicorn.app.base import BaseApplication
+
+    app = _app()
+    app.extensions["archive"].init()
+    # Workers fork from this process: let each open its own database connections.
+    app.extensions["archive"].db.dispose()
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+
+        def load(self):
+            return app
+
+    console.print(f"Serving the archive on http://{host}:{port}")
+    Server().run()
+
+
+def main():
+    cli(prog_name="python -m app")

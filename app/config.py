@@ -1,0 +1,61 @@
+"""Settings: defaults here, then the instance folder's config.py, then ARCHIVE_* environment variables.
+
+Every setting is documented in README.md (a test checks that none is missing).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS = {
+    # Where the database, indexes, media and secret key live.
+    "INSTANCE_PATH": "instance",
+    # SQLAlchemy URL; empty means SQLite in the instance folder.
+    "DATABASE_URL": "",
+    # Whoosh indexes (one directory per audience); empty means <instance>/indexes.
+    "INDEX_DIR": "",
+    # Media store; empty means <instance>/media.
+    "MEDIA_DIR": "",
+    # Session signing key; empty means generated once into <instance>/secret_key.
+    "SECRET_KEY": "",
+    # Send the session cookie over HTTPS only. Turn off only for plain-HTTP loopback use.
+    "SESSION_COOKIE_SECURE": True,
+    # Minutes of inactivity before a signed-in session ends.
+    "SESSION_MINUTES": 120,
+    # Largest request body accepted, in bytes.
+    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    # Results per search page.
+    "SEARCH_PAGE_SIZE": 20,
+    # A second archivist must approve each redaction.
+    "TWO_PERSON_RULE": True,
+    # Site name shown in the header.
+    "SITE_NAME": "Testimony Archive",
+    # Pretend today is this ISO date (tests and demonstrations of embargoes); empty means the real date.
+    "TODAY": "",
+}
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("ARCHIVE_INSTANCE_PATH") or DEFAULTS["INSTANCE_PATH"]).resolve()
+
+
+def secret_key(instance: Path) -> str:
+    """Read the instance's key, generating it (readable by its owner only) the first time."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def resolve(config) -> None:
+    """Fill the settings that default to places inside the instance folder."""
+    instance = Path(config["INSTANCE_PATH"]).resolve()
+    config["INSTANCE_PATH"] = str(instance)
+    config["DATABASE_URL"] = config["DATABASE_URL"] or f"sqlite:///{instance / 'archive.db'}"
+    config["INDEX_DIR"] = config["INDEX_DIR"] or str(instance / "indexes")
+    config["MEDIA_DIR"] = config["MEDIA_DIR"] or str(instance / "media")
+    config["SECRET_KEY"] = config["SECRET_KEY"] or secret_key(instance)

@@ -1,0 +1,25 @@
+"""Error pages that reveal nothing: the same 404 for missing and hidden records."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from archive.errors import NotFound, PermissionDenied, ValidationError
+
+MESSAGES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Method not allowed",
+            413: "Upload too large", 500: "Something went wrong"}
+
+
+def _render(code: int, detail: str | None = None):
+    if request.blueprint == "api" or request.accept_mimetypes.best == "application/json":
+        return jsonify({"error": MESSAGES.get(code, "Error"), "detail": detail}), code
+    return render_template("error.html", code=code, title=MESSAGES.get(code, "Error"), detail=detail), code
+
+
+def init_app(app: Flask) -> None:
+    for code in MESSAGES:
+        app.register_error_handler(code, lambda e, code=code: _render(code))
+    app.register_error_handler(NotFound, lambda e: _render(404))
+    app.register_error_handler(PermissionDenied, lambda e: _render(403))
+    app.register_error_handler(ValidationError, lambda e: _render(400, str(e)))
+    app.register_error_handler(CSRFError, lambda e: _render(400, "The form expired or did not come from this site. Reload and try again."))

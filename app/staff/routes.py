@@ -1,0 +1,139 @@
+"""The archivist's area: dashboard, consent withdrawal, redactions, workflow, audit, exports, indexes."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from archive.audience import Audience
+from archive.errors import ValidationError
+from archive.model import REDACTABLE_FIELDS, REDACTION_CATEGORIES
+
+from ..identity import archive, audience, current
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+AUDIENCE_CHOICES = [(a.label, a.label) for a in Audience if a > Audience.PUBLIC]
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=2000)])
+
+
+class RedactionForm(FlaskForm):
+    transcript = StringField("Transcript", validators=[Optional(), Length(max=40)])
+    start = IntegerField("Start offset", validators=[Optional(), NumberRange(min=0)])
+    end = IntegerField("End offset", validators=[Optional(), NumberRange(min=0)])
+    text = StringField("Text it covers", validators=[Optional(), Length(max=5000)])
+    field = SelectField("Or a field", choices=[("", "(a transcript span)")] + [(f, f) for f in REDACTABLE_FIELDS],
+                        validators=[Optional()])
+    category = SelectField("Category", choices=[(c, c) for c in REDACTION_CATEGORIES])
+    replacement = StringField("Replacement", default="[name withheld]", validators=[DataRequired(), Length(max=300)])
+    reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
+    visible_to = SelectField("Lowest audience that may see the original", choices=AUDIENCE_CHOICES,
+                             default="archivist")
+
+
+class StateForm(FlaskForm):
+    state = SelectField("State", choices=[("draft", "draft"), ("in_review", "in review"), ("published", "published")])
+
+
+class ActionForm(FlaskForm):
+    """A form with nothing but its CSRF token."""
+
+
+@bp.get("/")
+@audience("archivist")
+def dashboard():
+    identity = current()
+    return render_template("staff/dashboard.html", testimonies=archive().testimonies.list(identity),
+                           stats=archive().testimonies.stats(identity), check=archive().index.check(identity))
+
+
+@bp.get("/testimonies/<accession_id>")
+@audience("archivist")
+def testimony(accession_id: str):
+    identity = current()
+    return render_template("staff/testimony.html", t=archive().testimonies.get(identity, accession_id),
+                           revisions=archive().audit.revisions(identity, accession_id),
+                           redaction_form=RedactionForm(), state_form=StateForm(), action_form=ActionForm())
+
+
+@bp.route("/testimonies/<accession_id>/withdraw", methods=["GET", "POST"])
+@audience("archivist")
+def withdraw(accession_id: str):
+    identity = current()
+    view = archive().testimonies.get(identity, accession_id)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        archive().consent.withdraw(identity, accession_id, form.reason.data)
+        flash(f"Consent for {accession_id} withdrawn: it is gone from every public and researcher "
+              "page and index; a tombstone remains.", "ok")
+        return redirect(url_for("staff.testimony", accession_id=accession_id))
+    return render_template("staff/withdraw.html", t=view, form=form)
+
+
+@bp.post("/testimonies/<accession_id>/redactions")
+@audience("archivist")
+def add_redaction(accession_id: str):
+    form = RedactionForm()
+    if not form.validate_on_submit():
+        raise ValidationError("; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()))
+    result = archive().redactions.add(
+        current(), accession_id, category=form.category.data, replacement=form.replacement.data,
+        reason=form.reason.data or "", visible_to=form.visible_to.data,
+        field=form.field.data or None, transcript=form.transcript.data or None,
+        start=form.start.data, end=form.end.data, text=form.text.data or None)
+    flash(f"Redaction {result['key']} proposed; it already hides the text from lower audiences.", "ok")
+    return redirect(url_for("staff.testimony", accession_id=accession_id))
+
+
+@bp.post("/testimonies/<accession_id>/redactions/<key>/approve")
+@audience("archivist")
+def approve_redaction(accession_id: str, key: str):
+    ActionForm().validate_on_submit() or _csrf_failed()
+    archive().redactions.approve(current(), accession_id, key,
+                                 two_person=bool(current_app.config["TWO_PERSON_RULE"]))
+    flash(f"Redaction {key} approved.", "ok")
+    return redirect(url_for("staff.testimony", accession_id=accession_id))
+
+
+@bp.post("/testimonies/<accession_id>/state")
+@audience("archivist")
+def set_state(accession_id: str):
+    form = StateForm()
+    if not form.validate_on_submit():
+        _csrf_failed()
+    archive().testimonies.set_state(current(), accession_id, form.state.data)
+    flash(f"{accession_id} is now {form.state.data.replace('_', ' ')}.", "ok")
+    return redirect(url_for("staff.testimony", accession_id=accession_id))
+
+
+@bp.get("/audit")
+@audience("archivist")
+def audit():
+    return render_template("staff/audit.html", events=archive().audit.events(current(), limit=500))
+
+
+@bp.get("/export.json")
+@audience("archivist")
+def export():
+    chosen = request.args.get("audience", "public")
+    document = archive().transfer.export(current(), chosen)
+    return Response(json.dumps(document, ensure_ascii=False, indent=1), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="archive-{Audience.parse(chosen).label}.json"'})
+
+
+@bp.post("/reindex")
+@audience("archivist")
+def reindex():
+    ActionForm().validate_on_submit() or _csrf_failed()
+    counts = archive().index.reindex(current())
+    flash("Indexes rebuilt: " + ", ".join(f"{k} {v}" for k, v in counts.items()), "ok")
+    return redirect(url_for("staff.dashboard"))
+
+
+def _csrf_failed():
+    raise ValidationError("The form expired or did not come from this site. Reload and try again.")

@@ -1,0 +1,285 @@
+"""The archive's JSON format ("testimony-archive/1"): validation of a whole file before anything is written.
+
+`parse_document` turns the raw JSON into checked plain dicts or raises ValidationError naming the
+file, record and field. Nothing here touches the database.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from .. import edtf
+from ..audience import Audience, SCOPES
+from ..errors import ValidationError
+from ..model import (CONSENT_STATUSES, PERMISSIONS, REDACTABLE_FIELDS, REDACTION_CATEGORIES,
+                     REDACTION_STATES, WORKFLOW_STATES)
+from ..redaction import Span, check_span
+
+FORMAT = "testimony-archive/1"
+ACCESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+SCOPE_ALIASES = {"archive only": "archive", "archive_only": "archive", "archive-only": "archive"}
+
+
+class _Checker:
+    """Field access that knows where it is, so every error says file, record and field."""
+
+    def __init__(self, file: str, record: str | None, data: Any):
+        self.file, self.record = file, record
+        if not isinstance(data, dict):
+            self.fail("expected an object", None)
+        self.data = data
+
+    def fail(self, message: str, field: str | None) -> None:
+        raise ValidationError(message, file=self.file, record=self.record, field=field)
+
+    def get(self, field: str, kind: type | tuple, *, required: bool = False, default: Any = None):
+        value = self.data.get(field)
+        if value is None:
+            if required:
+                self.fail("is required", field)
+            return default
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            self.fail(f"expected {names}, got {type(value).__name__}", field)
+        if isinstance(value, str) and kind is str and required and not value.strip():
+            self.fail("must not be empty", field)
+        return value
+
+    def strings(self, field: str) -> list[str]:
+        values = self.get(field, list, default=[])
+        for i, v in enumerate(values):
+            if not isinstance(v, str):
+                self.fail(f"item {i} is not a string", field)
+        return list(values)
+
+    def date(self, field: str) -> dt.date | None:
+        value = self.get(field, str)
+        if value is None:
+            return None
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date (YYYY-MM-DD)", field)
+
+    def choice(self, field: str, choices, default=None, *, required: bool = False) -> str:
+        value = self.get(field, str, required=required, default=default)
+        if value not in choices:
+            self.fail(f"{value!r} is not one of: {', '.join(choices)}", field)
+        return value
+
+
+def load(path: str | Path) -> dict:
+    """Read and check a file; raise ValidationError with the file name on any problem."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"cannot read: {exc.strerror}", file=name) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"not valid UTF-8 at byte {exc.start}", file=name) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+                              file=name) from None
+    return parse_document(data, name)
+
+
+def parse_document(data: Any, file: str = "<input>") -> dict:
+    top = _Checker(file, None, data)
+    if top.get("format", str, required=True) != FORMAT:
+        top.fail(f"unsupported format {data.get('format')!r} (expected {FORMAT!r})", "format")
+    collections = [_collection(_Checker(file, f"collection #{i + 1}", c))
+                   for i, c in enumerate(top.get("collections", list, default=[]))]
+    authorities = [_authority(_Checker(file, f"authority #{i + 1}", a))
+                   for i, a in enumerate(top.get("authorities", list, default=[]))]
+    testimonies = []
+    seen: set[str] = set()
+    for i, raw in enumerate(top.get("testimonies", list, default=[])):
+        record = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else f"testimony #{i + 1}"
+        t = _testimony(_Checker(file, record, raw))
+        if t["id"] in seen:
+            raise ValidationError("duplicate accession id in this file", file=file, record=t["id"], field="id")
+        seen.add(t["id"])
+        testimonies.append(t)
+    _unique(file, "collection", [c["id"] for c in collections])
+    _unique(file, "authority", [a["id"] for a in authorities])
+    return {"collections": collections, "authorities": authorities, "testimonies": testimonies,
+            "sensitive_terms": [_term(_Checker(file, f"sensitive term #{i + 1}", s))
+                                for i, s in enumerate(top.get("sensitive_terms", list, default=[]))]}
+
+
+def _unique(file: str, what: str, ids: list[str]) -> None:
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ValidationError(f"duplicate {what} id {dupes[0]!r}", file=file, record=dupes[0], field="id")
+
+
+def _collection(c: _Checker) -> dict:
+    return {"id": c.get("id", str, required=True), "title": c.get("title", str, required=True),
+            "description": c.get("description", str, default="")}
+
+
+def _authority(c: _Checker) -> dict:
+    return {"id": c.get("id", str, required=True), "type": c.get("type", str, required=True),
+            "label": c.get("label", str, required=True), "variants": c.strings("variants")}
+
+
+def _term(c: _Checker) -> dict:
+    return {"term": c.get("term", str, required=True), "variants": c.strings("variants"),
+            "category": c.choice("category", REDACTION_CATEGORIES, default="other")}
+
+
+def _testimony(c: _Checker) -> dict:
+    accession = c.get("id", str, required=True)
+    if not ACCESSION_ID.match(accession):
+        c.fail(f"{accession!r} is not a valid accession id (letters, digits, . _ : -)", "id")
+    date = c.get("interview_date", str)
+    if date is not None:
+        try:
+            edtf.parse(date)
+        except edtf.EdtfError as exc:
+            c.fail(str(exc), "interview_date")
+    languages = c.strings("languages")
+    for lang in languages:
+        if not LANGUAGE.match(lang):
+            c.fail(f"{lang!r} is not a language code (e.g. en, ar, fr)", "languages")
+    t = {
+        "id": accession,
+        "collection": c.get("collection", str, required=True),
+        "title": c.get("title", str, required=True),
+        "summary": c.get("summary", str, default=""),
+        "interview_date": date,
+        "interview_place": c.get("interview_place", str),
+        "languages": languages,
+        "duration": c.get("duration", (int, float)),
+        "interviewers": c.strings("interviewers"),
+        "subjects": c.strings("subjects"),
+        "keywords": c.strings("keywords"),
+        "places": c.strings("places"),
+        "rights": c.get("rights", str, default=""),
+        "fictional": c.get("fictional", bool, default=False),
+        "state": c.choice("state", WORKFLOW_STATES, default="draft"),
+        "narrators": [_narrator(_Checker(c.file, f"{accession} narrator #{i + 1}", n))
+                      for i, n in enumerate(c.get("narrators", list, default=[]))],
+        "consent": _consent(_Checker(c.file, accession, c.get("consent", dict, default={}))),
+        "sensitive_terms": [_term(_Checker(c.file, accession, s))
+                            for s in c.get("sensitive_terms", list, default=[])],
+    }
+    t["transcripts"] = [_transcript(_Checker(c.file, accession, tr), i)
+                        for i, tr in enumerate(c.get("transcripts", list, default=[]))]
+    _unique(c.file, "transcript", [tr["id"] for tr in t["transcripts"]])
+    t["redactions"] = [_redaction(_Checker(c.file, accession, r), t, i)
+                       for i, r in enumerate(c.get("redactions", list, default=[]))]
+    _unique(c.file, "redaction", [r["id"] for r in t["redactions"]])
+    return t
+
+
+def _narrator(c: _Checker) -> dict:
+    n = {"id": c.get("id", str, required=True), "public_name": c.get("public_name", str, required=True)}
+    for field in ("legal_name", "contact", "risk_notes", "gender", "nationality", "role"):
+        n[field] = c.get(field, str)
+    n["birth_year"] = c.get("birth_year", int)
+    return n
+
+
+def _consent(c: _Checker) -> dict:
+    scope = c.data.get("scope", "archive")
+    if isinstance(scope, str):
+        c.data = {**c.data, "scope": SCOPE_ALIASES.get(scope, scope)}
+    permissions = c.get("permissions", dict, default={})
+    for key, value in permissions.items():
+        if key not in PERMISSIONS:
+            c.fail(f"unknown permission {key!r} (known: {', '.join(PERMISSIONS)})", "consent.permissions")
+        if not isinstance(value, bool):
+            c.fail(f"permission {key!r} must be true or false", "consent.permissions")
+    return {"status": c.choice("status", CONSENT_STATUSES, default="pending"),
+            "scope": c.choice("scope", SCOPES, default="archive"),
+            "embargo_until": c.date("embargo_until"), "date": c.date("date"),
+            "obtained_by": c.get("obtained_by", str), "permissions": dict(permissions),
+            "withdrawn_date": c.date("withdrawn_date"),
+            "withdrawal_reason": c.get("withdrawal_reason", str)}
+
+
+def _transcript(c: _Checker, index: int) -> dict:
+    text = c.get("text", str, default="").replace("\r\n", "\n").replace("\r", "\n")
+    tr = {"id": c.get("id", str, default=str(index + 1)), "language": c.get("language", str, required=True),
+          "kind": c.get("kind", str, default="original"), "text": text}
+    raw_segments = c.get("segments", list, default=[])
+    segments = []
+    for i, s in enumerate(raw_segments):
+        sc = _Checker(c.file, f"{c.record} transcript {tr['id']} segment #{i + 1}", s)
+        start, end = sc.get("start", (int, float)), sc.get("end", (int, float))
+        if start is not None and end is not None and end < start:
+            sc.fail(f"ends ({end}) before it starts ({start})", "end")
+        segments.append({"start": start, "end": end, "title": sc.get("title", str, default=""),
+                         "synopsis": sc.get("synopsis", str, default=""), "keywords": sc.strings("keywords"),
+                         "text_start": sc.get("text_start", int), "text_end": sc.get("text_end", int)})
+    _place_segments(c, text, segments)
+    tr["segments"] = segments
+    return tr
+
+
+def _place_segments(c: _Checker, text: str, segments: list[dict]) -> None:
+    """Give every segment a contiguous code-point range of the text, covering all of it.
+
+    Files that carry only timecodes get ranges at line breaks, in proportion to time.
+    """
+    if not segments:
+        return
+    if all(s["text_start"] is not None for s in segments):
+        starts = [s["text_start"] for s in segments]
+        if starts != sorted(starts) or starts[0] < 0 or starts[-1] > len(text):
+            c.fail("segment text_start offsets must increase and lie within the text", "segments")
+    else:
+        total = max((s["end"] or s["start"] or 0) for s in segments) or 1
+        breaks = [0] + [m.end() for m in re.finditer("\n", text)]
+        starts, floor = [], 0
+        for s in segments:
+            target = len(text) * (s["start"] or 0) / total
+            at = min((b for b in breaks if b >= floor), key=lambda b: abs(b - target), default=floor)
+            starts.append(at)
+            floor = at
+        starts[0] = 0
+    for i, s in enumerate(segments):
+        s["text_start"] = 0 if i == 0 else starts[i]
+        s["text_end"] = starts[i + 1] if i + 1 < len(segments) else len(text)
+
+
+def _redaction(c: _Checker, testimony: dict, index: int) -> dict:
+    r = {"id": c.get("id", str, default=f"R-{index + 1}"),
+         "category": c.choice("category", REDACTION_CATEGORIES, required=True),
+         "reason": c.get("reason", str, default=""),
+         "replacement": c.get("replacement", str, default="[withheld]"),
+         "state": c.choice("state", REDACTION_STATES, default="proposed"),
+         "transcript": c.get("transcript", str), "field": c.get("field", str),
+         "start": c.get("start", int), "end": c.get("end", int), "text": c.get("text", str),
+         "proposed_by": c.get("proposed_by", str), "approved_by": c.get("approved_by", str)}
+    c.record = f"{testimony['id']} redaction {r['id']}"
+    visible_to = c.get("visible_to", str, default="archivist")
+    try:
+        r["visible_to"] = Audience.parse(visible_to).label
+    except ValueError as exc:
+        c.fail(str(exc), "visible_to")
+    if (r["field"] is None) == (r["transcript"] is None):
+        c.fail("a redaction names either a field or a transcript span", "field")
+    if r["field"] is not None:
+        if r["field"] not in REDACTABLE_FIELDS:
+            c.fail(f"field {r['field']!r} cannot be redacted (redactable: {', '.join(REDACTABLE_FIELDS)})", "field")
+        return r
+    transcript = next((t for t in testimony["transcripts"] if t["id"] == r["transcript"]), None)
+    if transcript is None:
+        c.fail(f"no transcript {r['transcript']!r} in this testimony", "transcript")
+    if r["start"] is None or r["end"] is None or r["text"] is None:
+        c.fail("a span redaction needs start, end and text", "start")
+    try:
+        check_span(transcript["text"], Span(r["start"], r["end"], r["replacement"], text=r["text"]))
+    except ValidationError as exc:
+        c.fail(exc.message, "start")
+    return r

@@ -1,0 +1,216 @@
+"""The archive's records, as SQLAlchemy 2 tables. The database is the source of truth."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Integer, String,
+                        Table, Text, UniqueConstraint, func)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+WORKFLOW_STATES = ("draft", "in_review", "published", "withdrawn")
+CONSENT_STATUSES = ("pending", "granted", "withdrawn")
+PERMISSIONS = ("publish_transcript", "publish_audio", "publish_images", "quote", "attribute_real_name")
+REDACTION_CATEGORIES = ("person", "place", "date", "contact", "identifier", "third party", "other")
+REDACTION_STATES = ("proposed", "approved")
+# Fields of a testimony a field redaction may hide; anything else is refused at import.
+REDACTABLE_FIELDS = ("title", "summary", "interview_place", "interview_date", "interviewers")
+
+
+class Collection(Base):
+    __tablename__ = "collections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    testimonies: Mapped[list["Testimony"]] = relationship(back_populates="collection")
+
+
+class Authority(Base):
+    __tablename__ = "authorities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    type: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(300))
+    variants: Mapped[list[str]] = mapped_column(default=list)
+
+
+testimony_narrators = Table(
+    "testimony_narrators", Base.metadata,
+    Column("testimony_id", ForeignKey("testimonies.id", ondelete="CASCADE"), primary_key=True),
+    Column("narrator_id", ForeignKey("narrators.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Testimony(Base):
+    __tablename__ = "testimonies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    accession_id: Mapped[str] = mapped_column(String(64), unique=True)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id"))
+    title: Mapped[str] = mapped_column(String(500))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    interview_date: Mapped[str | None] = mapped_column(String(64))
+    interview_place: Mapped[str | None] = mapped_column(String(300))
+    languages: Mapped[list[str]] = mapped_column(default=list)
+    duration: Mapped[float | None] = mapped_column(Float)
+    interviewers: Mapped[list[str]] = mapped_column(default=list)
+    subjects: Mapped[list[str]] = mapped_column(default=list)
+    keywords: Mapped[list[str]] = mapped_column(default=list)
+    places: Mapped[list[str]] = mapped_column(default=list)
+    rights: Mapped[str] = mapped_column(Text, default="")
+    fictional: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(20), default="draft")
+    withdrawn_at: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    collection: Mapped[Collection] = relationship(back_populates="testimonies")
+    narrators: Mapped[list["Narrator"]] = relationship(secondary=testimony_narrators,
+                                                       order_by="Narrator.key")
+    consent: Mapped["Consent | None"] = relationship(back_populates="testimony", uselist=False,
+                                                     cascade="all, delete-orphan")
+    transcripts: Mapped[list["Transcript"]] = relationship(back_populates="testimony",
+                                                           order_by="Transcript.id",
+                                                           cascade="all, delete-orphan")
+    redactions: Mapped[list["Redaction"]] = relationship(back_populates="testimony",
+                                                         order_by="Redaction.id",
+                                                         cascade="all, delete-orphan")
+    sensitive_terms: Mapped[list["SensitiveTerm"]] = relationship(back_populates="testimony",
+                                                                  cascade="all, delete-orphan")
+
+
+class Narrator(Base):
+    __tablename__ = "narrators"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    public_name: Mapped[str] = mapped_column(String(200))
+    # Restricted: never shown below archivist, never indexed below staff.
+    legal_name: Mapped[str | None] = mapped_column(String(300))
+    contact: Mapped[str | None] = mapped_column(Text)
+    risk_notes: Mapped[str | None] = mapped_column(Text)
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    gender: Mapped[str | None] = mapped_column(String(40))
+    nationality: Mapped[str | None] = mapped_column(String(80))
+    role: Mapped[str | None] = mapped_column(String(80))
+
+
+class Consent(Base):
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    testimony_id: Mapped[int] = mapped_column(ForeignKey("testimonies.id", ondelete="CASCADE"),
+                                              unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    scope: Mapped[str] = mapped_column(String(20), default="archive")
+    embargo_until: Mapped[dt.date | None] = mapped_column(Date)
+    permissions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    obtained_by: Mapped[str | None] = mapped_column(String(200))
+    withdrawn_date: Mapped[dt.date | None] = mapped_column(Date)
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    testimony: Mapped[Testimony] = relationship(back_populates="consent")
+
+    def permits(self, permission: str) -> bool:
+        return bool((self.permissions or {}).get(permission, False))
+
+
+class Transcript(Base):
+    __tablename__ = "transcripts"
+    __table_args__ = (UniqueConstraint("testimony_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    testimony_id: Mapped[int] = mapped_column(ForeignKey("testimonies.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20), default="original")
+    text: Mapped[str] = mapped_column(Text, default="")
+    testimony: Mapped[Testimony] = relationship(back_populates="transcripts")
+    segments: Mapped[list["Segment"]] = relationship(back_populates="transcript", order_by="Segment.seq",
+                                                     cascade="all, delete-orphan")
+
+
+class Segment(Base):
+    __tablename__ = "segments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    start: Mapped[float | None] = mapped_column(Float)
+    end: Mapped[float | None] = mapped_column(Float)
+    title: Mapped[str] = mapped_column(String(500), default="")
+    synopsis: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[list[str]] = mapped_column(default=list)
+    # Code-point offsets of the segment's text within its transcript.
+    text_start: Mapped[int] = mapped_column(Integer)
+    text_end: Mapped[int] = mapped_column(Integer)
+    transcript: Mapped[Transcript] = relationship(back_populates="segments")
+
+
+class Redaction(Base):
+    __tablename__ = "redactions"
+    __table_args__ = (UniqueConstraint("testimony_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    testimony_id: Mapped[int] = mapped_column(ForeignKey("testimonies.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    transcript_id: Mapped[int | None] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"))
+    start: Mapped[int | None] = mapped_column(Integer)
+    end: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)
+    field: Mapped[str | None] = mapped_column(String(60))
+    category: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    visible_to: Mapped[str] = mapped_column(String(20), default="archivist")
+    replacement: Mapped[str] = mapped_column(String(300), default="[withheld]")
+    state: Mapped[str] = mapped_column(String(20), default="proposed")
+    proposed_by: Mapped[str | None] = mapped_column(String(200))
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    testimony: Mapped[Testimony] = relationship(back_populates="redactions")
+    transcript: Mapped[Transcript | None] = relationship()
+
+
+class SensitiveTerm(Base):
+    __tablename__ = "sensitive_terms"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None: archive-wide.
+    testimony_id: Mapped[int | None] = mapped_column(ForeignKey("testimonies.id", ondelete="CASCADE"))
+    term: Mapped[str] = mapped_column(String(300))
+    variants: Mapped[list[str]] = mapped_column(default=list)
+    category: Mapped[str] = mapped_column(String(40), default="other")
+    testimony: Mapped[Testimony | None] = relationship(back_populates="sensitive_terms")
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Revision(Base):
+    __tablename__ = "revisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    accession_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    author: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(80))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,82 @@
+"""The one access policy. Every service method asks it before reading or writing; no rule, no access."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Callable, TypeVar
+
+from .audience import SCOPE_FLOOR, Audience
+from .errors import NotFound, PermissionDenied
+from .identity import Identity
+
+# action -> the lowest audience allowed to attempt it. Record-level rules (consent, embargo,
+# workflow state) are applied on top by `can_see_testimony`.
+RULES: dict[str, Audience] = {
+    "testimony.read": Audience.PUBLIC,
+    "testimony.list": Audience.PUBLIC,
+    "collection.read": Audience.PUBLIC,
+    "search": Audience.PUBLIC,
+    "export.audience": Audience.PUBLIC,        # an export for the caller's own audience or below
+    "testimony.read_original": Audience.ARCHIVIST,
+    "testimony.write": Audience.ARCHIVIST,
+    "redaction.write": Audience.ARCHIVIST,
+    "consent.write": Audience.ARCHIVIST,
+    "import": Audience.ARCHIVIST,
+    "audit.read": Audience.ARCHIVIST,
+    "index.manage": Audience.ARCHIVIST,
+    "user.manage": Audience.ADMIN,
+}
+
+
+def allowed(identity: Identity, action: str) -> bool:
+    floor = RULES.get(action)
+    return floor is not None and identity.audience >= floor
+
+
+def require(identity: Identity, action: str) -> None:
+    if not allowed(identity, action):
+        raise PermissionDenied(f"{identity.describe()} may not {action}")
+
+
+def embargo_running(consent, today: dt.date) -> bool:
+    return consent is not None and consent.embargo_until is not None and today < consent.embargo_until
+
+
+def can_see_testimony(testimony, audience: Audience, today: dt.date) -> bool:
+    """Consent gates visibility: published, consent granted for this scope, and no embargo running."""
+    if audience >= Audience.ARCHIVIST:
+        return True
+    consent = testimony.consent
+    return (testimony.state == "published"
+            and consent is not None
+            and consent.status == "granted"
+            and SCOPE_FLOOR.get(consent.scope, Audience.ADMIN) <= audience
+            and not embargo_running(consent, today))
+
+
+def require_testimony(identity: Identity, testimony, today: dt.date) -> None:
+    """Refuse as NotFound, so that a hidden testimony is indistinguishable from a missing one."""
+    if testimony is None or not can_see_testimony(testimony, identity.audience, today):
+        raise NotFound("no such testimony")
+
+
+F = TypeVar("F", bound=Callable)
+
+
+def gated(action: str) -> Callable[[F], F]:
+    """Mark a service method with its action and check the policy before the body runs."""
+    if action not in RULES:
+        raise ValueError(f"no policy rule for action {action!r}")
+
+    def decorate(method: F) -> F:
+        @functools.wraps(method)
+        def wrapper(self, identity: Identity, *args, **kwargs):
+            if not isinstance(identity, Identity):
+                raise TypeError(f"{method.__qualname__} takes the caller's Identity first")
+            require(identity, action)
+            return method(self, identity, *args, **kwargs)
+
+        wrapper.__gate__ = action  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,137 @@
+"""Text analysis shared by indexing and querying (English, French, Arabic).
+
+Normalisation happens in token filters, never on the raw text, so token
+character offsets stay valid for the highlighter.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from whoosh.analysis import Filter, RegexTokenizer
+from whoosh.lang.porter2 import stem as porter_stem
+
+# Python's \w excludes combining marks (Mn), which would split Arabic words
+# written with harakat and decomposed Latin text, so marks are allowed inside.
+_MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"
+TOKEN_PATTERN = r"[^\W_](?:[^\W_]|[%s])*" % _MARKS
+
+_AR_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u0652\u0670\u0640\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed]")
+_AR_LETTERS = str.maketrans({
+    "\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",  # alef forms
+    "\u0649": "\u064a",  # alef maqsura -> yeh
+    "\u0629": "\u0647",  # ta marbuta -> heh
+    "\u06cc": "\u064a",  # Persian yeh, common in mixed-keyboard input
+    "\u06a9": "\u0643",  # Persian kaf
+})
+# Longest first so "وال" wins over "ال".
+_AR_ARTICLES = ("\u0648\u0627\u0644", "\u0628\u0627\u0644", "\u0641\u0627\u0644",
+                "\u0643\u0627\u0644", "\u0627\u0644", "\u0644\u0644")
+_AR_MIN_STEM = 2  # as in Larkey's light10: only strip if >= 2 letters remain
+_LATIN_EXTRA = {"æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"}
+
+
+def _is_arabic(ch: str) -> bool:
+    return "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f"
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    # NFKD would also split Arabic hamza carriers (أ -> ا + hamza), so
+    # Arabic is left to the explicit Arabic rules.
+    if ch.isascii() or _is_arabic(ch):
+        return ch
+    if ch in _LATIN_EXTRA:
+        return _LATIN_EXTRA[ch]
+    return "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+
+
+def light_normalize(text: str) -> str:
+    """Case-fold and drop Arabic harakat/tatweel; keeps accents and letter
+    forms, so the result is still a readable word (used for suggestions)."""
+    return _AR_DIACRITICS.sub("", text.casefold())
+
+
+def normalize(text: str) -> str:
+    """Full matching normalisation: case, Latin accents, Arabic letter forms."""
+    text = unicodedata.normalize("NFC", light_normalize(text))
+    text = _AR_DIACRITICS.sub("", text)
+    text = text.translate(_AR_LETTERS)
+    if text.isascii():
+        return text
+    return "".join(_fold_char(c) for c in text)
+
+
+def stem_arabic(word: str) -> str:
+    for art in _AR_ARTICLES:
+        if word.startswith(art) and len(word) - len(art) >= _AR_MIN_STEM:
+            return word[len(art):]
+    return word
+
+
+@lru_cache(maxsize=50000)
+def stem(word: str) -> str:
+    """Stem an already-normalised token."""
+    if word and _is_arabic(word[0]):
+        return stem_arabic(word)
+    if word.isascii() and word.isalpha():
+        return porter_stem(word)
+    return word
+
+
+def analyze_term(text: str) -> str:
+    """normalise + stem one word, exactly as the index does."""
+    return stem(normalize(text))
+
+
+def normalize_pattern(text: str) -> str:
+    """For prefix/wildcard query text, which Whoosh passes through unanalysed:
+    normalise and strip an Arabic article, but no Porter (a prefix is not a word)."""
+    text = normalize(text)
+    if text and _is_arabic(text[0]):
+        text = stem_arabic(text)
+    return text
+
+
+class NormalizeFilter(Filter):
+    """Full normalisation, then the light stemmers."""
+
+    def __init__(self, stemming: bool = True):
+        self.stemming = stemming
+
+    def __call__(self, tokens):
+        for t in tokens:
+            text = normalize(t.text)
+            if self.stemming:
+                text = stem(text)
+            if text:
+                t.text = text
+                yield t
+
+
+class LightNormalizeFilter(Filter):
+    def __call__(self, tokens):
+        for t in tokens:
+            text = light_normalize(t.text)
+            if text:
+                t.text = text
+                yield t
+
+
+def tokenizer() -> RegexTokenizer:
+    return RegexTokenizer(TOKEN_PATTERN)
+
+
+def text_analyzer():
+    """The analyser for every searchable text field."""
+    return tokenizer() | NormalizeFilter()
+
+
+def spell_analyzer():
+    """Unstemmed, readable forms for suggest/did-you-mean."""
+    return tokenizer() | LightNormalizeFilter()
+
+
+def words(text: str) -> list[str]:
+    return re.findall(TOKEN_PATTERN, text)

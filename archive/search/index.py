@@ -1,0 +1,165 @@
+"""One Whoosh index per audience, with purge-on-replace and atomic rebuild."""
+from __future__ import annotations
+
+import secrets
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterable
+
+from whoosh import index as wix
+
+from . import locks
+from .documents import to_fields
+from .lexicon import did_you_mean, live_terms, suggest
+from .results import SearchResult
+from .schema import make_schema
+from .searching import run_search
+
+AUDIENCES = ("public", "researcher", "staff")
+_BUILD, _OLD = ".build-", ".old-"
+
+
+class SearchIndexes:
+    def __init__(self, root: Path, writer_timeout: float = 30.0):
+        self.root = Path(root)
+        self.writer_timeout = writer_timeout
+
+    # -- layout / locking --------------------------------------------------
+    def index_dirs(self) -> dict[str, Path]:
+        return {a: self.root / a for a in AUDIENCES}
+
+    def _dir(self, audience: str) -> Path:
+        if audience not in AUDIENCES:
+            raise ValueError("unknown audience %r" % audience)
+        return self.root / audience
+
+    @contextmanager
+    def _locked(self, audience: str):
+        self.root.mkdir(parents=True, exist_ok=True)
+        with locks.exclusive(self.root / (".%s.lock" % audience), self.writer_timeout):
+            self._recover(audience)
+            yield self._dir(audience)
+
+    def _recover(self, audience: str) -> None:
+        """Finish or undo a rebuild that died; leftovers may hold words
+        purged since, so they never stay on disk. Caller holds the lock."""
+        live = self._dir(audience)
+        olds = sorted(self.root.glob(".%s%s*" % (audience, _OLD)))
+        if not live.exists() and olds:
+            olds.pop().rename(live)  # crashed between the two renames
+        for stale in olds + list(self.root.glob(".%s%s*" % (audience, _BUILD))):
+            shutil.rmtree(stale, ignore_errors=True)
+
+    @staticmethod
+    def _create_missing(path: Path) -> None:
+        if not wix.exists_in(str(path)):
+            path.mkdir(exist_ok=True)
+            wix.create_in(str(path), make_schema())
+
+    def ensure(self) -> None:
+        for audience in AUDIENCES:
+            with self._locked(audience) as path:
+                self._create_missing(path)
+
+    @contextmanager
+    def _searcher(self, audience: str):
+        path = self._dir(audience)
+        # A rebuild swap leaves the path missing for a moment; wait it out.
+        for attempt in range(40):
+            try:
+                ix = wix.open_dir(str(path))
+                searcher = ix.searcher()
+                break
+            except (wix.EmptyIndexError, FileNotFoundError):
+                if attempt == 39:
+                    raise
+                time.sleep(0.05)
+        try:
+            yield searcher
+        finally:
+            searcher.close()
+            ix.close()
+
+    # -- writing -----------------------------------------------------------
+    def replace_testimony(self, audience: str, accession_id: str, docs: list[dict],
+                          purge: bool = True) -> None:
+        fields = [to_fields(d, accession_id) for d in docs]  # validate before locking
+        with self._locked(audience) as path:
+            self._create_missing(path)
+            ix = wix.open_dir(str(path))
+            writer = ix.writer(timeout=self.writer_timeout)
+            try:
+                writer.delete_by_term("testimony", accession_id)
+                for f in fields:
+                    writer.add_document(**f)
+            except BaseException:
+                writer.cancel()
+                raise
+            # optimize rewrites every segment from live documents only, so the
+            # deleted docs' terms and stored values leave the lexicon and disk.
+            writer.commit(optimize=purge)
+            ix.close()
+
+    def remove_testimony(self, accession_id: str) -> None:
+        for audience in AUDIENCES:
+            self.replace_testimony(audience, accession_id, [], purge=True)
+
+    def rebuild(self, docs_by_audience: dict[str, Iterable[dict]],
+                progress: Callable[[str, int], None] | None = None) -> None:
+        for audience, docs in docs_by_audience.items():
+            with self._locked(audience) as live:
+                tag = secrets.token_hex(4)
+                build = self.root / (".%s%s%s" % (audience, _BUILD, tag))
+                try:
+                    self._build(build, audience, docs, progress)
+                except BaseException:
+                    shutil.rmtree(build, ignore_errors=True)
+                    raise
+                old = self.root / (".%s%s%s" % (audience, _OLD, tag))
+                if live.exists():
+                    live.rename(old)
+                try:
+                    build.rename(live)
+                except BaseException:
+                    if old.exists():
+                        old.rename(live)
+                    raise
+                shutil.rmtree(old, ignore_errors=True)
+
+    def _build(self, path: Path, audience: str, docs, progress) -> None:
+        path.mkdir()
+        ix = wix.create_in(str(path), make_schema())
+        writer = ix.writer(timeout=self.writer_timeout)
+        try:
+            for n, doc in enumerate(docs, 1):
+                writer.add_document(**to_fields(doc))
+                if progress:
+                    progress(audience, n)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(optimize=True)
+        ix.close()
+
+    # -- reading -----------------------------------------------------------
+    def search(self, audience: str, query: str, filters: dict[str, list[str]] | None = None,
+               page: int = 1, pagesize: int = 20) -> SearchResult:
+        with self._searcher(audience) as searcher:
+            result = run_search(searcher, query or "", filters, page, pagesize)
+            if result.total == 0 and not result.error and (query or "").strip():
+                result.suggestion = did_you_mean(searcher, query)
+            return result
+
+    def suggest(self, audience: str, prefix: str, limit: int = 10) -> list[str]:
+        with self._searcher(audience) as searcher:
+            return suggest(searcher, prefix, limit)
+
+    def did_you_mean(self, audience: str, query: str) -> str | None:
+        with self._searcher(audience) as searcher:
+            return did_you_mean(searcher, query)
+
+    def testimony_ids(self, audience: str) -> set[str]:
+        with self._searcher(audience) as searcher:
+            return set(live_terms(searcher.reader(), "testimony"))

@@ -1,0 +1,37 @@
+"""Per-audience exclusive lock that lives *outside* the index directory.
+
+Whoosh's own write lock sits inside the index dir, which rebuild() renames
+away; this lock survives the swap, so a writer can never commit into an
+index that is about to be replaced (a purge would be silently lost).
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class IndexLockTimeout(TimeoutError):
+    pass
+
+
+@contextmanager
+def exclusive(path: Path, timeout: float):
+    # flock locks belong to the open file description, so a fresh open per
+    # acquisition also excludes other threads of this process.
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexLockTimeout("search index busy: %s" % path) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock

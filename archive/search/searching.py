@@ -1,0 +1,86 @@
+"""Query execution: group segment hits by testimony, facet, paginate."""
+from __future__ import annotations
+
+from collections import Counter
+
+from whoosh import query as wq
+from whoosh.searching import Hit
+
+from .query import QueryError, build_filter, parse
+from .results import SearchResult, SegmentHit, TestimonyHit
+from .schema import FACET_FIELDS
+from .snippets import highlighter, snippet
+
+MAX_PAGESIZE = 100
+HITS_PER_TESTIMONY = 3
+
+
+def _facet_values(stored: dict) -> dict[str, list[str]]:
+    out = {}
+    for key, field in FACET_FIELDS.items():
+        value = stored.get(field)
+        if value is None or value == "":
+            out[key] = []
+        elif key == "year":
+            out[key] = [str(value)]
+        elif key == "collection":
+            out[key] = [value]
+        else:
+            out[key] = value.split(",")
+    return out
+
+
+def _segment_hit(hit, stored: dict, highlight: bool) -> SegmentHit:
+    kind = stored["kind"]
+    return SegmentHit(
+        doc_id=stored["doc_id"], kind=kind, seq=stored.get("seq", -1),
+        transcript=stored.get("transcript", ""), start=stored.get("start"),
+        end=stored.get("end"), title=stored.get("title", ""),
+        snippet_html=snippet(hit, kind, stored, highlight), score=float(hit.score or 0.0))
+
+
+def run_search(searcher, text: str, filters, page: int, pagesize: int) -> SearchResult:
+    page = max(1, int(page))
+    pagesize = min(max(1, int(pagesize)), MAX_PAGESIZE)
+    result = SearchResult(query=text, total=0, page=page, pagesize=pagesize)
+    try:
+        q = parse(searcher.schema, text)
+        flt = build_filter(filters)
+        results = searcher.search(q, filter=flt, limit=None, terms=True)
+    except QueryError as exc:
+        result.error = str(exc)
+        return result
+    except Exception as exc:  # any parser/search failure is the user's query, not a crash
+        result.error = "Could not understand the query (%s)." % type(exc).__name__
+        return result
+    results.highlighter = highlighter()
+    scored = not isinstance(q, wq.Every)
+
+    result.facets = {key: [] for key in FACET_FIELDS}
+    if results.is_empty():
+        return result  # an index with no segments has no columns to read
+    groups: dict[str, list[tuple[int, int, float]]] = {}
+    column = searcher.reader().column_reader("testimony", translate=True)
+    for pos, (docnum, score) in enumerate(results.items()):
+        groups.setdefault(column[docnum], []).append((docnum, pos, float(score or 0.0)))
+
+    # Stored fields are loaded once per testimony for facets, and per hit only
+    # for the page being shown.
+    meta = {tid: searcher.stored_fields(docs[0][0]) for tid, docs in groups.items()}
+    facets = {key: Counter() for key in FACET_FIELDS}
+    for stored in meta.values():
+        for key, vals in _facet_values(stored).items():
+            facets[key].update(set(vals))
+    result.facets = {k: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for k, c in facets.items()}
+
+    best = {tid: max(score for _, _, score in docs) for tid, docs in groups.items()}
+    order = sorted(groups, key=(lambda t: (-best[t], t)) if scored else None)
+    result.total = len(order)
+    for tid in order[(page - 1) * pagesize: page * pagesize]:
+        docs = [(Hit(results, docnum, pos, score), searcher.stored_fields(docnum))
+                for docnum, pos, score in groups[tid]]
+        docs.sort(key=lambda hs: (-(hs[0].score or 0.0), hs[1].get("seq", -1)))
+        hits = [_segment_hit(h, s, scored) for h, s in docs[:HITS_PER_TESTIMONY]]
+        title = meta[tid].get("testimony_title", "")
+        result.testimonies.append(TestimonyHit(tid, title, best[tid], hits))
+    return result

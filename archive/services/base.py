@@ -1,0 +1,41 @@
+"""What every service shares: the archive it belongs to and a few lookups."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..errors import NotFound
+from ..model import Authority, Consent, Testimony, Transcript
+
+
+class Service:
+    def __init__(self, archive):
+        self.archive = archive
+
+    @staticmethod
+    def load_testimony(session: Session, accession_id: str) -> Testimony | None:
+        return session.scalar(
+            select(Testimony).where(Testimony.accession_id == accession_id).options(
+                selectinload(Testimony.consent), selectinload(Testimony.narrators),
+                selectinload(Testimony.redactions), selectinload(Testimony.sensitive_terms),
+                selectinload(Testimony.collection),
+                selectinload(Testimony.transcripts).selectinload(Transcript.segments)))
+
+    def get_testimony(self, session: Session, accession_id: str) -> Testimony:
+        testimony = self.load_testimony(session, accession_id)
+        if testimony is None:
+            raise NotFound("no such testimony")
+        return testimony
+
+    @staticmethod
+    def authorities(session: Session) -> dict[str, Authority]:
+        return {a.key: a for a in session.scalars(select(Authority))}
+
+    @staticmethod
+    def all_testimonies(session: Session):
+        return session.scalars(select(Testimony).order_by(Testimony.accession_id).options(
+            selectinload(Testimony.consent).load_only(Consent.status, Consent.scope,
+                                                      Consent.embargo_until, Consent.permissions),
+            selectinload(Testimony.narrators), selectinload(Testimony.redactions),
+            selectinload(Testimony.collection), selectinload(Testimony.sensitive_terms),
+            selectinload(Testimony.transcripts).selectinload(Transcript.segments)))

@@ -1,0 +1,123 @@
+"""Keeping the per-audience indexes equal to the audience views, in the same call as every write."""
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+from sqlalchemy.orm import Session
+
+from .. import edtf
+from ..audience import INDEXED_AUDIENCES, Audience
+from ..identity import Identity
+from ..policy import gated
+from ..views import view_for
+from .base import Service
+
+CHUNK_WORDS = 300
+
+
+def _chunks(text: str) -> Iterator[str]:
+    """Untimed transcripts are indexed in chunks of a few hundred words, so snippets stay cheap."""
+    words = text.split(" ")
+    for i in range(0, len(words), CHUNK_WORDS):
+        yield " ".join(words[i:i + CHUNK_WORDS])
+
+
+def documents(view: dict) -> list[dict]:
+    """Index documents for one audience, made from that audience's view and nothing else."""
+    accession = view["accession_id"]
+    places = view["places"]
+    common = {
+        "testimony": accession,
+        "narrator": " ".join(n.get("public_name", "") + " " + n.get("legal_name", "")
+                             for n in view["narrators"]).strip(),
+        "place": " ".join(" ".join([p["label"], *p["variants"]]) for p in places),
+        "subject": "; ".join(view["subjects"] + view["keywords"]),
+        "collection": view["collection"]["id"],
+        "languages": view["languages"],
+        "places": [p["id"] for p in places],
+        "subjects": view["subjects"],
+        "year": edtf.first_year(view["interview_date"]) if isinstance(view["interview_date"], str) else None,
+        "testimony_title": view["title"],
+    }
+    docs = [{**common, "doc_id": f"{accession}#meta", "kind": "meta", "seq": -1, "transcript": "",
+             "start": None, "end": None, "title": view["title"], "summary": view["summary"] or "",
+             "text": "", "lang": (view["languages"] or [""])[0]}]
+    seq = 0
+    for transcript in view["transcripts"]:
+        for segment in transcript["segments"]:
+            timed = segment["start"] is not None
+            parts = [segment["text"]] if timed else list(_chunks(segment["text"]))
+            for part in parts:
+                docs.append({**common, "doc_id": f"{accession}#s{seq}", "kind": "segment", "seq": seq,
+                             "transcript": transcript["key"], "start": segment["start"],
+                             "end": segment["end"],
+                             "title": " ".join([segment["title"], segment["synopsis"],
+                                                " ".join(segment["keywords"])]).strip(),
+                             "summary": "", "text": part, "lang": transcript["language"]})
+                seq += 1
+    return docs
+
+
+class IndexService(Service):
+    def sync(self, session: Session, testimony, *, purge: bool = True) -> None:
+        """Rewrite one testimony in every audience's index from its current views.
+
+        Called inside the writing service's unit of work, after flush and before commit, so a
+        removal is physically gone from the lower indexes before the call returns.
+        """
+        session.flush()
+        authorities = self.authorities(session)
+        today = self.archive.today()
+        for audience in INDEXED_AUDIENCES:
+            view = view_for(testimony, audience, today, authorities)
+            self.archive.indexes.replace_testimony(audience.index_name, testimony.accession_id,
+                                                   documents(view) if view else [], purge=purge)
+
+    def _all_docs(self, session: Session, audience: Audience) -> Iterator[dict]:
+        authorities = self.authorities(session)
+        today = self.archive.today()
+        for testimony in self.all_testimonies(session):
+            view = view_for(testimony, audience, today, authorities)
+            if view:
+                yield from documents(view)
+
+    @gated("index.manage")
+    def reindex(self, identity: Identity, progress: Callable[[str, int], None] | None = None) -> dict:
+        """Rebuild every audience's index from the database into fresh directories, then swap."""
+        with self.archive.db.session() as session:
+            self.archive.indexes.rebuild(
+                {a.index_name: self._all_docs(session, a) for a in INDEXED_AUDIENCES}, progress=progress)
+            self.archive.audit.record(session, identity, "index.rebuild")
+        return {a.index_name: len(self.archive.indexes.testimony_ids(a.index_name)) for a in INDEXED_AUDIENCES}
+
+    @gated("index.manage")
+    def check(self, identity: Identity) -> dict[str, dict[str, list[str]]]:
+        """Per audience: testimonies missing from the index, and indexed ones the audience may not see."""
+        report = {}
+        with self.archive.db.session() as session:
+            authorities = self.authorities(session)
+            today = self.archive.today()
+            testimonies = list(self.all_testimonies(session))
+            for audience in INDEXED_AUDIENCES:
+                expected = {t.accession_id for t in testimonies
+                            if view_for(t, audience, today, authorities) is not None}
+                actual = self.archive.indexes.testimony_ids(audience.index_name)
+                report[audience.index_name] = {"missing": sorted(expected - actual),
+                                               "unexpected": sorted(actual - expected)}
+        return report
+
+    @gated("index.manage")
+    def catch_up(self, identity: Identity) -> list[str]:
+        """Index testimonies whose embargo has lifted since they were last indexed."""
+        fixed = []
+        report = self.check(identity)
+        missing = sorted({a for r in report.values() for a in r["missing"] + r["unexpected"]})
+        with self.archive.db.session() as session:
+            for accession in missing:
+                testimony = self.load_testimony(session, accession)
+                if testimony is None:
+                    self.archive.indexes.remove_testimony(accession)
+                else:
+                    self.sync(session, testimony)
+                fixed.append(accession)
+        return fixed

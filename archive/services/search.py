@@ -1,0 +1,26 @@
+"""Search, always in the caller's own audience index (built only from that audience's views)."""
+from __future__ import annotations
+
+from ..identity import Identity
+from ..policy import gated
+from ..search import SearchResult
+from .base import Service
+
+FILTER_KEYS = ("collection", "language", "place", "subject", "year")
+
+
+class SearchService(Service):
+    @gated("search")
+    def search(self, identity: Identity, query: str, filters: dict[str, list[str]] | None = None,
+               page: int = 1, pagesize: int = 20) -> SearchResult:
+        filters = {k: [v for v in vs if v] for k, vs in (filters or {}).items() if k in FILTER_KEYS and vs}
+        page = max(1, min(int(page), 500))
+        return self.archive.indexes.search(identity.audience.index_name, query or "", filters,
+                                           page=page, pagesize=pagesize)
+
+    @gated("search")
+    def suggest(self, identity: Identity, prefix: str, limit: int = 10) -> list[str]:
+        prefix = (prefix or "").strip()
+        if len(prefix) < 2:
+            return []
+        return self.archive.indexes.suggest(identity.audience.index_name, prefix, limit=limit)

@@ -1,0 +1,101 @@
+"""Reading testimonies and collections, each through the audience view; workflow changes by staff."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from .. import policy
+from ..audience import Audience
+from ..errors import NotFound, ValidationError
+from ..identity import Identity
+from ..model import Collection, Testimony, WORKFLOW_STATES
+from ..policy import gated
+from ..views import tombstone_for, view_for
+from .base import Service
+
+
+class TestimonyService(Service):
+    @gated("testimony.read")
+    def get(self, identity: Identity, accession_id: str) -> dict:
+        """The testimony as the caller may see it; NotFound if it may not (indistinguishable from absent)."""
+        with self.archive.db.session() as session:
+            testimony = self.load_testimony(session, accession_id)
+            policy.require_testimony(identity, testimony, self.archive.today())
+            view = view_for(testimony, identity.audience, self.archive.today(), self.authorities(session))
+            if identity.is_staff:
+                # Reading originals of at-risk narrators is itself a fact worth keeping.
+                self.archive.audit.record(session, identity, "testimony.view_original", accession_id)
+            return view
+
+    @gated("testimony.read")
+    def tombstone(self, identity: Identity, accession_id: str) -> dict | None:
+        """The public trace of a withdrawn testimony, or None."""
+        with self.archive.db.session() as session:
+            return tombstone_for(self.load_testimony(session, accession_id))
+
+    @gated("testimony.list")
+    def list(self, identity: Identity, collection: str | None = None) -> list[dict]:
+        with self.archive.db.session() as session:
+            authorities = self.authorities(session)
+            today = self.archive.today()
+            views = (view_for(t, identity.audience, today, authorities) for t in self.all_testimonies(session))
+            return [v for v in views if v and (collection is None or v["collection"]["id"] == collection)]
+
+    @gated("collection.read")
+    def collections(self, identity: Identity) -> list[dict]:
+        """Collections with the number of testimonies the caller may see in each."""
+        counts: dict[str, int] = {}
+        for view in self.list(identity):
+            counts[view["collection"]["id"]] = counts.get(view["collection"]["id"], 0) + 1
+        with self.archive.db.session() as session:
+            rows = session.scalars(select(Collection).order_by(Collection.title))
+            return [{"id": c.slug, "title": c.title, "description": c.description,
+                     "count": counts.get(c.slug, 0)} for c in rows
+                    if counts.get(c.slug) or identity.is_staff]
+
+    @gated("collection.read")
+    def collection(self, identity: Identity, slug: str) -> dict:
+        for c in self.collections(identity):
+            if c["id"] == slug:
+                return c
+        raise NotFound("no such collection")
+
+    @gated("testimony.write")
+    def set_state(self, identity: Identity, accession_id: str, state: str) -> dict:
+        if state not in WORKFLOW_STATES or state == "withdrawn":
+            raise ValidationError(f"{state!r} is not a state this action can set", field="state")
+        with self.archive.db.session() as session:
+            testimony = self.get_testimony(session, accession_id)
+            if state == "published":
+                problems = self.publication_problems(testimony)
+                if problems:
+                    raise ValidationError("cannot publish: " + "; ".join(problems), record=accession_id)
+            before = testimony.state
+            testimony.state = state
+            self.archive.audit.record(session, identity, "testimony.state", accession_id,
+                                      before=before, after=state)
+            self.archive.audit.revision(session, identity, accession_id, f"state {before} -> {state}",
+                                        {"state": state})
+            self.archive.index.sync(session, testimony)
+            return {"accession_id": accession_id, "state": state}
+
+    @staticmethod
+    def publication_problems(testimony: Testimony) -> list[str]:
+        problems = []
+        consent = testimony.consent
+        if consent is None or consent.status != "granted":
+            problems.append("consent is " + (consent.status if consent else "missing"))
+        unreviewed = [r.key for r in testimony.redactions if r.state != "approved"]
+        if unreviewed:
+            problems.append("redactions awaiting review: " + ", ".join(unreviewed))
+        return problems
+
+    @gated("testimony.list")
+    def stats(self, identity: Identity) -> dict:
+        views = self.list(identity)
+        languages = sorted({lang for v in views for lang in v["languages"]})
+        staff = {}
+        if identity.audience >= Audience.ARCHIVIST:
+            with self.archive.db.session() as session:
+                staff = dict(session.execute(select(Testimony.state, func.count()).group_by(Testimony.state)).all())
+        return {"testimonies": len(views), "languages": languages,
+                "collections": len({v["collection"]["id"] for v in views}), "by_state": staff}

@@ -1,0 +1,147 @@
+"""Import and export in the archive's JSON format. An import is all or nothing."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import select
+
+from ..audience import Audience
+from ..errors import ConflictError, PermissionDenied
+from ..formats import json_format, serialize
+from ..identity import Identity
+from ..model import (Authority, Collection, Consent, Narrator, Redaction, Segment, SensitiveTerm,
+                     Testimony, Transcript)
+from ..policy import gated
+from ..views import view_for
+from .base import Service
+
+Progress = Callable[[int, int, str], None]
+
+
+class TransferService(Service):
+    @gated("import")
+    def import_file(self, identity: Identity, path: str | Path, *, fictional: bool = False,
+                    progress: Progress | None = None) -> dict:
+        document = json_format.load(path)
+        return self.import_document(identity, document, source=str(path), fictional=fictional,
+                                    progress=progress)
+
+    @gated("import")
+    def import_document(self, identity: Identity, document: dict, *, source: str = "<input>",
+                        fictional: bool = False, progress: Progress | None = None) -> dict:
+        written: list[str] = []
+        try:
+            with self.archive.db.session() as session:
+                collections = self._collections(session, document["collections"])
+                self._authorities(session, document["authorities"])
+                for item in document["sensitive_terms"]:
+                    session.add(SensitiveTerm(term=item["term"], variants=item["variants"],
+                                              category=item["category"]))
+                total = len(document["testimonies"])
+                for n, item in enumerate(document["testimonies"], 1):
+                    testimony = self._testimony(session, item, collections, source, fictional)
+                    self.archive.audit.record(session, identity, "testimony.import", item["id"], source=source)
+                    self.archive.audit.revision(session, identity, item["id"], f"imported from {Path(source).name}",
+                                                serialize.full_testimony(testimony))
+                    written.append(item["id"])
+                    self.archive.index.sync(session, testimony)
+                    if progress:
+                        progress(n, total, item["id"])
+        except BaseException:
+            # The database rolled back; take back whatever reached the indexes too.
+            for accession in written:
+                self.archive.indexes.remove_testimony(accession)
+            raise
+        return {"testimonies": written, "collections": len(document["collections"]),
+                "authorities": len(document["authorities"])}
+
+    def _collections(self, session, items: list[dict]) -> dict[str, Collection]:
+        found = {c.slug: c for c in session.scalars(select(Collection))}
+        for item in items:
+            if item["id"] not in found:
+                found[item["id"]] = Collection(slug=item["id"], title=item["title"],
+                                               description=item["description"])
+                session.add(found[item["id"]])
+        return found
+
+    def _authorities(self, session, items: list[dict]) -> None:
+        found = self.authorities(session)
+        for item in items:
+            existing = found.get(item["id"])
+            if existing is None:
+                session.add(Authority(key=item["id"], type=item["type"], label=item["label"],
+                                      variants=item["variants"]))
+            else:
+                existing.variants = list(dict.fromkeys([*existing.variants, *item["variants"]]))
+
+    def _testimony(self, session, item: dict, collections: dict, source: str, fictional: bool) -> Testimony:
+        if session.scalar(select(Testimony.id).where(Testimony.accession_id == item["id"])):
+            raise ConflictError("an accession with this id already exists in the archive",
+                                file=source, record=item["id"], field="id")
+        if item["collection"] not in collections:
+            raise ConflictError(f"unknown collection {item['collection']!r}", file=source,
+                                record=item["id"], field="collection")
+        t = Testimony(accession_id=item["id"], collection=collections[item["collection"]],
+                      fictional=item["fictional"] or fictional,
+                      **{k: item[k] for k in ("title", "summary", "interview_date", "interview_place",
+                                              "languages", "duration", "interviewers", "subjects",
+                                              "keywords", "places", "rights", "state")})
+        session.add(t)
+        for n in item["narrators"]:
+            narrator = session.scalar(select(Narrator).where(Narrator.key == n["id"]))
+            if narrator is None:
+                narrator = Narrator(key=n["id"], **{k: v for k, v in n.items() if k != "id"})
+            t.narrators.append(narrator)
+        c = item["consent"]
+        t.consent = Consent(**c)
+        if t.state == "withdrawn":
+            t.withdrawn_at = c["withdrawn_date"]
+        transcripts = {}
+        for tr in item["transcripts"]:
+            transcript = Transcript(key=tr["id"], language=tr["language"], kind=tr["kind"], text=tr["text"])
+            for seq, s in enumerate(tr["segments"]):
+                transcript.segments.append(Segment(seq=seq, **s))
+            transcripts[tr["id"]] = transcript
+            t.transcripts.append(transcript)
+        for r in item["redactions"]:
+            t.redactions.append(Redaction(
+                key=r["id"], transcript=transcripts.get(r["transcript"]) if r["transcript"] else None,
+                **{k: r[k] for k in ("start", "end", "text", "field", "category", "reason", "visible_to",
+                                     "replacement", "state", "proposed_by", "approved_by")}))
+        for s in item["sensitive_terms"]:
+            t.sensitive_terms.append(SensitiveTerm(**s))
+        return t
+
+    @gated("export.audience")
+    def export(self, identity: Identity, audience: Audience | str | None = None,
+               progress: Progress | None = None) -> dict:
+        """Every testimony the audience may see, in the JSON format, as that audience sees it."""
+        audience = identity.audience if audience is None else Audience.parse(audience)
+        if audience > identity.audience:
+            raise PermissionDenied(f"{identity.describe()} may not export for {audience.label}")
+        with self.archive.db.session() as session:
+            authorities = self.authorities(session)
+            today = self.archive.today()
+            testimonies = list(self.all_testimonies(session))
+            items = []
+            for n, t in enumerate(testimonies, 1):
+                if audience >= Audience.ARCHIVIST:
+                    if audience < Audience.ADMIN and any(r.visible_to == "admin" for r in t.redactions):
+                        raise PermissionDenied(f"{t.accession_id} holds redactions only an admin may export")
+                    items.append(serialize.full_testimony(t))
+                else:
+                    view = view_for(t, audience, today, authorities)
+                    if view:
+                        items.append(serialize.view_testimony(view))
+                if progress:
+                    progress(n, len(testimonies), t.accession_id)
+            used_collections = {i["collection"] for i in items}
+            used_places = {p for i in items for p in i["places"]}
+            collections = [serialize.collection(c) for c in session.scalars(select(Collection))
+                           if c.slug in used_collections]
+            places = [serialize.authority(a) for a in authorities.values()
+                      if audience >= Audience.ARCHIVIST or a.key in used_places]
+            self.archive.audit.record(session, identity, "export", audience.label, testimonies=len(items))
+            return serialize.document(collections, places, items, audience=audience.label,
+                                      exported_on=today.isoformat())

@@ -1,0 +1,171 @@
+"""The audience projection: the only way a testimony leaves the core toward an audience.
+
+`view_for` builds a plain dict from an allow-list of fields, with every redaction above the
+audience applied and restricted fields absent (not blank). Pages, JSON, exports and the search
+index documents are all made from these dicts.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from . import policy
+from .audience import Audience
+from .redaction import Piece, Span, render
+
+RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ckb", "yi", "dv"}
+RESTRICTED_NARRATOR_FIELDS = ("legal_name", "contact", "risk_notes")
+PUBLIC_NARRATOR_FIELDS = ("key", "public_name", "birth_year", "gender", "nationality", "role")
+TOMBSTONE_MESSAGE = "Withdrawn at the narrator's request."
+
+
+def direction(language: str) -> str:
+    return "rtl" if (language or "").split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
+def hides_from(redaction, audience: Audience) -> bool:
+    """Proposed or approved, a redaction hides its original from every audience below `visible_to`."""
+    return audience < Audience.parse(redaction.visible_to)
+
+
+def _span(redaction, revealed: bool) -> Span:
+    return Span(redaction.start, redaction.end, redaction.replacement, key=redaction.key,
+                text=redaction.text, reason=redaction.reason, category=redaction.category,
+                revealed=revealed)
+
+
+def _field(testimony, name: str, audience: Audience) -> Any:
+    value = getattr(testimony, name)
+    for redaction in testimony.redactions:
+        if redaction.field == name and hides_from(redaction, audience):
+            return [redaction.replacement] if isinstance(value, list) else redaction.replacement
+    return value
+
+
+def _pieces_json(pieces: list[Piece]) -> list[dict]:
+    out = []
+    for p in pieces:
+        item: dict[str, Any] = {"text": p.text}
+        if p.redacted:
+            item["redacted"] = True
+            if p.original is not None:
+                item["original"] = p.original
+                item["redactions"] = [{"key": s.key, "reason": s.reason, "category": s.category}
+                                      for s in p.spans]
+        out.append(item)
+    return out
+
+
+def _transcript(transcript, redactions, audience: Audience, staff: bool) -> dict:
+    # Staff see the originals they are cleared for, marked; everything else is replaced.
+    spans = [_span(r, revealed=not hides_from(r, audience)) for r in redactions
+             if r.transcript_id == transcript.id and r.start is not None
+             and (staff or hides_from(r, audience))]
+    segments = []
+    bounds = [(s, s.text_start, s.text_end) for s in transcript.segments] or \
+             [(None, 0, len(transcript.text))]
+    for seq, (segment, lo, hi) in enumerate(bounds):
+        pieces = render(transcript.text, spans, lo=lo, hi=hi)
+        segments.append({
+            "seq": seq,
+            "start": segment.start if segment else None,
+            "end": segment.end if segment else None,
+            "title": segment.title if segment else "",
+            "synopsis": segment.synopsis if segment else "",
+            "keywords": list(segment.keywords) if segment else [],
+            "pieces": _pieces_json(pieces),
+            "text": "".join(p.text for p in pieces),
+        })
+    return {"key": transcript.key, "language": transcript.language, "kind": transcript.kind,
+            "dir": direction(transcript.language), "segments": segments}
+
+
+def _narrator(narrator, staff: bool) -> dict:
+    fields = PUBLIC_NARRATOR_FIELDS + (RESTRICTED_NARRATOR_FIELDS if staff else ())
+    return {f: getattr(narrator, f) for f in fields if getattr(narrator, f) is not None}
+
+
+def _consent(consent, staff: bool) -> dict | None:
+    if consent is None:
+        return None
+    view = {"scope": consent.scope,
+            "permissions": {k: bool(v) for k, v in (consent.permissions or {}).items()}}
+    if staff:
+        view.update(status=consent.status, date=_iso(consent.date), obtained_by=consent.obtained_by,
+                    embargo_until=_iso(consent.embargo_until),
+                    withdrawn_date=_iso(consent.withdrawn_date),
+                    withdrawal_reason=consent.withdrawal_reason)
+    return view
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | None = None) -> dict | None:
+    """The testimony as `audience` may see it today, or None if it may not see it at all."""
+    audience = Audience.parse(audience)
+    if testimony is None or not policy.can_see_testimony(testimony, audience, today):
+        return None
+    staff = audience >= Audience.ARCHIVIST
+    consent = testimony.consent
+    authorities = authorities or {}
+    view: dict[str, Any] = {
+        "accession_id": testimony.accession_id,
+        "audience": audience.label,
+        "collection": {"id": testimony.collection.slug, "title": testimony.collection.title},
+        "languages": list(testimony.languages or []),
+        "duration": testimony.duration,
+        "subjects": list(testimony.subjects or []),
+        "keywords": list(testimony.keywords or []),
+        "places": [_place(key, authorities) for key in testimony.places or []],
+        "rights": testimony.rights,
+        "fictional": testimony.fictional,
+        "state": testimony.state,
+        "narrators": [_narrator(n, staff) for n in testimony.narrators],
+        "consent": _consent(consent, staff),
+    }
+    for name in ("title", "summary", "interview_date", "interview_place", "interviewers"):
+        view[name] = _field(testimony, name, audience)
+    publish_transcript = staff or (consent is not None and consent.permits("publish_transcript"))
+    view["transcripts"] = [_transcript(t, testimony.redactions, audience, staff)
+                           for t in testimony.transcripts] if publish_transcript else []
+    view["transcript_withheld"] = not publish_transcript and bool(testimony.transcripts)
+    if staff:
+        view["field_redactions"] = {
+            r.field: {"replacement": r.replacement, "reason": r.reason, "visible_to": r.visible_to,
+                      "state": r.state, "key": r.key}
+            for r in testimony.redactions if r.field}
+        view["redactions"] = [_redaction(r, audience) for r in testimony.redactions]
+        view["sensitive_terms"] = [{"term": s.term, "variants": list(s.variants or []),
+                                    "category": s.category} for s in testimony.sensitive_terms]
+        view["withdrawn_at"] = _iso(testimony.withdrawn_at)
+    return view
+
+
+def _place(key: str, authorities: dict) -> dict:
+    authority = authorities.get(key)
+    if authority is None:
+        return {"id": key, "label": key, "variants": []}
+    return {"id": key, "label": authority.label, "variants": list(authority.variants or [])}
+
+
+def _redaction(r, audience: Audience) -> dict:
+    out = {"key": r.key, "category": r.category, "reason": r.reason, "visible_to": r.visible_to,
+           "replacement": r.replacement, "state": r.state, "proposed_by": r.proposed_by,
+           "approved_by": r.approved_by}
+    if r.field:
+        out["field"] = r.field
+    else:
+        out.update(transcript=r.transcript.key if r.transcript else None, start=r.start, end=r.end)
+        if not hides_from(r, audience):
+            out["text"] = r.text
+    return out
+
+
+def tombstone_for(testimony) -> dict | None:
+    """What remains public of a withdrawn testimony: its accession id, the fact, and the date."""
+    if testimony is None or testimony.state != "withdrawn":
+        return None
+    return {"accession_id": testimony.accession_id, "message": TOMBSTONE_MESSAGE,
+            "withdrawn_at": _iso(testimony.withdrawn_at)}
