@@ -27,7 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from archive.services import Archive
 
-    today = app.config["TODAY"]
+    # A fixed date would lift or impose embargoes: honoured only in tests.
+    today = app.config["TODAY"] if app.config.get("TESTING") else ""
     clock = (lambda: dt.date.fromisoformat(today)) if today else None
     app.extensions["archive"] = Archive(app.config["DATABASE_URL"], app.config["INDEX_DIR"],
                                         app.config["MEDIA_DIR"], clock=clock)

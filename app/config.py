@@ -31,7 +31,7 @@ DEFAULTS = {
     "TWO_PERSON_RULE": True,
     # Site name shown in the header.
     "SITE_NAME": "Testimony Archive",
-    # Pretend today is this ISO date (tests and demonstrations of embargoes); empty means the real date.
+    # Tests only (ignored unless TESTING): pretend today is this ISO date, for embargo tests.
     "TODAY": "",
 }
 

@@ -17,15 +17,6 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
 
 
-WORKFLOW_STATES = ("draft", "in_review", "published", "withdrawn")
-CONSENT_STATUSES = ("pending", "granted", "withdrawn")
-PERMISSIONS = ("publish_transcript", "publish_audio", "publish_images", "quote", "attribute_real_name")
-REDACTION_CATEGORIES = ("person", "place", "date", "contact", "identifier", "third party", "other")
-REDACTION_STATES = ("proposed", "approved")
-# Fields of a testimony a field redaction may hide; anything else is refused at import.
-REDACTABLE_FIELDS = ("title", "summary", "interview_place", "interview_date", "interviewers")
-
-
 class Collection(Base):
     __tablename__ = "collections"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,7 +1,7 @@
 """The public site: home, search, testimonies, collections. Everything comes through audience views."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from archive.errors import NotFound
 from archive.services.search import FILTER_KEYS
@@ -33,8 +33,11 @@ def home():
 @audience("public")
 def search():
     query, filters, page = search_args()
-    result = archive().search.search(current(), query, filters, page=page)
-    return render_template("public/search.html", result=result, query=query, filters=filters)
+    result = archive().search.search(current(), query, filters, page=page,
+                                     pagesize=int(current_app.config["SEARCH_PAGE_SIZE"]))
+    labels = archive().search.place_labels(current(), [v for v, _ in result.facets.get("place", [])])
+    return render_template("public/search.html", result=result, query=query, filters=filters,
+                           labels={"place": labels})
 
 
 @bp.get("/testimonies/<accession_id>")

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from archive.audience import Audience
 from archive.errors import ValidationError
-from archive.model import REDACTABLE_FIELDS, REDACTION_CATEGORIES
+from archive.vocabulary import REDACTABLE_FIELDS, REDACTION_CATEGORIES
 
 from ..identity import archive, audience, current
 

@@ -14,7 +14,7 @@ from typing import Any
 from .. import edtf
 from ..audience import Audience, SCOPES
 from ..errors import ValidationError
-from ..model import (CONSENT_STATUSES, PERMISSIONS, REDACTABLE_FIELDS, REDACTION_CATEGORIES,
+from ..vocabulary import (CONSENT_STATUSES, PERMISSIONS, REDACTABLE_FIELDS, REDACTION_CATEGORIES,
                      REDACTION_STATES, WORKFLOW_STATES)
 from ..redaction import Span, check_span
 

@@ -51,9 +51,9 @@ def documents(view: dict) -> list[dict]:
                 docs.append({**common, "doc_id": f"{accession}#s{seq}", "kind": "segment", "seq": seq,
                              "transcript": transcript["key"], "start": segment["start"],
                              "end": segment["end"],
-                             "title": " ".join([segment["title"], segment["synopsis"],
-                                                " ".join(segment["keywords"])]).strip(),
-                             "summary": "", "text": part, "lang": transcript["language"]})
+                             "title": segment["title"],
+                             "summary": " ".join([segment["synopsis"], " ".join(segment["keywords"])]).strip(),
+                             "text": part, "lang": transcript["language"]})
                 seq += 1
     return docs
 

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from ..audience import Audience
 from ..errors import NotFound, ValidationError
 from ..identity import Identity
-from ..model import REDACTABLE_FIELDS, REDACTION_CATEGORIES, Redaction
+from ..model import Redaction
+from ..vocabulary import REDACTABLE_FIELDS, REDACTION_CATEGORIES
 from ..policy import gated
 from ..redaction import Span, check_span
 from .base import Service

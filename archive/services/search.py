@@ -19,6 +19,13 @@ class SearchService(Service):
                                            page=page, pagesize=pagesize)
 
     @gated("search")
+    def place_labels(self, identity: Identity, keys: list[str]) -> dict[str, str]:
+        """Display labels for place facet values (authority ids) that the caller's results hold."""
+        with self.archive.db.session() as session:
+            authorities = self.authorities(session)
+            return {k: authorities[k].label for k in keys if k in authorities}
+
+    @gated("search")
     def suggest(self, identity: Identity, prefix: str, limit: int = 10) -> list[str]:
         prefix = (prefix or "").strip()
         if len(prefix) < 2:

@@ -7,7 +7,8 @@ from .. import policy
 from ..audience import Audience
 from ..errors import NotFound, ValidationError
 from ..identity import Identity
-from ..model import Collection, Testimony, WORKFLOW_STATES
+from ..model import Collection, Testimony
+from ..vocabulary import WORKFLOW_STATES
 from ..policy import gated
 from ..views import tombstone_for, view_for
 from .base import Service

@@ -45,7 +45,8 @@ class TransferService(Service):
                     self.archive.audit.revision(session, identity, item["id"], f"imported from {Path(source).name}",
                                                 serialize.full_testimony(testimony))
                     written.append(item["id"])
-                    self.archive.index.sync(session, testimony)
+                    # A new testimony deletes nothing from the indexes, so no merge is needed.
+                    self.archive.index.sync(session, testimony, purge=False)
                     if progress:
                         progress(n, total, item["id"])
         except BaseException:

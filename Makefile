@@ -1,0 +1,51 @@
+# Fresh clone: `make run` serves the demo archive; `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export ARCHIVE_INSTANCE_PATH ?= $(CURDIR)/instance
+
+.PHONY: run test install install-test demo init reindex check serve bench clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+init: install
+	$(PY) -m app init
+
+demo: install
+	$(PY) -m app demo
+
+# Plain HTTP on the loopback interface: the session cookie cannot be HTTPS-only here.
+run: install
+	$(PY) -m app demo
+	ARCHIVE_SESSION_COOKIE_SECURE=false $(PY) -m app serve --host $(HOST) --port $(PORT)
+
+serve: install
+	$(PY) -m app serve --host $(HOST) --port $(PORT)
+
+reindex: install
+	$(PY) -m app reindex
+
+check: install
+	$(PY) -m app check
+
+test: install-test
+	$(PY) -m pytest -W error $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache
