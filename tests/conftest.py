@@ -41,22 +41,33 @@ def postgres_url():
     return _postgres_url()
 
 
+def _raw(url: str) -> str:
+    return url.replace("postgresql+psycopg", "postgresql")
+
+
+def _with_options(url: str, options: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}options={options}"
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path, postgres_url):
-    """One URL per backend; PostgreSQL tests get a schema of their own, dropped afterwards."""
-    if request.param == "sqlite":
+def backend(request, postgres_url):
+    if request.param == "postgresql" and postgres_url is None:
+        pytest.skip("PostgreSQL not reachable (set ARCHIVE_TEST_DATABASE_URL); CI runs these")
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend, tmp_path, postgres_url):
+    """An empty database per test; on PostgreSQL a schema of its own, dropped afterwards."""
+    if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'archive.db'}"
         return
-    if postgres_url is None:
-        pytest.skip("PostgreSQL not reachable (set ARCHIVE_TEST_DATABASE_URL); CI runs these")
     import psycopg
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    raw = postgres_url.replace("postgresql+psycopg", "postgresql")
-    with psycopg.connect(raw, autocommit=True) as conn:
+    with psycopg.connect(_raw(postgres_url), autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
-    sep = "&" if "?" in postgres_url else "?"
-    yield f"{postgres_url}{sep}options=-csearch_path%3D{schema}"
-    with psycopg.connect(raw, autocommit=True) as conn:
+    yield _with_options(postgres_url, f"-csearch_path%3D{schema}")
+    with psycopg.connect(_raw(postgres_url), autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
@@ -92,21 +103,74 @@ def demo_archive(archive) -> Archive:
     return archive
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
-    from app import create_app
-
-    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": database_url,
-                      "TESTING": True, "SESSION_COOKIE_SECURE": False, "TODAY": TODAY.isoformat(),
-                      "SECRET_KEY": "test-only-key"})
-    archive = app.extensions["archive"]
+def _seed(archive: Archive) -> None:
     archive.init()
     archive.transfer.import_file(SYSTEM, EXAMPLE)
     archive.transfer.import_file(SYSTEM, DEMO, fictional=True)
     for name in ROLES:
         archive.users.add(SYSTEM, name, "archivist" if name == "reviewer" else name, PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory, postgres_url):
+    """The example and demo collections and the test users, imported once per backend and copied
+    for each test (importing them for every web test would dominate the suite's time)."""
+    made: dict[str, tuple] = {}
+
+    def get(backend: str) -> tuple[str | None, Path]:
+        if backend not in made:
+            root = tmp_path_factory.mktemp(f"seed-{backend}")
+            if backend == "sqlite":
+                url, template = f"sqlite:///{root / 'archive.db'}", None
+            else:
+                import psycopg
+                template = f"tpl_{uuid.uuid4().hex[:12]}"
+                with psycopg.connect(_raw(postgres_url), autocommit=True) as conn:
+                    conn.execute(f'CREATE DATABASE "{template}"')
+                url = postgres_url.rsplit("/", 1)[0] + f"/{template}"
+            archive = Archive(url, root / "indexes", root / "media", clock=lambda: TODAY)
+            _seed(archive)
+            archive.close()
+            made[backend] = (template, root)
+        return made[backend]
+
+    yield get
+    import psycopg
+    for template, _ in made.values():
+        if template:
+            with psycopg.connect(_raw(postgres_url), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{template}"')
+
+
+@pytest.fixture
+def app(backend, seeded, tmp_path, postgres_url):
+    """The web app over a private copy of the seeded archive."""
+    import shutil
+
+    from app import create_app
+
+    template, root = seeded(backend)
+    shutil.copytree(root / "indexes", tmp_path / "indexes")
+    database = None
+    if backend == "sqlite":
+        shutil.copy(root / "archive.db", tmp_path / "archive.db")
+        url = f"sqlite:///{tmp_path / 'archive.db'}"
+    else:
+        import psycopg
+        database = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(_raw(postgres_url), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
+        url = postgres_url.rsplit("/", 1)[0] + f"/{database}"
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": url,
+                      "INDEX_DIR": str(tmp_path / "indexes"), "MEDIA_DIR": str(tmp_path / "media"),
+                      "TESTING": True, "SESSION_COOKIE_SECURE": False, "TODAY": TODAY.isoformat(),
+                      "SECRET_KEY": "test-only-key"})
     yield app
-    archive.close()
+    app.extensions["archive"].close()
+    if database:
+        import psycopg
+        with psycopg.connect(_raw(postgres_url), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The public site: home, search, testimonies, collections. Everything comes through audience views."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from archive.errors import NotFound
 from archive.services.search import FILTER_KEYS
@@ -37,7 +37,15 @@ def search():
                                      pagesize=int(current_app.config["SEARCH_PAGE_SIZE"]))
     labels = archive().search.place_labels(current(), [v for v, _ in result.facets.get("place", [])])
     return render_template("public/search.html", result=result, query=query, filters=filters,
-                           labels={"place": labels})
+                           labels={"place": labels}, toggle=lambda name, value: _toggle(query, filters, name, value))
+
+
+def _toggle(query: str, filters: dict[str, list[str]], name: str, value: str) -> str:
+    """The search URL with one facet value added or removed, keeping everything else."""
+    chosen = {k: list(v) for k, v in filters.items()}
+    values = chosen.setdefault(name, [])
+    values.remove(value) if value in values else values.append(value)
+    return url_for("public.search", q=query, **{k: v for k, v in chosen.items() if v})
 
 
 @bp.get("/testimonies/<accession_id>")

@@ -12,6 +12,7 @@ from whoosh import index as wix
 
 from . import locks
 from .documents import to_fields
+from .merging import purge_policy
 from .lexicon import did_you_mean, live_terms, suggest
 from .results import SearchResult
 from .schema import make_schema
@@ -22,9 +23,12 @@ _BUILD, _OLD = ".build-", ".old-"
 
 
 class SearchIndexes:
-    def __init__(self, root: Path, writer_timeout: float = 30.0):
+    def __init__(self, root: Path, writer_timeout: float = 30.0, segment_docs: int = 500):
         self.root = Path(root)
         self.writer_timeout = writer_timeout
+        # Bounds the cost of a purge: only segments with deletions are
+        # rewritten, and no segment grows much past this many documents.
+        self.segment_docs = segment_docs
 
     # -- layout / locking --------------------------------------------------
     def index_dirs(self) -> dict[str, Path]:
@@ -97,9 +101,10 @@ class SearchIndexes:
             except BaseException:
                 writer.cancel()
                 raise
-            # optimize rewrites every segment from live documents only, so the
-            # deleted docs' terms and stored values leave the lexicon and disk.
-            writer.commit(optimize=purge)
+            if purge:
+                writer.commit(mergetype=purge_policy(self.segment_docs))
+            else:
+                writer.commit()
             ix.close()
 
     def remove_testimony(self, accession_id: str) -> None:
@@ -131,16 +136,23 @@ class SearchIndexes:
     def _build(self, path: Path, audience: str, docs, progress) -> None:
         path.mkdir()
         ix = wix.create_in(str(path), make_schema())
-        writer = ix.writer(timeout=self.writer_timeout)
+        writer = None
         try:
             for n, doc in enumerate(docs, 1):
+                if writer is None:
+                    writer = ix.writer(timeout=self.writer_timeout)
                 writer.add_document(**to_fields(doc))
                 if progress:
                     progress(audience, n)
+                if n % self.segment_docs == 0:  # one segment per chunk
+                    writer.commit(merge=False)
+                    writer = None
         except BaseException:
-            writer.cancel()
+            if writer is not None:
+                writer.cancel()
             raise
-        writer.commit(optimize=True)
+        if writer is not None:
+            writer.commit(merge=False)
         ix.close()
 
     # -- reading -----------------------------------------------------------
