@@ -55,9 +55,7 @@ def light_normalize(text: str) -> str:
 
 def normalize(text: str) -> str:
     """Full matching normalisation: case, Latin accents, Arabic letter forms."""
-    text = unicodedata.normalize("NFC", light_normalize(text))
-    text = _AR_DIACRITICS.sub("", text)
-    text = text.translate(_AR_LETTERS)
+    text = unicodedata.normalize("NFC", light_normalize(text)).translate(_AR_LETTERS)
     if text.isascii():
         return text
     return "".join(_fold_char(c) for c in text)
@@ -131,7 +129,3 @@ def text_analyzer():
 def spell_analyzer():
     """Unstemmed, readable forms for suggest/did-you-mean."""
     return tokenizer() | LightNormalizeFilter()
-
-
-def words(text: str) -> list[str]:
-    return re.findall(TOKEN_PATTERN, text)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,8 +13,8 @@ from whoosh import index as wix
 
 from . import locks
 from .documents import to_fields
-from .merging import purge_policy
 from .lexicon import did_you_mean, live_terms, suggest
+from .merging import purge_policy
 from .results import SearchResult
 from .schema import make_schema
 from .searching import run_search
@@ -23,6 +24,32 @@ _BUILD, _OLD = ".build-", ".old-"
 
 
 class SearchIndexes:
+    _held = threading.local()
+
+    @contextmanager
+    def writing(self):
+        """Exclude other writers and rebuilds, across processes, for a whole unit of work.
+
+        Re-entrant within a thread. A service holds it from its index update through its database
+        commit, so a rebuild can never read the database before a commit whose index update it
+        would then overwrite.
+        """
+        depth = getattr(self._held, "depth", 0)
+        if depth:
+            self._held.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._held.depth -= 1
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        with locks.exclusive(self.root / ".write.lock", self.writer_timeout * 4):
+            self._held.depth = 1
+            try:
+                yield
+            finally:
+                self._held.depth = 0
+
     def __init__(self, root: Path, writer_timeout: float = 30.0, segment_docs: int = 500):
         self.root = Path(root)
         self.writer_timeout = writer_timeout
@@ -89,15 +116,24 @@ class SearchIndexes:
     # -- writing -----------------------------------------------------------
     def replace_testimony(self, audience: str, accession_id: str, docs: list[dict],
                           purge: bool = True) -> None:
-        fields = [to_fields(d, accession_id) for d in docs]  # validate before locking
+        self.replace_testimonies(audience, {accession_id: docs}, purge=purge)
+
+    def replace_testimonies(self, audience: str, docs_by_testimony: dict[str, list[dict]],
+                            purge: bool = True) -> None:
+        """Several testimonies in one commit: a bulk import pays for one segment write, not one each."""
+        fields = {accession: [to_fields(d, accession) for d in docs]  # validate before locking
+                  for accession, docs in docs_by_testimony.items()}
+        if not fields:
+            return
         with self._locked(audience) as path:
             self._create_missing(path)
             ix = wix.open_dir(str(path))
             writer = ix.writer(timeout=self.writer_timeout)
             try:
-                writer.delete_by_term("testimony", accession_id)
-                for f in fields:
-                    writer.add_document(**f)
+                for accession_id, testimony_fields in fields.items():
+                    writer.delete_by_term("testimony", accession_id)
+                    for f in testimony_fields:
+                        writer.add_document(**f)
             except BaseException:
                 writer.cancel()
                 raise

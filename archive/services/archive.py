@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
+
+from sqlalchemy.orm import Session
 
 from ..db import Database
 from ..search import SearchIndexes
@@ -34,6 +37,24 @@ class Archive:
         self.search = SearchService(self)
         self.transfer = TransferService(self)
         self.users = UserService(self)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A write: database changes and index updates together, under the archive's write lock.
+
+        If anything fails after the indexes were updated, the touched testimonies are re-indexed
+        from what the database actually holds, so an index never keeps a change that was rolled back.
+        """
+        with self.indexes.writing():
+            touched: set[str] = set()
+            try:
+                with self.db.session() as session:
+                    session.info["touched"] = touched
+                    yield session
+            except BaseException:
+                if touched:
+                    self.index.resync(touched)
+                raise
 
     def today(self) -> dt.date:
         return self._clock()

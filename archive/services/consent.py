@@ -15,7 +15,7 @@ class ConsentService(Service):
         if not reason:
             raise ValidationError("a withdrawal needs a reason", record=accession_id, field="reason")
         today = self.archive.today()
-        with self.archive.db.session() as session:
+        with self.archive.unit_of_work() as session:
             testimony = self.get_testimony(session, accession_id)
             if testimony.consent is None:
                 testimony.consent = Consent(status="pending", scope="archive", permissions={})

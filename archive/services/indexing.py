@@ -59,19 +59,22 @@ def documents(view: dict) -> list[dict]:
 
 
 class IndexService(Service):
-    def sync(self, session: Session, testimony, *, purge: bool = True) -> None:
-        """Rewrite one testimony in every audience's index from its current views.
+    def sync(self, session: Session, *testimonies, purge: bool = True) -> None:
+        """Rewrite testimonies in every audience's index from their current views.
 
         Called inside the writing service's unit of work, after flush and before commit, so a
         removal is physically gone from the lower indexes before the call returns.
         """
         session.flush()
+        session.info.setdefault("touched", set()).update(t.accession_id for t in testimonies)
         authorities = self.authorities(session)
         today = self.archive.today()
         for audience in INDEXED_AUDIENCES:
-            view = view_for(testimony, audience, today, authorities)
-            self.archive.indexes.replace_testimony(audience.index_name, testimony.accession_id,
-                                                   documents(view) if view else [], purge=purge)
+            batch = {}
+            for testimony in testimonies:
+                view = view_for(testimony, audience, today, authorities)
+                batch[testimony.accession_id] = documents(view) if view else []
+            self.archive.indexes.replace_testimonies(audience.index_name, batch, purge=purge)
 
     def _all_docs(self, session: Session, audience: Audience) -> Iterator[dict]:
         authorities = self.authorities(session)
@@ -81,10 +84,20 @@ class IndexService(Service):
             if view:
                 yield from documents(view)
 
+    def resync(self, accession_ids) -> None:
+        """Make the indexes say what the database says about these testimonies (after a rollback)."""
+        with self.archive.indexes.writing(), self.archive.db.session() as session:
+            for accession in sorted(accession_ids):
+                testimony = self.load_testimony(session, accession)
+                if testimony is None:
+                    self.archive.indexes.remove_testimony(accession)
+                else:
+                    self.sync(session, testimony)
+
     @gated("index.manage")
     def reindex(self, identity: Identity, progress: Callable[[str, int], None] | None = None) -> dict:
         """Rebuild every audience's index from the database into fresh directories, then swap."""
-        with self.archive.db.session() as session:
+        with self.archive.indexes.writing(), self.archive.db.session() as session:
             self.archive.indexes.rebuild(
                 {a.index_name: self._all_docs(session, a) for a in INDEXED_AUDIENCES}, progress=progress)
             self.archive.audit.record(session, identity, "index.rebuild")
@@ -109,15 +122,7 @@ class IndexService(Service):
     @gated("index.manage")
     def catch_up(self, identity: Identity) -> list[str]:
         """Index testimonies whose embargo has lifted since they were last indexed."""
-        fixed = []
         report = self.check(identity)
-        missing = sorted({a for r in report.values() for a in r["missing"] + r["unexpected"]})
-        with self.archive.db.session() as session:
-            for accession in missing:
-                testimony = self.load_testimony(session, accession)
-                if testimony is None:
-                    self.archive.indexes.remove_testimony(accession)
-                else:
-                    self.sync(session, testimony)
-                fixed.append(accession)
-        return fixed
+        stale = sorted({a for r in report.values() for a in r["missing"] + r["unexpected"]})
+        self.resync(stale)
+        return stale

@@ -22,7 +22,7 @@ class RedactionService(Service):
         if category not in REDACTION_CATEGORIES:
             raise ValidationError(f"unknown category {category!r}", field="category")
         visible = Audience.parse(visible_to).label
-        with self.archive.db.session() as session:
+        with self.archive.unit_of_work() as session:
             testimony = self.get_testimony(session, accession_id)
             redaction = Redaction(category=category, replacement=replacement or "[withheld]",
                                   reason=reason, visible_to=visible, state="proposed",
@@ -53,7 +53,7 @@ class RedactionService(Service):
 
     @gated("redaction.write")
     def approve(self, identity: Identity, accession_id: str, key: str, *, two_person: bool = True) -> dict:
-        with self.archive.db.session() as session:
+        with self.archive.unit_of_work() as session:
             testimony = self.get_testimony(session, accession_id)
             redaction = next((r for r in testimony.redactions if r.key == key), None)
             if redaction is None:

@@ -64,7 +64,7 @@ class TestimonyService(Service):
     def set_state(self, identity: Identity, accession_id: str, state: str) -> dict:
         if state not in WORKFLOW_STATES or state == "withdrawn":
             raise ValidationError(f"{state!r} is not a state this action can set", field="state")
-        with self.archive.db.session() as session:
+        with self.archive.unit_of_work() as session:
             testimony = self.get_testimony(session, accession_id)
             if state == "published":
                 problems = self.publication_problems(testimony)

@@ -17,6 +17,7 @@ from ..views import view_for
 from .base import Service
 
 Progress = Callable[[int, int, str], None]
+IMPORT_BATCH = 200
 
 
 class TransferService(Service):
@@ -31,29 +32,27 @@ class TransferService(Service):
     def import_document(self, identity: Identity, document: dict, *, source: str = "<input>",
                         fictional: bool = False, progress: Progress | None = None) -> dict:
         written: list[str] = []
-        try:
-            with self.archive.db.session() as session:
-                collections = self._collections(session, document["collections"])
-                self._authorities(session, document["authorities"])
-                for item in document["sensitive_terms"]:
-                    session.add(SensitiveTerm(term=item["term"], variants=item["variants"],
-                                              category=item["category"]))
-                total = len(document["testimonies"])
-                for n, item in enumerate(document["testimonies"], 1):
-                    testimony = self._testimony(session, item, collections, source, fictional)
-                    self.archive.audit.record(session, identity, "testimony.import", item["id"], source=source)
-                    self.archive.audit.revision(session, identity, item["id"], f"imported from {Path(source).name}",
-                                                serialize.full_testimony(testimony))
-                    written.append(item["id"])
-                    # A new testimony deletes nothing from the indexes, so no merge is needed.
-                    self.archive.index.sync(session, testimony, purge=False)
-                    if progress:
-                        progress(n, total, item["id"])
-        except BaseException:
-            # The database rolled back; take back whatever reached the indexes too.
-            for accession in written:
-                self.archive.indexes.remove_testimony(accession)
-            raise
+        with self.archive.unit_of_work() as session:
+            collections = self._collections(session, document["collections"])
+            self._authorities(session, document["authorities"])
+            for item in document["sensitive_terms"]:
+                session.add(SensitiveTerm(term=item["term"], variants=item["variants"],
+                                          category=item["category"]))
+            total = len(document["testimonies"])
+            batch = []
+            for n, item in enumerate(document["testimonies"], 1):
+                testimony = self._testimony(session, item, collections, source, fictional)
+                self.archive.audit.record(session, identity, "testimony.import", item["id"], source=source)
+                self.archive.audit.revision(session, identity, item["id"], f"imported from {Path(source).name}",
+                                            serialize.full_testimony(testimony))
+                written.append(item["id"])
+                batch.append(testimony)
+                if len(batch) == IMPORT_BATCH or n == total:
+                    # New testimonies delete nothing from the indexes, so no merge is needed.
+                    self.archive.index.sync(session, *batch, purge=False)
+                    batch = []
+                if progress:
+                    progress(n, total, item["id"])
         return {"testimonies": written, "collections": len(document["collections"]),
                 "authorities": len(document["authorities"])}
 

@@ -406,3 +406,28 @@ def test_crash_between_renames_is_recovered(idx):
     idx.ensure()
     assert idx.search("public", "kept").total == 1
     assert sorted(p.name for p in idx.root.iterdir() if p.is_dir()) == sorted(AUDIENCES)
+
+
+def test_purge_rewrites_only_segments_with_deletions(tmp_path):
+    idx = SearchIndexes(tmp_path / "s", segment_docs=6)
+    idx.ensure()
+    docs = [d for n in range(6) for d in make_docs("OH-%d" % n, ["plain %d" % n, "more"])]
+    docs[4]["text"] = CANARY + " hidden"  # OH-1 segment 0, in the first 6-doc segment
+    idx.rebuild({"public": docs})
+    path = idx.index_dirs()["public"]
+
+    def segments():
+        ix = wix.open_dir(str(path))
+        counts = sorted(s.doc_count_all() for s in ix._segments())
+        ix.close()
+        return counts
+
+    assert segments() == [6, 6, 6]
+    assert_present(idx, "public", CANARY)
+    idx.replace_testimony("public", "OH-1", make_docs("OH-1", ["plain 1", "more"]))
+    assert_absent(idx, "public", CANARY)
+    assert len(segments()) >= 2  # the untouched segments were left alone
+    idx.remove_testimony("OH-0")  # empties what is left of a segment
+    assert idx.testimony_ids("public") == {"OH-%d" % n for n in range(1, 6)}
+    assert idx.search("public", "plain").total == 5
+    assert_absent(idx, "public", CANARY)
