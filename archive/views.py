@@ -140,6 +140,8 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
         view["sensitive_terms"] = [{"term": s.term, "variants": list(s.variants or []),
                                     "category": s.category} for s in testimony.sensitive_terms]
         view["withdrawn_at"] = _iso(testimony.withdrawn_at)
+        view["reaches"] = next(a.label for a in Audience
+                               if policy.can_see_testimony(testimony, a, today))
     return view
 
 

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from archive.errors import TooManyAttempts
 from archive.identity import ANONYMOUS
 
 from ..identity import archive, audience
@@ -32,7 +33,11 @@ def _safe_next(target: str | None) -> str:
 def signin():
     form = SignInForm()
     if form.validate_on_submit():
-        identity = archive().users.authenticate(ANONYMOUS, form.username.data, form.password.data)
+        try:
+            identity = archive().users.authenticate(ANONYMOUS, form.username.data, form.password.data)
+        except TooManyAttempts as exc:
+            flash(f"Sign-in refused: {exc}.", "error")
+            return render_template("auth/signin.html", form=form), 429
         if identity is not None:
             session.clear()
             session.permanent = True

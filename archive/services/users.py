@@ -1,16 +1,17 @@
 """Accounts: argon2 password hashes, roles, disabling. Sign-in never says which part was wrong."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..audience import ROLES
-from ..errors import ConflictError, NotFound, ValidationError
+from ..errors import ConflictError, NotFound, TooManyAttempts, ValidationError
 from ..identity import ANONYMOUS, Identity, for_role
-from ..model import User
+from ..model import AuditEvent, User, utcnow
 from ..policy import gated
 from .base import Service
 
@@ -19,6 +20,9 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password of anyone's")
 USERNAME = re.compile(r"^[A-Za-z0-9._@-]{2,120}$")
 MIN_PASSWORD = 10
+# Failed sign-ins per username before further attempts are refused for the rest of the window.
+MAX_FAILURES = 10
+FAILURE_WINDOW_MINUTES = 15
 
 
 class UserService(Service):
@@ -61,15 +65,21 @@ class UserService(Service):
     @gated("testimony.read")
     def authenticate(self, identity: Identity, username: str, password: str) -> Identity | None:
         """The identity for these credentials, or None; every attempt is audited."""
+        username = (username or "")[:120]
         with self.archive.db.session() as session:
-            user = session.scalar(select(User).where(User.username == (username or "")))
+            throttled = self._recent_failures(session, username) >= MAX_FAILURES
+            if throttled:
+                self.archive.audit.record(session, ANONYMOUS, "signin.throttled", username)
+        if throttled:
+            raise TooManyAttempts(f"too many failed sign-ins; try again in {FAILURE_WINDOW_MINUTES} minutes")
+        with self.archive.db.session() as session:
+            user = session.scalar(select(User).where(User.username == username))
             try:
                 _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
                 ok = user is not None and not user.disabled
             except (VerificationError, InvalidHashError):
                 ok = False
-            self.archive.audit.record(session, ANONYMOUS, "signin.ok" if ok else "signin.failed",
-                                      (username or "")[:120])
+            self.archive.audit.record(session, ANONYMOUS, "signin.ok" if ok else "signin.failed", username)
             if not ok:
                 return None
             if _hasher.check_needs_rehash(user.password_hash):
@@ -84,6 +94,12 @@ class UserService(Service):
             if user is None or user.disabled:
                 return ANONYMOUS
             return for_role(user.role, user.id, user.username)
+
+    @staticmethod
+    def _recent_failures(session, username: str) -> int:
+        since = utcnow() - dt.timedelta(minutes=FAILURE_WINDOW_MINUTES)
+        return session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "signin.failed", AuditEvent.target == username, AuditEvent.at >= since))
 
     @staticmethod
     def _check_role(role: str) -> None:
