@@ -102,8 +102,12 @@ def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | None = None) -> dict | None:
-    """The testimony as `audience` may see it today, or None if it may not see it at all."""
+def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | None = None,
+             *, transcripts: bool = True) -> dict | None:
+    """The testimony as `audience` may see it today, or None if it may not see it at all.
+
+    With transcripts=False the view is a summary for lists: the same fields, no transcript text.
+    """
     audience = Audience.parse(audience)
     if testimony is None or not policy.can_see_testimony(testimony, audience, today):
         return None
@@ -129,8 +133,8 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
         view[name] = _field(testimony, name, audience)
     publish_transcript = staff or (consent is not None and consent.permits("publish_transcript"))
     view["transcripts"] = [_transcript(t, testimony.redactions, audience, staff)
-                           for t in testimony.transcripts] if publish_transcript else []
-    view["transcript_withheld"] = not publish_transcript and bool(testimony.transcripts)
+                           for t in testimony.transcripts] if publish_transcript and transcripts else []
+    view["transcript_withheld"] = not publish_transcript
     if staff:
         view["field_redactions"] = {
             r.field: {"replacement": r.replacement, "reason": r.reason, "visible_to": r.visible_to,

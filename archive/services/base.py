@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..errors import NotFound
-from ..model import Authority, Consent, Testimony, Transcript
+from ..model import Authority, Testimony, Transcript
 
 
 class Service:
@@ -32,10 +32,11 @@ class Service:
         return {a.key: a for a in session.scalars(select(Authority))}
 
     @staticmethod
-    def all_testimonies(session: Session):
-        return session.scalars(select(Testimony).order_by(Testimony.accession_id).options(
-            selectinload(Testimony.consent).load_only(Consent.status, Consent.scope,
-                                                      Consent.embargo_until, Consent.permissions),
-            selectinload(Testimony.narrators), selectinload(Testimony.redactions),
-            selectinload(Testimony.collection), selectinload(Testimony.sensitive_terms),
-            selectinload(Testimony.transcripts).selectinload(Transcript.segments)))
+    def all_testimonies(session: Session, *, transcripts: bool = True):
+        """Every testimony with what its views need; without transcripts for lists and counts."""
+        options = [selectinload(Testimony.consent), selectinload(Testimony.narrators),
+                   selectinload(Testimony.redactions), selectinload(Testimony.collection),
+                   selectinload(Testimony.sensitive_terms)]
+        if transcripts:
+            options.append(selectinload(Testimony.transcripts).selectinload(Transcript.segments))
+        return session.scalars(select(Testimony).order_by(Testimony.accession_id).options(*options))

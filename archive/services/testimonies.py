@@ -38,7 +38,8 @@ class TestimonyService(Service):
         with self.archive.db.session() as session:
             authorities = self.authorities(session)
             today = self.archive.today()
-            views = (view_for(t, identity.audience, today, authorities) for t in self.all_testimonies(session))
+            views = (view_for(t, identity.audience, today, authorities, transcripts=False)
+                     for t in self.all_testimonies(session, transcripts=False))
             return [v for v in views if v and (collection is None or v["collection"]["id"] == collection)]
 
     @gated("collection.read")
