@@ -74,7 +74,8 @@ def _transcript(transcript, redactions, audience: Audience, staff: bool) -> dict
             "synopsis": segment.synopsis if segment else "",
             "keywords": list(segment.keywords) if segment else [],
             "pieces": _pieces_json(pieces),
-            "text": "".join(p.text for p in pieces),
+            # Plain text as this audience reads it: originals where it may see them.
+            "text": "".join(p.original if p.original is not None else p.text for p in pieces),
         })
     return {"key": transcript.key, "language": transcript.language, "kind": transcript.kind,
             "dir": direction(transcript.language), "segments": segments}

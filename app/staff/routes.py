@@ -5,7 +5,7 @@ import json
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from archive.audience import Audience
@@ -15,7 +15,7 @@ from archive.vocabulary import REDACTABLE_FIELDS, REDACTION_CATEGORIES
 from ..identity import archive, audience, current
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
-AUDIENCE_CHOICES = [(a.label, a.label) for a in Audience if a > Audience.PUBLIC]
+AUDIENCE_CHOICES = [SelectChoice(a.label) for a in Audience if a > Audience.PUBLIC]
 
 
 class WithdrawForm(FlaskForm):
@@ -27,9 +27,10 @@ class RedactionForm(FlaskForm):
     start = IntegerField("Start offset", validators=[Optional(), NumberRange(min=0)])
     end = IntegerField("End offset", validators=[Optional(), NumberRange(min=0)])
     text = StringField("Text it covers", validators=[Optional(), Length(max=5000)])
-    field = SelectField("Or a field", choices=[("", "(a transcript span)")] + [(f, f) for f in REDACTABLE_FIELDS],
+    field = SelectField("Or a field", choices=[SelectChoice("", "(a transcript span)")]
+                        + [SelectChoice(f) for f in REDACTABLE_FIELDS],
                         validators=[Optional()])
-    category = SelectField("Category", choices=[(c, c) for c in REDACTION_CATEGORIES])
+    category = SelectField("Category", choices=[SelectChoice(c) for c in REDACTION_CATEGORIES])
     replacement = StringField("Replacement", default="[name withheld]", validators=[DataRequired(), Length(max=300)])
     reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
     visible_to = SelectField("Lowest audience that may see the original", choices=AUDIENCE_CHOICES,
@@ -37,7 +38,8 @@ class RedactionForm(FlaskForm):
 
 
 class StateForm(FlaskForm):
-    state = SelectField("State", choices=[("draft", "draft"), ("in_review", "in review"), ("published", "published")])
+    state = SelectField("State", choices=[SelectChoice("draft"), SelectChoice("in_review", "in review"),
+                                          SelectChoice("published")])
 
 
 class ActionForm(FlaskForm):
