@@ -5,6 +5,8 @@ from dataclasses import asdict
 
 from flask import Blueprint, jsonify, request
 
+from archive.errors import NotFound
+
 from ..identity import archive, audience, current
 from ..public.routes import search_args
 
@@ -30,7 +32,13 @@ def testimonies():
 @bp.get("/testimonies/<accession_id>")
 @audience("public")
 def testimony(accession_id: str):
-    return jsonify(archive().testimonies.get(current(), accession_id))
+    try:
+        return jsonify(archive().testimonies.get(current(), accession_id))
+    except NotFound:
+        tombstone = archive().testimonies.tombstone(current(), accession_id)
+        if tombstone is None:
+            raise
+        return jsonify({"error": "Gone", "tombstone": tombstone}), 410
 
 
 @bp.get("/search")
