@@ -110,7 +110,7 @@ def parse_document(data: Any, file: str = "<input>") -> dict:
         testimonies.append(t)
     _unique(file, "collection", [c["id"] for c in collections])
     _unique(file, "authority", [a["id"] for a in authorities])
-    return {"collections": collections, "authorities": authorities, "testimonies": testimonies,
+    return {"source": file, "collections": collections, "authorities": authorities, "testimonies": testimonies,
             "sensitive_terms": [_term(_Checker(file, f"sensitive term #{i + 1}", s))
                                 for i, s in enumerate(top.get("sensitive_terms", list, default=[]))]}
 

@@ -29,8 +29,10 @@ class TransferService(Service):
                                     progress=progress)
 
     @gated("import")
-    def import_document(self, identity: Identity, document: dict, *, source: str = "<input>",
+    def import_document(self, identity: Identity, document: dict, *, source: str | None = None,
                         fictional: bool = False, progress: Progress | None = None) -> dict:
+        """Write a document checked by json_format.parse_document, in one unit of work."""
+        source = source or document.get("source", "<input>")
         written: list[str] = []
         with self.archive.unit_of_work() as session:
             collections = self._collections(session, document["collections"])
