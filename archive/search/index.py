@@ -1,6 +1,7 @@
 """One Whoosh index per audience, with purge-on-replace and atomic rebuild."""
 from __future__ import annotations
 
+import hashlib
 import secrets
 import shutil
 import threading
@@ -50,7 +51,7 @@ class SearchIndexes:
             finally:
                 self._held.depth = 0
 
-    def __init__(self, root: Path, writer_timeout: float = 30.0, segment_docs: int = 500):
+    def __init__(self, root: Path, writer_timeout: float = 30.0, segment_docs: int = 100):
         self.root = Path(root)
         self.writer_timeout = writer_timeout
         # Bounds the cost of a purge: only segments with deletions are
@@ -127,6 +128,9 @@ class SearchIndexes:
             return
         with self._locked(audience) as path:
             self._create_missing(path)
+            fields = self._changed(path, fields)
+            if not fields:
+                return
             ix = wix.open_dir(str(path))
             writer = ix.writer(timeout=self.writer_timeout)
             try:
@@ -140,7 +144,33 @@ class SearchIndexes:
             if purge:
                 writer.commit(mergetype=purge_policy(self.segment_docs))
             else:
-                writer.commit()
+                # Bulk additions stay in their own bounded segments, so a later purge of one
+                # testimony rewrites a small segment, not a large merged one.
+                writer.commit(merge=False)
+            ix.close()
+
+    @staticmethod
+    def _changed(path: Path, fields: dict[str, list[dict]]) -> dict[str, list[dict]]:
+        """Leave out testimonies whose documents are exactly what the index already holds:
+        rewriting them would cost a segment merge for nothing."""
+        for accession, docs in fields.items():
+            digest = hashlib.sha256(repr(docs).encode("utf-8")).hexdigest()
+            if docs:
+                docs[0]["fingerprint"] = digest
+        ix = wix.open_dir(str(path))
+        try:
+            with ix.searcher() as searcher:
+                changed = {}
+                for accession, docs in fields.items():
+                    held = [searcher.stored_fields(n).get("fingerprint")
+                            for n in searcher.document_numbers(testimony=accession)]
+                    # Unchanged only if the same number of documents is there under the same hash
+                    # (a rebuilt index carries no hashes, so everything in it counts as changed).
+                    same = len(held) == len(docs) and (not docs or docs[0]["fingerprint"] in held)
+                    if not same:
+                        changed[accession] = docs
+                return changed
+        finally:
             ix.close()
 
     def remove_testimony(self, accession_id: str) -> None:

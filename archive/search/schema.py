@@ -39,6 +39,8 @@ def make_schema() -> Schema:
         subjects=KEYWORD(stored=True, commas=True, scorable=False),
         year=NUMERIC(int, stored=True, bits=32, signed=True),
         testimony_title=STORED(),
+        # Hash of all a testimony's documents (on its first one): an unchanged testimony is not rewritten.
+        fingerprint=STORED(),
         # Unstemmed readable words of all text fields, for suggest/did-you-mean.
         spell=TEXT(analyzer=spell_analyzer(), phrase=False),
     )

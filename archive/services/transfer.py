@@ -17,7 +17,8 @@ from ..views import view_for
 from .base import Service
 
 Progress = Callable[[int, int, str], None]
-IMPORT_BATCH = 200
+# Testimonies per index commit on import: one bounded segment each (see SearchIndexes.segment_docs).
+IMPORT_BATCH = 4
 
 
 class TransferService(Service):
