@@ -92,6 +92,13 @@ def normalize_pattern(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=200_000)
+def _analyze_token(text: str, stemming: bool) -> str:
+    # Word frequencies follow Zipf's law: a cache makes indexing and highlighting mostly lookups.
+    text = normalize(text)
+    return stem(text) if stemming else text
+
+
 class NormalizeFilter(Filter):
     """Full normalisation, then the light stemmers."""
 
@@ -100,9 +107,7 @@ class NormalizeFilter(Filter):
 
     def __call__(self, tokens):
         for t in tokens:
-            text = normalize(t.text)
-            if self.stemming:
-                text = stem(text)
+            text = _analyze_token(t.text, self.stemming)
             if text:
                 t.text = text
                 yield t

@@ -9,7 +9,7 @@ from whoosh.searching import Hit
 from .query import QueryError, build_filter, parse
 from .results import SearchResult, SegmentHit, TestimonyHit
 from .schema import FACET_FIELDS
-from .snippets import highlighter, snippet
+from .snippets import snippet
 
 MAX_PAGESIZE = 100
 HITS_PER_TESTIMONY = 3
@@ -53,7 +53,6 @@ def run_search(searcher, text: str, filters, page: int, pagesize: int) -> Search
     except Exception as exc:  # any parser/search failure is the user's query, not a crash
         result.error = "Could not understand the query (%s)." % type(exc).__name__
         return result
-    results.highlighter = highlighter()
     scored = not isinstance(q, wq.Every)
 
     result.facets = {key: [] for key in FACET_FIELDS}
@@ -77,10 +76,11 @@ def run_search(searcher, text: str, filters, page: int, pagesize: int) -> Search
     order = sorted(groups, key=(lambda t: (-best[t], t)) if scored else None)
     result.total = len(order)
     for tid in order[(page - 1) * pagesize: page * pagesize]:
-        docs = [(Hit(results, docnum, pos, score), searcher.stored_fields(docnum))
-                for docnum, pos, score in groups[tid]]
-        docs.sort(key=lambda hs: (-(hs[0].score or 0.0), hs[1].get("seq", -1)))
-        hits = [_segment_hit(h, s, scored) for h, s in docs[:HITS_PER_TESTIMONY]]
+        # Documents were added in segment order, so the document number breaks score ties in
+        # transcript order without loading every matching segment's stored text.
+        top = sorted(groups[tid], key=lambda d: (-d[2], d[0]))[:HITS_PER_TESTIMONY]
+        hits = [_segment_hit(Hit(results, docnum, pos, score), searcher.stored_fields(docnum), scored)
+                for docnum, pos, score in top]
         title = meta[tid].get("testimony_title", "")
         result.testimonies.append(TestimonyHit(tid, title, best[tid], hits))
     return result
