@@ -39,7 +39,9 @@ def documents(view: dict) -> list[dict]:
         "year": edtf.first_year(view["interview_date"]) if isinstance(view["interview_date"], str) else None,
         "testimony_title": view["title"],
     }
-    docs = [{**common, "doc_id": f"{accession}#meta", "kind": "meta", "seq": -1, "transcript": "",
+    interview_place = view["interview_place"] if isinstance(view["interview_place"], str) else ""
+    docs = [{**common, "place": f"{common['place']} {interview_place}".strip(),
+             "doc_id": f"{accession}#meta", "kind": "meta", "seq": -1, "transcript": "",
              "start": None, "end": None, "title": view["title"], "summary": view["summary"] or "",
              "text": "", "lang": (view["languages"] or [""])[0]}]
     seq = 0

@@ -146,5 +146,12 @@ class TransferService(Service):
             places = [serialize.authority(a) for a in authorities.values()
                       if audience >= Audience.ARCHIVIST or a.key in used_places]
             self.archive.audit.record(session, identity, "export", audience.label, testimonies=len(items))
+            extra = {}
+            if audience >= Audience.ARCHIVIST:
+                # Archive-wide sensitive terms (no testimony) belong in a full export too.
+                extra["sensitive_terms"] = [
+                    {"term": s.term, "variants": list(s.variants or []), "category": s.category}
+                    for s in session.scalars(select(SensitiveTerm).where(SensitiveTerm.testimony_id.is_(None))
+                                             .order_by(SensitiveTerm.id))]
             return serialize.document(collections, places, items, audience=audience.label,
-                                      exported_on=today.isoformat())
+                                      exported_on=today.isoformat(), **extra)
