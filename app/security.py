@@ -15,7 +15,9 @@ def _headers(response):
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # Same-origin only: Flask-WTF's HTTPS check wants a Referer on our own forms, and no other
+    # site ever learns which testimony or search a reader came from.
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     response.headers["Permissions-Policy"] = "geolocation=(), camera=(), microphone=()"
     if request.is_secure:

@@ -69,7 +69,7 @@ def test_security_headers_on_every_kind_of_page(app):
         assert "frame-ancestors 'none'" in csp
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["X-Frame-Options"] == "DENY"
-        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["Referrer-Policy"] == "same-origin"
         if client is staff:
             assert "no-store" in headers["Cache-Control"], url
 
