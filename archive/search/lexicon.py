@@ -57,7 +57,7 @@ def _known(reader, word: str) -> bool:
 def _correct(reader, word: str) -> str | None:
     lw = light_normalize(word)
     for dist in (1, 2) if len(lw) >= 5 else (1,):
-        cands = [w for w in reader.terms_within(SPELL_FIELD, lw, dist)
+        cands = [w for w in reader.terms_within(SPELL_FIELD, lw, dist, prefix=1)
                  if w != lw and _is_live(reader, SPELL_FIELD, w)]
         if cands:
             return min(cands, key=lambda w: (-reader.doc_frequency(SPELL_FIELD, w), w))
