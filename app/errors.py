@@ -11,7 +11,9 @@ MESSAGES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Meth
 
 
 def _render(code: int, detail: str | None = None):
-    if request.blueprint == "api" or request.accept_mimetypes.best == "application/json":
+    # By path too: an unknown /api URL or a wrong method matches no rule, so has no blueprint.
+    if (request.blueprint == "api" or request.path == "/api" or request.path.startswith("/api/")
+            or request.accept_mimetypes.best == "application/json"):
         return jsonify({"error": MESSAGES.get(code, "Error"), "detail": detail}), code
     return render_template("error.html", code=code, title=MESSAGES.get(code, "Error"), detail=detail), code
 

@@ -1,146 +1,455 @@
 """Benchmarks at scale: import, reindex, index size, search latency, edit-to-visibility, memory.
 
-    python bench/run.py [--n 200] [--words 6000] [--queries 30] [--backend sqlite|postgresql]
+    python bench/run.py [--n 200] [--words 6000] [--queries 50] [--backend sqlite|postgresql]
 
-Prints a table and writes bench/out/results-<backend>-<n>.json. Not part of the test suite.
+Generates (or reuses) a synthetic corpus in bench/out/, imports it into a fresh archive in a
+temporary directory (SQLite file, or a fresh schema on the PostgreSQL server at
+ARCHIVE_TEST_DATABASE_URL, dropped afterwards), prints a table and writes the figures to
+bench/out/results-<n>.json (results-<n>-postgresql.json for PostgreSQL). Not part of the test
+suite: nothing here is a pass/fail assertion.
 """
 from __future__ import annotations
 
 import argparse
+import cProfile
+import datetime as dt
+import io
 import json
 import os
 import platform
+import pstats
+import random
+import re
 import resource
 import statistics
 import sys
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from archive.identity import ANONYMOUS, SYSTEM  # noqa: E402
+from archive.audience import Audience  # noqa: E402
+from archive.identity import ANONYMOUS, SYSTEM, Identity  # noqa: E402
 from archive.services import Archive  # noqa: E402
-from bench.generate import generate  # noqa: E402
+from bench import generate as gen  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
-QUERIES = {
-    "common term": ["border", "family", "road", "night"],
-    "rare term": ["fuel", "bribe", "winter", "hospital"],
-    "AND": ["border AND family", "road AND car", "night AND fear"],
-    "phrase": ['"the border"', '"the road"', '"the night"'],
-    "field + facet": [("place:Raqqa", {"collection": ["c1"]}), ("subject:smuggling", {"language": ["en"]})],
-    "Arabic": ["الحدود", "المهرب", "الرقة"],
-}
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+RESEARCHER = Identity(Audience.RESEARCHER, username="bench-researcher")
+PAGESIZE = 20
+POLL_LIMIT_S = 30.0
+# Targets from the project (at 10,000 testimonies, 2 cores).
+TARGETS = {"search_p95_ms": 100, "reindex_s": 600, "edit_visible_s": 1.0}
+
+console = Console(stderr=True)
 
 
-def _size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+# -- queries -------------------------------------------------------------------------------------
+def query_pools(rng: random.Random) -> dict[str, list[tuple[str, dict | None]]]:
+    """Query strings per type, built from the generator's real words and places."""
+    en, fr, ar = gen.REAL["en"], gen.REAL["fr"], gen.REAL["ar"]
+    common = en["content"][:25] + fr["content"][:5]
+    rare = en["rare"] + fr["rare"][:6]
+    pairs = [f"{a} AND {b}" for a, b in zip(en["content"][:20], en["content"][20:40])]
+    phrases = [f'"{f} {c}"' for f, c in zip(["the", "the", "my", "the", "our", "a", "the", "his"] * 3,
+                                            en["content"][:24])]
+    phrases += [f'"la {c}"' for c in ("frontière", "nuit", "route", "famille")]
+    places = [label for label, _, _ in gen.PLACES]
+    slugs = [slug for slug, _ in gen.COLLECTIONS]
+    fielded = [(f'place:"{p}"' if " " in p else f"place:{p}", {"collection": [slugs[k % len(slugs)]]})
+               for k, p in enumerate(places)]
+    arabic = ar["content"][:20] + [arabic[0] for _, _, arabic in gen.PLACES[:6]]
+    # Typos: no hits, so the search also computes a "did you mean" suggestion.
+    misspelt = [w[:2] + w[3:] for w in en["content"][:20] if len(w) > 4]
+    pools = {"common term": common, "rare term": rare, "two-term AND": pairs, "phrase": phrases,
+             "Arabic term": arabic, "misspelt term (no hits)": misspelt}
+    out = {kind: [(q, None) for q in qs] for kind, qs in pools.items()}
+    out["field + facet filter"] = fielded
+    order = ["common term", "rare term", "two-term AND", "phrase", "field + facet filter", "Arabic term",
+             "misspelt term (no hits)"]
+    for kind in order:
+        rng.shuffle(out[kind])
+    return {k: out[k] for k in order}
 
 
-def _percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    rank = max(1, int(-(-q * len(ordered) // 1)))  # ceil(q * n)
+    return ordered[min(len(ordered), rank) - 1]
 
 
-def _database(backend: str, work: Path):
+# -- database ------------------------------------------------------------------------------------
+@contextmanager
+def database(backend: str, work: Path):
+    """A database URL for a fresh, empty archive; yields (url, size_function)."""
     if backend == "sqlite":
-        return f"sqlite:///{work / 'bench.db'}", lambda: None
+        path = work / "archive.db"
+
+        def size() -> int:
+            return sum(p.stat().st_size for p in work.glob("archive.db*"))
+        yield f"sqlite:///{path}", size
+        return
     import psycopg
-    base = os.environ.get("ARCHIVE_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    raw, schema = base.replace("postgresql+psycopg", "postgresql"), f"bench_{uuid.uuid4().hex[:8]}"
+    base = os.environ.get("ARCHIVE_TEST_DATABASE_URL") or PG_DEFAULT
+    raw = base.replace("postgresql+psycopg", "postgresql")
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(raw, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
 
-    def drop():
+    def size() -> int:
+        with psycopg.connect(raw, autocommit=True) as conn:
+            row = conn.execute("SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                               "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                               "WHERE n.nspname = %s AND c.relkind = 'r'", (schema,)).fetchone()
+            return int(row[0])
+    try:
+        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}", size
+    finally:
         with psycopg.connect(raw, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-    return f"{base}?options=-csearch_path%3D{schema}", drop
 
 
-def run(n: int, words: int, repeats: int, backend: str) -> dict:
-    OUT.mkdir(parents=True, exist_ok=True)
-    corpus = OUT / f"corpus-{n}-{words}.json"
-    if not corpus.exists():
-        corpus.write_text(json.dumps(generate(n, words), ensure_ascii=False), encoding="utf-8")
-    figures: dict = {"n": n, "words_per_testimony": words, "backend": backend, "cpus": os.cpu_count(),
-                     "python": platform.python_version()}
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        url, drop = _database(backend, work)
-        archive = Archive(url, work / "indexes")
-        try:
-            archive.init()
-            started = time.perf_counter()
-            archive.transfer.import_file(SYSTEM, corpus)
-            figures["import_s"] = time.perf_counter() - started
-            started = time.perf_counter()
-            archive.index.reindex(SYSTEM)
-            figures["reindex_s"] = time.perf_counter() - started
-            figures["index_mb"] = {a: _size(p) / 1e6 for a, p in archive.indexes.index_dirs().items()}
-            latency = {}
-            for kind, queries in QUERIES.items():
-                times = []
-                for _ in range(repeats):
-                    for q in queries:
-                        query, filters = q if isinstance(q, tuple) else (q, None)
-                        started = time.perf_counter()
-                        archive.search.search(ANONYMOUS, query, filters)
-                        times.append((time.perf_counter() - started) * 1000)
-                latency[kind] = {"p50_ms": statistics.median(times), "p95_ms": _percentile(times, 0.95)}
-            figures["search"] = latency
-            target = next(v for v in archive.testimonies.list(ANONYMOUS))
-            full = archive.testimonies.get(SYSTEM, target["accession_id"])
-            segment = full["transcripts"][0]["segments"][0]
-            text = "".join(p.get("original", p["text"]) for s in full["transcripts"][0]["segments"] for p in s["pieces"])
-            word = next(w for w in segment["text"].split() if w.isalpha() and len(w) > 4)
-            start = text.index(word)
-            started = time.perf_counter()
-            archive.redactions.add(SYSTEM, target["accession_id"], category="person", replacement="[x]",
-                                   transcript="t", start=start, end=start + len(word), text=word)
-            figures["redaction_to_invisible_s"] = time.perf_counter() - started
-            started = time.perf_counter()
-            archive.consent.withdraw(SYSTEM, target["accession_id"], "benchmark")
-            figures["withdrawal_s"] = time.perf_counter() - started
-            figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        finally:
-            archive.close()
-            drop()
-    (OUT / f"results-{backend}-{n}.json").write_text(json.dumps(figures, indent=1))
+def _rss() -> float:
+    """Peak resident memory of this process so far, in MB (ru_maxrss is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+# -- steps ---------------------------------------------------------------------------------------
+@contextmanager
+def profiled(enabled: bool, name: str, figures: dict):
+    if not enabled:
+        yield
+        return
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        buffer = io.StringIO()
+        pstats.Stats(profile, stream=buffer).sort_stats("cumulative").print_stats(35)
+        path = OUT / f"profile-{name}-{figures['n']}.txt"
+        path.write_text(buffer.getvalue())
+        console.log(f"profile of {name} -> {path.relative_to(ROOT)}")
+
+
+def timed_search(archive: Archive, identity: Identity, query: str, filters=None):
+    started, cpu = time.perf_counter(), time.process_time()
+    result = archive.search.search(identity, query, filters, page=1, pagesize=PAGESIZE)
+    return (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000, result
+
+
+def measure_search(archive: Archive, repeats: int, rng: random.Random) -> tuple[dict, float]:
+    """`repeats` timed public searches per query type, cycling through that type's pool."""
+    cold_ms, _, _ = timed_search(archive, ANONYMOUS, "border")  # opens the index files
+    timed_search(archive, ANONYMOUS, "family")
+    figures = {}
+    for kind, pool in query_pools(rng).items():
+        times, cpus, totals, errors = [], [], [], []
+        for k in range(repeats):
+            query, filters = pool[k % len(pool)]
+            ms, cpu_ms, result = timed_search(archive, ANONYMOUS, query, filters)
+            if result.error:
+                errors.append(f"{query}: {result.error}")
+            times.append(ms)
+            cpus.append(cpu_ms)
+            totals.append(result.total)
+        figures[kind] = {"p50_ms": statistics.median(times), "p95_ms": percentile(times, 0.95),
+                         "cpu_p50_ms": statistics.median(cpus), "cpu_p95_ms": percentile(cpus, 0.95),
+                         "max_ms": max(times), "searches": len(times),
+                         "mean_hits": statistics.mean(totals), "example": pool[0][0]}
+        if errors:
+            figures[kind]["errors"] = sorted(set(errors))
+    return figures, cold_ms
+
+
+def measure_suggest(archive: Archive, repeats: int) -> dict:
+    prefixes = ["bo", "fa", "ro", "ni", "ra", "al", "ho", "ca", "fr", "الح", "الم", "mo"]
+    times = []
+    for k in range(repeats):
+        started = time.perf_counter()
+        archive.search.suggest(ANONYMOUS, prefixes[k % len(prefixes)])
+        times.append((time.perf_counter() - started) * 1000)
+    return {"p50_ms": statistics.median(times), "p95_ms": percentile(times, 0.95), "calls": len(times)}
+
+
+_WORD = re.compile(r"[^\W\d_]{6,}")
+
+
+def _candidate_words(archive: Archive, accession: str, rng: random.Random) -> tuple[str, list[tuple[str, int]]]:
+    """Words that occur once in the transcript, nowhere else in the record, outside redactions."""
+    with archive.db.session() as session:
+        testimony = archive.testimonies.load_testimony(session, accession)
+        transcript = testimony.transcripts[0]
+        text, key = transcript.text, transcript.key
+        spans = [(r.start, r.end) for r in testimony.redactions if r.start is not None]
+        elsewhere = " ".join([testimony.title, testimony.summary or "", " ".join(testimony.keywords or [])]
+                             + [f"{s.title} {s.synopsis} {' '.join(s.keywords or [])}"
+                                for s in transcript.segments]).casefold()
+    counts: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for m in _WORD.finditer(text):
+        word = m.group()
+        counts[word.casefold()] = counts.get(word.casefold(), 0) + 1
+        first.setdefault(word, m.start())
+    found = [(w, at) for w, at in first.items()
+             if w.islower() and counts[w.casefold()] == 1 and w.casefold() not in elsewhere
+             and not any(lo <= at < hi for lo, hi in spans)]
+    rng.shuffle(found)
+    return key, found
+
+
+def unique_word(archive: Archive, accession: str, rng: random.Random, identity: Identity,
+                expect_found: bool = True) -> tuple[str, str, int] | None:
+    """A transcript word that search (as `identity`) finds in exactly this testimony, in one segment."""
+    key, candidates = _candidate_words(archive, accession, rng)
+    for word, at in candidates[:60]:
+        result = archive.search.search(identity, word, None, page=1, pagesize=PAGESIZE)
+        hits = [t for t in result.testimonies if t.accession_id == accession]
+        if expect_found and result.total == 1 and hits and len(hits[0].hits) == 1:
+            return word, key, at
+        if not expect_found:
+            staff = archive.search.search(SYSTEM, word, None, page=1, pagesize=PAGESIZE)
+            if result.total == 0 and staff.total == 1 and len(staff.testimonies[0].hits) == 1:
+                return word, key, at
+    return None
+
+
+def _finds(archive: Archive, identity: Identity, word: str, accession: str) -> bool:
+    result = archive.search.search(identity, word, None, page=1, pagesize=PAGESIZE)
+    return any(t.accession_id == accession for t in result.testimonies)
+
+
+def poll(archive: Archive, identities: list[Identity], word: str, accession: str, want: bool,
+         started: float) -> float | None:
+    """Seconds from `started` until every identity's search for `word` finds (want=True) or no longer
+    finds (want=False) the testimony; the searches that confirm it are part of the time."""
+    while True:
+        if all(_finds(archive, i, word, accession) == want for i in identities):
+            return time.perf_counter() - started
+        if time.perf_counter() - started > POLL_LIMIT_S:
+            return None
+        time.sleep(0.01)
+
+
+def measure_edits(archive: Archive, rng: random.Random) -> dict:
+    """Redaction, consent withdrawal and publication: call time and time until search agrees."""
+    figures: dict = {}
+    public = [v["accession_id"] for v in archive.testimonies.list(ANONYMOUS)]
+    rng.shuffle(public)
+    picks = iter(public)
+
+    for accession in picks:  # a new redaction over one word
+        found = unique_word(archive, accession, rng, ANONYMOUS)
+        if found is None:
+            continue
+        word, key, at = found
+        started, cpu = time.perf_counter(), time.process_time()
+        archive.redactions.add(SYSTEM, accession, category="person", replacement="[name withheld]",
+                               reason="benchmark", visible_to="archivist", transcript=key,
+                               start=at, end=at + len(word), text=word)
+        call, call_cpu = time.perf_counter() - started, time.process_time() - cpu
+        visible = poll(archive, [ANONYMOUS, RESEARCHER], word, accession, False, started)
+        figures["redaction"] = {"testimony": accession, "word": word, "call_s": call, "call_cpu_s": call_cpu,
+                                "visible_s": visible}
+        break
+
+    for accession in picks:  # consent withdrawn
+        found = unique_word(archive, accession, rng, ANONYMOUS)
+        if found is None:
+            continue
+        word = found[0]
+        started, cpu = time.perf_counter(), time.process_time()
+        archive.consent.withdraw(SYSTEM, accession, "benchmark: narrator's request")
+        call, call_cpu = time.perf_counter() - started, time.process_time() - cpu
+        visible = poll(archive, [ANONYMOUS, RESEARCHER], word, accession, False, started)
+        figures["withdrawal"] = {"testimony": accession, "word": word, "call_s": call, "call_cpu_s": call_cpu,
+                                 "visible_s": visible}
+        break
+
+    with archive.db.session() as session:  # an in-review testimony with open, granted consent
+        from sqlalchemy import select
+        from archive.model import Testimony
+        ready = [t.accession_id for t in session.scalars(select(Testimony).where(Testimony.state == "in_review"))
+                 if t.consent is not None and t.consent.status == "granted" and t.consent.scope == "open"
+                 and t.consent.embargo_until is None and (t.consent.permissions or {}).get("publish_transcript")
+                 and all(r.state == "approved" for r in t.redactions)]
+    for accession in ready:
+        found = unique_word(archive, accession, rng, ANONYMOUS, expect_found=False)
+        if found is None:
+            continue
+        word = found[0]
+        started, cpu = time.perf_counter(), time.process_time()
+        archive.testimonies.set_state(SYSTEM, accession, "published")
+        call, call_cpu = time.perf_counter() - started, time.process_time() - cpu
+        visible = poll(archive, [ANONYMOUS], word, accession, True, started)
+        figures["publication"] = {"testimony": accession, "word": word, "call_s": call, "call_cpu_s": call_cpu,
+                                  "visible_s": visible}
+        break
     return figures
 
 
-def show(figures: dict) -> None:
-    table = Table(title=f"{figures['n']} testimonies x ~{figures['words_per_testimony']} words, "
-                        f"{figures['backend']}, {figures['cpus']} CPUs, Python {figures['python']}")
+# -- run -----------------------------------------------------------------------------------------
+def corpus_path(n: int, words: int, seed: int) -> Path:
+    return OUT / f"corpus-{n}-w{words}-s{seed}.json"
+
+
+def machine() -> dict:
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    import sqlalchemy
+    import importlib.metadata
+    return {"nproc": usable, "cpu_count": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+            "whoosh": importlib.metadata.version("Whoosh-Reloaded"), "sqlalchemy": sqlalchemy.__version__}
+
+
+def run(args) -> dict:
+    OUT.mkdir(parents=True, exist_ok=True)
+    run_started, load_start = time.perf_counter(), list(os.getloadavg())
+    rng = random.Random(args.seed)
+    figures: dict = {"n": args.n, "words_per_testimony": args.words, "seed": args.seed, "backend": args.backend,
+                     "queries_per_type": args.queries, "pagesize": PAGESIZE,
+                     "date": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
+                     "targets": TARGETS}
+    corpus = corpus_path(args.n, args.words, args.seed)
+    if corpus.exists() and not args.regenerate:
+        figures["generate_s"] = None
+        console.log(f"reusing {corpus.relative_to(ROOT)}")
+    else:
+        console.log(f"generating {args.n} testimonies -> {corpus.relative_to(ROOT)}")
+        started = time.perf_counter()
+        gen.write_corpus(args.n, corpus, args.words, args.seed)
+        figures["generate_s"] = time.perf_counter() - started
+    figures["corpus_mb"] = corpus.stat().st_size / 1e6
+
+    with tempfile.TemporaryDirectory(prefix="archive-bench-") as tmp, database(args.backend, Path(tmp)) as (url, db_size):
+        work = Path(tmp)
+        archive = Archive(url, work / "indexes", work / "media")
+        try:
+            archive.init()
+            console.log("importing")
+            started, cpu = time.perf_counter(), time.process_time()
+            with profiled(args.profile, "import", figures):
+                report = archive.transfer.import_file(SYSTEM, corpus)
+            figures["import_s"] = time.perf_counter() - started
+            figures["import_cpu_s"] = time.process_time() - cpu
+            figures["imported"] = len(report["testimonies"])
+            figures["rss_after_import_mb"] = _rss()
+            figures["indexed"] = {a: len(archive.indexes.testimony_ids(a)) for a in archive.indexes.index_dirs()}
+
+            console.log("reindexing every audience")
+            started, cpu = time.perf_counter(), time.process_time()
+            with profiled(args.profile, "reindex", figures):
+                archive.index.reindex(SYSTEM)
+            figures["reindex_s"] = time.perf_counter() - started
+            figures["reindex_cpu_s"] = time.process_time() - cpu
+            figures["rss_after_reindex_mb"] = _rss()
+            figures["index_mb"] = {a: dir_size(p) / 1e6 for a, p in archive.indexes.index_dirs().items()}
+            figures["database_mb"] = db_size() / 1e6
+
+            console.log(f"searching ({args.queries} per query type)")
+            with profiled(args.profile, "search", figures):
+                figures["search"], figures["first_search_ms"] = measure_search(archive, args.queries, rng)
+            figures["suggest"] = measure_suggest(archive, min(args.queries, 30))
+
+            console.log("edits")
+            figures["edits"] = measure_edits(archive, rng)
+        finally:
+            archive.close()
+    figures["load_average"] = {"start": load_start, "end": list(os.getloadavg())}
+    figures["total_s"] = time.perf_counter() - run_started
+    figures["peak_rss_mb"] = _rss()
+    suffix = "" if args.backend == "sqlite" else f"-{args.backend}"
+    path = OUT / f"results-{args.n}{suffix}.json"
+    path.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    console.log(f"figures -> {path.relative_to(ROOT)}")
+    return figures
+
+
+# -- report --------------------------------------------------------------------------------------
+def _s(value: float | None) -> str:
+    if value is None:
+        return "not reached"
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def show(f: dict) -> Table:
+    m = f["machine"]
+    table = Table(title=f"{f['n']} testimonies x ~{f['words_per_testimony']} words, {f['backend']}; "
+                        f"nproc {m['nproc']}, Python {m['python']}, Whoosh {m['whoosh']}")
     table.add_column("measure")
     table.add_column("value", justify="right")
-    n = figures["n"]
-    table.add_row("import (all audiences indexed)", f"{figures['import_s']:.1f} s ({n / figures['import_s']:.1f}/s)")
-    table.add_row("full reindex, 3 audiences", f"{figures['reindex_s']:.1f} s")
-    for audience, mb in figures["index_mb"].items():
-        table.add_row(f"index size {audience}", f"{mb:.1f} MB")
-    for kind, value in figures["search"].items():
-        table.add_row(f"search page {kind} p50 / p95", f"{value['p50_ms']:.0f} / {value['p95_ms']:.0f} ms")
-    table.add_row("redaction added -> gone from public search", f"{figures['redaction_to_invisible_s'] * 1000:.0f} ms")
-    table.add_row("consent withdrawn -> gone everywhere", f"{figures['withdrawal_s'] * 1000:.0f} ms")
-    table.add_row("peak RSS", f"{figures['peak_rss_mb']:.0f} MB")
-    Console().print(table)
+    table.add_column("notes")
+    n, words = f["imported"], f["n"] * f["words_per_testimony"]
+    if f.get("generate_s") is not None:
+        table.add_row("generate corpus", f"{f['generate_s']:.1f} s", f"{f['corpus_mb']:.1f} MB JSON")
+    table.add_row("import (transfer.import_file)", f"{f['import_s']:.1f} s",
+                  f"{n / f['import_s']:.2f} testimonies/s, {words / f['import_s'] / 1000:.1f}k words/s; "
+                  f"CPU {f['import_cpu_s']:.1f} s")
+    table.add_row("testimonies indexed", " / ".join(str(v) for v in f["indexed"].values()),
+                  " / ".join(f["indexed"]))
+    table.add_row("full reindex, all audiences", f"{f['reindex_s']:.1f} s",
+                  f"{n / f['reindex_s']:.2f} testimonies/s, CPU {f['reindex_cpu_s']:.1f} s; "
+                  f"target <= 600 s at 10,000")
+    for audience, mb in f["index_mb"].items():
+        table.add_row(f"index size: {audience}", f"{mb:.1f} MB", "")
+    table.add_row("database size", f"{f['database_mb']:.1f} MB", "")
+    table.add_row("first search (index open)", f"{f['first_search_ms']:.0f} ms", "")
+    for kind, s in f["search"].items():
+        note = f"e.g. {s['example']}, {s['mean_hits']:.0f} testimonies found on average"
+        if s.get("errors"):
+            note += f"; ERRORS: {s['errors'][:2]}"
+        note += f"; CPU p50/p95 {s['cpu_p50_ms']:.0f}/{s['cpu_p95_ms']:.0f} ms"
+        table.add_row(f"search p50 / p95: {kind}", f"{s['p50_ms']:.0f} / {s['p95_ms']:.0f} ms", note)
+    table.add_row("suggest p50 / p95", f"{f['suggest']['p50_ms']:.0f} / {f['suggest']['p95_ms']:.0f} ms", "")
+    labels = {"redaction": ("redaction added -> word gone from public search", "redactions.add"),
+              "withdrawal": ("consent withdrawn -> gone from public search", "consent.withdraw"),
+              "publication": ("published -> found by public search", "testimonies.set_state")}
+    for key, (label, call) in labels.items():
+        e = f["edits"].get(key)
+        if e is None:
+            table.add_row(label, "n/a", "no suitable testimony in this corpus")
+        else:
+            table.add_row(label, _s(e["visible_s"]), f"{call} returned in {_s(e['call_s'])} "
+                                                     f"(CPU {_s(e['call_cpu_s'])}); target < 1 s")
+    table.add_row("peak RSS", f"{f['peak_rss_mb']:.0f} MB",
+                  f"ru_maxrss of this process; {f['rss_after_import_mb']:.0f} MB after import, "
+                  f"{f['rss_after_reindex_mb']:.0f} MB after reindex")
+    table.add_row("whole run", f"{f['total_s']:.0f} s",
+                  "load average at start / end: {:.1f} / {:.1f}".format(f["load_average"]["start"][0],
+                                                                          f["load_average"]["end"][0]))
+    return table
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=200)
-    parser.add_argument("--words", type=int, default=6000)
-    parser.add_argument("--queries", type=int, default=10, help="repetitions of each query")
+    parser.add_argument("--n", type=int, default=200, help="testimonies in the corpus")
+    parser.add_argument("--words", type=int, default=6000, help="average words per transcript")
+    parser.add_argument("--queries", type=int, default=50, help="timed searches per query type")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
-    args = parser.parse_args()
-    show(run(args.n, args.words, args.queries, args.backend))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--regenerate", action="store_true", help="rewrite the cached corpus")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile import, reindex and search into bench/out/profile-*.txt")
+    args = parser.parse_args(argv)
+    figures = run(args)
+    Console(width=max(Console().width, 140)).print(show(figures))
 
 
 if __name__ == "__main__":

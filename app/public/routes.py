@@ -35,9 +35,9 @@ def search():
     query, filters, page = search_args()
     result = archive().search.search(current(), query, filters, page=page,
                                      pagesize=int(current_app.config["SEARCH_PAGE_SIZE"]))
-    labels = archive().search.place_labels(current(), [v for v, _ in result.facets.get("place", [])])
+    labels = archive().search.facet_labels(current(), result.facets)
     return render_template("public/search.html", result=result, query=query, filters=filters,
-                           labels={"place": labels}, toggle=lambda name, value: _toggle(query, filters, name, value))
+                           labels=labels, toggle=lambda name, value: _toggle(query, filters, name, value))
 
 
 def _toggle(query: str, filters: dict[str, list[str]], name: str, value: str) -> str:

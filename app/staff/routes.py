@@ -58,9 +58,12 @@ def dashboard():
 @audience("archivist")
 def testimony(accession_id: str):
     identity = current()
-    return render_template("staff/testimony.html", t=archive().testimonies.get(identity, accession_id),
+    view = archive().testimonies.get(identity, accession_id)
+    # The state menu starts at the current state, so "Set state" never unpublishes by default.
+    return render_template("staff/testimony.html", t=view,
                            revisions=archive().audit.revisions(identity, accession_id),
-                           redaction_form=RedactionForm(), state_form=StateForm(), action_form=ActionForm())
+                           redaction_form=RedactionForm(), state_form=StateForm(data={"state": view["state"]}),
+                           action_form=ActionForm())
 
 
 @bp.route("/testimonies/<accession_id>/withdraw", methods=["GET", "POST"])
@@ -123,6 +126,10 @@ def audit():
 @audience("archivist")
 def export():
     chosen = request.args.get("audience", "public")
+    try:
+        Audience.parse(chosen)
+    except ValueError as exc:
+        raise ValidationError(str(exc), field="audience") from None
     document = archive().transfer.export(current(), chosen)
     return Response(json.dumps(document, ensure_ascii=False, indent=1), mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="archive-{Audience.parse(chosen).label}.json"'})

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from whoosh import query as wq
-from whoosh.qparser import MultifieldParser
+from whoosh.qparser import MultifieldPlugin, QueryParser
 
 from .analysis import normalize_pattern
 from .schema import FACET_FIELDS, TEXT_FIELDS
@@ -41,12 +41,26 @@ def _fix_patterns(q: wq.Query) -> wq.Query:
     return q.apply(_fix_patterns)
 
 
+class _Parser(QueryParser):
+    def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):
+        analysed = super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        if termclass not in (wq.Prefix, wq.Wildcard) or not (self.schema and fieldname in self.schema):
+            return analysed
+        # A pattern is not a word: the analyser stems it ("Ferry*" became "ferri*", which matches
+        # "ferry" but missed "Ferrylantern"), so look for the unstemmed pattern as well.
+        plain = termclass(fieldname, normalize_pattern(text), boost=boost)
+        if not isinstance(analysed, termclass) or analysed.text == plain.text:
+            return plain
+        return wq.Or([plain, analysed])
+
+
 def parse(schema, text: str) -> wq.Query:
     text = text.strip()
     if not text:
         return wq.Every()
     _check_balanced(text)
-    parser = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=TEXT_FIELDS)
+    parser = _Parser(None, schema)
+    parser.add_plugin(MultifieldPlugin(list(TEXT_FIELDS), fieldboosts=TEXT_FIELDS))
     q = parser.parse(text)
     for leaf in q.leaves():
         name = getattr(leaf, "fieldname", None)

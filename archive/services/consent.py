@@ -1,7 +1,7 @@
 """Consent changes; withdrawal takes effect in every view and index before the call returns."""
 from __future__ import annotations
 
-from ..errors import ValidationError
+from ..errors import ConflictError, ValidationError
 from ..identity import Identity
 from ..model import Consent
 from ..policy import gated
@@ -17,6 +17,9 @@ class ConsentService(Service):
         today = self.archive.today()
         with self.archive.unit_of_work() as session:
             testimony = self.get_testimony(session, accession_id)
+            if testimony.state == "withdrawn":
+                # The tombstone keeps the date of the narrator's withdrawal; a second one changes nothing.
+                raise ConflictError(f"already withdrawn on {testimony.withdrawn_at}", record=accession_id)
             if testimony.consent is None:
                 testimony.consent = Consent(status="pending", scope="archive", permissions={})
             before = testimony.consent.status

@@ -21,7 +21,10 @@ class RedactionService(Service):
             field: str | None = None) -> dict:
         if category not in REDACTION_CATEGORIES:
             raise ValidationError(f"unknown category {category!r}", field="category")
-        visible = Audience.parse(visible_to).label
+        try:
+            visible = Audience.parse(visible_to).label
+        except ValueError as exc:
+            raise ValidationError(str(exc), record=accession_id, field="visible_to") from None
         with self.archive.unit_of_work() as session:
             testimony = self.get_testimony(session, accession_id)
             redaction = Redaction(category=category, replacement=replacement or "[withheld]",
@@ -35,6 +38,9 @@ class RedactionService(Service):
                 target = next((t for t in testimony.transcripts if t.key == transcript), None)
                 if target is None:
                     raise ValidationError(f"no transcript {transcript!r}", record=accession_id, field="transcript")
+                if not all(isinstance(o, int) and not isinstance(o, bool) for o in (start, end)):
+                    raise ValidationError("a transcript redaction needs start and end offsets",
+                                          record=accession_id, field="start")
                 span = Span(start, end, replacement, text=text if text is not None else target.text[start:end])
                 check_span(target.text, span, where=accession_id)
                 redaction.transcript, redaction.start, redaction.end, redaction.text = target, start, end, span.text

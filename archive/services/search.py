@@ -1,7 +1,10 @@
 """Search, always in the caller's own audience index (built only from that audience's views)."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from ..identity import Identity
+from ..model import Collection
 from ..policy import gated
 from ..search import SearchResult
 from .base import Service
@@ -19,11 +22,15 @@ class SearchService(Service):
                                            page=page, pagesize=pagesize)
 
     @gated("search")
-    def place_labels(self, identity: Identity, keys: list[str]) -> dict[str, str]:
-        """Display labels for place facet values (authority ids) that the caller's results hold."""
+    def facet_labels(self, identity: Identity, facets: dict[str, list]) -> dict[str, dict[str, str]]:
+        """Display labels for the place and collection ids that the caller's own results hold."""
         with self.archive.db.session() as session:
             authorities = self.authorities(session)
-            return {k: authorities[k].label for k in keys if k in authorities}
+            collections = dict(session.execute(select(Collection.slug, Collection.title)).all())
+        places = [v for v, _ in facets.get("place", [])]
+        held = [v for v, _ in facets.get("collection", [])]
+        return {"place": {k: authorities[k].label for k in places if k in authorities},
+                "collection": {k: collections[k] for k in held if k in collections}}
 
     @gated("search")
     def suggest(self, identity: Identity, prefix: str, limit: int = 10) -> list[str]:

@@ -67,6 +67,10 @@ class TestimonyService(Service):
             raise ValidationError(f"{state!r} is not a state this action can set", field="state")
         with self.archive.unit_of_work() as session:
             testimony = self.get_testimony(session, accession_id)
+            if testimony.state == "withdrawn":
+                # Consent was withdrawn: the record keeps its tombstone; only a purge may remove it.
+                raise ValidationError("a withdrawn testimony stays withdrawn", record=accession_id,
+                                      field="state")
             if state == "published":
                 problems = self.publication_problems(testimony)
                 if problems:

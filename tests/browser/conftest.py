@@ -1,22 +1,40 @@
-"""A real server (gunicorn, as `python -m app serve` runs it) and a real Chromium driving it."""
+"""A real server (gunicorn, started by `python -m app serve`) and a real Chromium driving it.
+
+The server runs over a temporary instance folder prepared with the same CLI an operator uses:
+`init`, `import` of the example file, `import --fictional` of the demo collection, `user add`.
+Chromium is Debian's /usr/bin/chromium driven by the `playwright` package (see
+/work/shared/BROWSER-TESTS.md); these tests fail, never skip, when it is missing.
+"""
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO, EXAMPLE, PASSWORD, ROOT
+from tests.conftest import EXAMPLE, PASSWORD
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]          # the repository root (holds app/ and archive/)
+DEMO_RELATIVE = "archive/demo/demo-collection.json"
+CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = ROOT / "artifacts"
+ARTIFACTS = ROOT / "artifacts"                      # screenshots; gitignored
+ARCHIVIST = "archivist"
+
+# Reports every Content-Security-Policy violation to the test, whatever page is loaded.
+CSP_LISTENER = """
+document.addEventListener('securitypolicyviolation', e => {
+  window.__reportCsp(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} on ${document.location.pathname}`);
+});
+"""
 
 
 def _free_port() -> int:
@@ -25,43 +43,85 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass
+class LiveServer:
+    url: str
+    instance: Path
+    log: Path
+    process: subprocess.Popen
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def _environment(instance: Path) -> dict[str, str]:
+    # Keep nothing from the caller's ARCHIVE_* settings (a DATABASE_URL there would redirect the server).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
+    env.update(ARCHIVE_INSTANCE_PATH=str(instance), ARCHIVE_SESSION_COOKIE_SECURE="false",
+               ARCHIVE_PASSWORD=PASSWORD, PYTHONUNBUFFERED="1")
+    return env
+
+
+def _cli(env: dict[str, str], *args: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        pytest.fail(f"`python -m app {' '.join(args)}` failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (OSError, urllib.error.URLError):
+        return False
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    instance = tmp_path_factory.mktemp("live") / "instance"
-    env = {**os.environ, "ARCHIVE_INSTANCE_PATH": str(instance), "ARCHIVE_SESSION_COOKIE_SECURE": "false",
-           "ARCHIVE_PASSWORD": PASSWORD}
+def live(tmp_path_factory) -> LiveServer:
+    """gunicorn serving a freshly initialised instance (example + demo + an archivist) on 127.0.0.1."""
+    base = tmp_path_factory.mktemp("live")
+    instance = base / "instance"
+    env = _environment(instance)
+    _cli(env, "init")
+    _cli(env, "import", str(EXAMPLE))
+    _cli(env, "import", "--fictional", DEMO_RELATIVE)
+    _cli(env, "user", "add", ARCHIVIST, "--role", "archivist")
 
-    def cli(*args):
-        subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=env, check=True,
-                       capture_output=True, timeout=120)
-
-    cli("init")
-    cli("import", str(EXAMPLE))
-    cli("import", "--fictional", str(DEMO))
-    cli("user", "add", "archivist", "--role", "archivist")
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                pytest.fail("the archive server did not start")
-            time.sleep(0.2)
-    yield base
-    server.terminate()
-    server.wait(timeout=20)
+    log = base / "server.log"
+    with open(log, "wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+    server = LiveServer(f"http://127.0.0.1:{port}", instance, log, process)
+    deadline = time.monotonic() + 60
+    while not _answers(server.url + "/"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait(timeout=10)
+            pytest.fail(f"the archive server did not start (exit {process.returncode}):\n{server.log_text()}")
+        time.sleep(0.2)
+    yield server
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(live) -> str:
+    """The server's base URL, e.g. http://127.0.0.1:54321."""
+    return live.url
 
 
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (.ci/run does)")
+        pytest.fail(f"Chromium not found at {CHROMIUM}. Install Debian's package (`apt-get install -y chromium`, "
+                    "as .ci/run does); `playwright install` cannot work on these machines.")
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -71,12 +131,16 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A fresh browser context (no cookies) and page that records console errors, page errors and CSP
+    violations in `page.problems`; tests assert it stays empty."""
     ARTIFACTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
+    context.expose_function("__reportCsp", lambda text: problems.append(f"CSP violation: {text}"))
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.problems = problems
     yield page
     context.close()

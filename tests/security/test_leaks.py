@@ -1,0 +1,492 @@
+"""The leak suite: canaries planted wherever something must stay hidden (tests/security/canaries.py),
+then looked for, raw and encoded, in everything a public visitor or a researcher can reach: every
+route in the URL map, every search and suggestion, the API, exports, and the bytes of their indexes.
+Runs on SQLite and on PostgreSQL (the `backend` parameter of tests/conftest.py).
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from functools import lru_cache
+from urllib.parse import quote, quote_plus
+
+import pytest
+from werkzeug.routing import PathConverter, UnicodeConverter
+
+from archive.audience import Audience
+from archive.identity import SYSTEM, Identity
+from archive.search.analysis import TOKEN_PATTERN, analyze_term, light_normalize, normalize, normalize_pattern
+from tests.conftest import csrf_from
+from tests.security import canaries
+from tests.security.conftest import client_as, index_bytes
+
+LOWER = ("public", "researcher")
+LATIN_NONSENSE = "QZXJWVKQPM"
+ARABIC_NONSENSE = "ظظغغضضذذ"
+TOKEN = re.compile(TOKEN_PATTERN)
+
+
+# -- what counts as "seeing" a canary -----------------------------------------------------------
+
+def _is_arabic(word: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" for ch in word)
+
+
+@lru_cache(maxsize=None)
+def encodings(word: str) -> tuple[str, ...]:
+    """The word raw, lowercased and normalised, each HTML-, JSON- and URL-encoded; all lowercased,
+    longest first (responses are lowercased before they are searched)."""
+    forms = {word, word.lower(), light_normalize(word), normalize(word)}
+    out = set()
+    for f in forms:
+        out |= {f, html.escape(f), json.dumps(f)[1:-1], json.dumps(f, ensure_ascii=False)[1:-1],
+                json.dumps(f, ensure_ascii=True)[1:-1], quote(f), quote_plus(f), quote(f, safe="")}
+    return tuple(sorted({o.lower() for o in out}, key=len, reverse=True))
+
+
+def found_in(text: str, words) -> set[str]:
+    low = text.lower()
+    return {w for w in words if any(e in low for e in encodings(w))}
+
+
+def occurrences(text: str, word: str) -> int:
+    """Non-overlapping occurrences of any encoding of the word."""
+    return len(re.findall("|".join(re.escape(e) for e in encodings(word)), text.lower()))
+
+
+def as_text(response) -> str:
+    headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+    return headers + "\n" + response.get_data().decode("utf-8", "replace")
+
+
+def test_the_encodings_catch_what_they_should():
+    word = "كَنارِيحَرَكة"
+    for shown in (word, "كناريحركة", "كناريحركه", html.escape(word), json.dumps(word), quote(word),
+                  json.dumps(word, ensure_ascii=False)):
+        assert found_in(f"<p>{shown}</p>", {word}) == {word}, shown
+    assert found_in("x cnryspanarc y", {"CNRYSPANARC"}) and found_in("a=CNRYSPANARC", {"CNRYSPANARC"})
+    assert not found_in("CNRYSPANAR", {"CNRYSPANARC"})
+
+
+# -- helpers over the app -----------------------------------------------------------------------
+
+def dataset_values(archive) -> dict[str, list[str]]:
+    """Every accession id, collection slug and redaction key in the archive, plus missing ones."""
+    ids = sorted({v["accession_id"] for v in archive.testimonies.list(SYSTEM)} | set(canaries.accession_ids()))
+    slugs = sorted({c["id"] for c in archive.testimonies.collections(SYSTEM)})
+    keys = sorted({r["key"] for i in ids for r in archive.testimonies.get(SYSTEM, i)["redactions"]})
+    assert len(ids) == len(canaries.accession_ids()) and len(slugs) == 4 and "R-9" in keys
+    return {"accession_id": ids + [canaries.MISSING_ID], "slug": slugs + ["cnry-nosuch"],
+            "key": keys + ["R-99"]}
+
+
+def urls_for(rule, values: dict[str, list[str]]) -> list[str]:
+    """The rule filled with every combination of known values; fails on anything it cannot fill."""
+    for name, converter in rule._converters.items():
+        assert type(converter) in (UnicodeConverter, PathConverter), \
+            f"{rule.rule}: the leak suite does not know how to fill a {type(converter).__name__}; extend it"
+        assert name in values, f"{rule.rule}: the leak suite does not know values for <{name}>; extend it"
+    urls = [rule.rule]
+    for name in sorted(rule.arguments):
+        urls = [re.sub(r"<(?:[^:<>]+:)?%s>" % name, quote(value, safe=""), url)
+                for url in urls for value in values[name]]
+    return urls
+
+
+def query_strings(endpoint: str, values: dict[str, list[str]]) -> list[dict]:
+    """Query arguments worth trying on a GET route, beyond none at all."""
+    hidden_places = [f"place:cnry{tag.lower()}plcid" for _, tag, _ in canaries.HIDDEN.values()]
+    extra = {
+        "api.testimonies": [{"collection": s} for s in values["slug"]],
+        "public.collection": [{"page": "2"}],
+        "public.search": [{"collection": s} for s in values["slug"]] + [{"place": p} for p in hidden_places]
+        + [{"subject": "CNRYPENDSUBJ"}, {"year": "2016"}, {"language": "en"}, {"q": "", "page": "2"}],
+        "api.search": [{"collection": s} for s in values["slug"]] + [{"place": p} for p in hidden_places],
+        "staff.export": [{"audience": a} for a in canaries.ORDER],
+    }
+    return [{}] + extra.get(endpoint, [])
+
+
+def view_words(client, accession_ids, *, analysed: bool) -> dict[str, set[str]]:
+    """accession id -> the words of its API view (as this client's audience reads it)."""
+    out = {}
+    for accession in accession_ids:
+        response = client.get(f"/api/v1/testimonies/{accession}")
+        assert response.status_code == 200, accession
+        strings: list[str] = []
+
+        def walk(value):
+            if isinstance(value, str):
+                strings.append(value)
+            elif isinstance(value, dict):
+                for v in value.values():
+                    walk(v)
+            elif isinstance(value, list):
+                for v in value:
+                    walk(v)
+
+        walk(response.get_json())
+        tokens = {m.group() for s in strings for m in TOKEN.finditer(s)}
+        out[accession] = {analyze_term(t) if analysed else light_normalize(t) for t in tokens}
+    return out
+
+
+def api_search(client, q: str, **filters) -> dict:
+    response = client.get("/api/v1/search", query_string={"q": q, **filters})
+    assert response.status_code == 200, (q, filters, response.status_code)
+    return response.get_json()
+
+
+# -- every route --------------------------------------------------------------------------------
+
+FORM_DATA = {"reason": "leak test", "state": "published", "category": "person", "replacement": "[x]",
+             "visible_to": "researcher", "transcript": "t", "start": "0", "end": "5", "text": "Inter",
+             "field": "", "username": "admin", "password": "wrong password"}
+
+
+@pytest.mark.parametrize("audience", LOWER)
+def test_no_route_shows_a_hidden_canary(security_app, audience):
+    app = security_app
+    archive = app.extensions["archive"]
+    hidden = canaries.hidden_from(audience)
+    assert len(hidden) > 100
+    values = dataset_values(archive)
+    before = archive.transfer.export(SYSTEM, "admin")["testimonies"]
+    client = client_as(app, audience)
+    token = csrf_from(client, "/signin")
+    leaks: dict[str, set[str]] = {}
+    requested = 0
+
+    def check(label, response):
+        nonlocal requested
+        requested += 1
+        assert response.status_code < 500, f"{label} -> {response.status_code}"
+        bad = found_in(as_text(response), hidden)
+        if bad:
+            leaks[label] = bad
+
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
+    assert {r.endpoint for r in rules} >= {"public.testimony", "api.search", "staff.export"}
+    for rule in rules:
+        lowest = app.view_functions[rule.endpoint].__audience__
+        above = lowest > Audience.parse(audience)
+        for url in urls_for(rule, values):
+            if "GET" in rule.methods:
+                for args in query_strings(rule.endpoint, values):
+                    response = client.get(url, query_string=args)
+                    check(f"GET {url} {args}", response)
+                    if above:
+                        assert response.status_code in (302, 403), f"GET {url} {args} -> {response.status_code}"
+                        if response.status_code == 302:
+                            assert audience == "public" and not rule.endpoint.startswith("api.")
+                            assert response.headers["Location"].startswith("/signin")
+            if "POST" in rule.methods:
+                poster = client
+                if rule.endpoint == "auth.signout":    # do not end this client's session
+                    poster = client_as(app, audience)
+                    post_token = csrf_from(poster, "/signin")
+                else:
+                    post_token = token
+                without = poster.post(url, data=FORM_DATA)
+                check(f"POST {url} without CSRF", without)
+                assert without.status_code in (400, 403), f"POST {url} without CSRF -> {without.status_code}"
+                with_token = poster.post(url, data={**FORM_DATA, "csrf_token": post_token})
+                check(f"POST {url} with CSRF", with_token)
+                if above:
+                    assert with_token.status_code == 403, f"POST {url} -> {with_token.status_code}"
+    assert requested > 200
+    assert not leaks, f"canaries reached {audience}: {leaks}"
+    assert archive.transfer.export(SYSTEM, "admin")["testimonies"] == before, "a refused POST changed the archive"
+
+
+# -- search, suggestions, facets, counts --------------------------------------------------------
+
+def _nonsense(word: str) -> str:
+    return ARABIC_NONSENSE if _is_arabic(word) else LATIN_NONSENSE
+
+
+FIELDS = ("title", "narrator", "place", "subject", "summary", "text")
+
+
+def _exact_queries(word: str) -> list[str]:
+    """The word as typed, lowercased, as a phrase if it is one, and in every field at once."""
+    term = f'"{word}"' if " " in word else word
+    return [word, word.lower(), *([term] if " " in word else []),
+            " OR ".join(f"{field}:{term}" for field in FIELDS)]
+
+
+@pytest.mark.parametrize("audience", LOWER)
+def test_searching_for_a_hidden_canary_finds_nothing_and_counts_nothing(security_app, audience):
+    app = security_app
+    hidden = canaries.hidden_from(audience)
+    client = client_as(app, audience)
+    leaks: dict[str, set[str]] = {}
+    pages: dict[str, str] = {}
+
+    def page(q: str) -> str:
+        if q not in pages:
+            response = client.get("/search", query_string={"q": q})
+            assert response.status_code == 200, (q, response.status_code)
+            pages[q] = as_text(response)
+        return pages[q]
+
+    for word in sorted(hidden):
+        for q in _exact_queries(word):
+            result = api_search(client, q)
+            assert not result["error"], (q, result["error"])      # a refused query would prove nothing
+            assert result["total"] == 0 and result["testimonies"] == [], f"{q!r} matches for {audience}"
+            assert not any(values for values in result["facets"].values()), f"{q!r} has facets {result['facets']}"
+            # (a "did you mean" may repeat what was typed, never add a hidden word)
+            untyped = {w for w in hidden if w.lower() not in q.lower()}
+            assert not found_in(result["suggestion"] or "", untyped), f"{q!r} suggests {result['suggestion']!r}"
+            echoed = {k: v for k, v in result.items() if k not in ("query",)}
+            bad = found_in(json.dumps(echoed) + json.dumps(echoed, ensure_ascii=False), untyped)
+            if bad:
+                leaks[f"/api/v1/search?q={q}"] = bad
+        # The page echoes its query: the canary may appear there exactly as often as a word that
+        # exists nowhere does in the same place, and no other canary may appear at all.
+        nonsense = _nonsense(word)
+        text, alike = page(word), page(nonsense)
+        if occurrences(text, word) != occurrences(alike, nonsense):
+            leaks[f"/search?q={word}"] = {word}
+        bad = found_in(text, hidden - {word} - {w for w in hidden if w in word.split()})
+        if bad:
+            leaks.setdefault(f"/search?q={word}", set()).update(bad)
+    assert not leaks, f"searches showed {audience} canaries: {leaks}"
+
+
+def _prefixes(words) -> list[str]:
+    """Short prefixes (3 to 5 letters) and each word but its last two letters, of the canaries that
+    are single alphabetic tokens (phrases are made of such words; "EXAMPLE-LEGAL-NAME-1" is not one)."""
+    words = [w for w in words if w.isalpha()]
+    return sorted({w[:n] for w in words for n in (3, 4, 5)} | {w[:-2] for w in words})
+
+
+@pytest.mark.parametrize("audience", LOWER)
+def test_prefix_searches_and_suggestions_only_show_visible_words(security_app, audience):
+    app = security_app
+    hidden = canaries.hidden_from(audience)
+    client = client_as(app, audience)
+    visible_ids = canaries.visible_to(audience)
+    analysed = view_words(client, visible_ids, analysed=False)
+    readable = set().union(*analysed.values())
+    leaks: dict[str, set[str]] = {}
+    prefixes = _prefixes(hidden)
+    assert {"CNR", "CNRY", "كنا"} <= set(prefixes)
+    for prefix in prefixes:
+        for q in dict.fromkeys((prefix + "*", prefix.lower() + "*")):
+            result = api_search(client, q)
+            assert not result["error"], (q, result["error"])
+            text = json.dumps(result) + json.dumps(result, ensure_ascii=False)
+            if q == prefix + "*":     # the page too (once: it is built from the same search)
+                text += as_text(client.get("/search", query_string={"q": q}))
+            if found_in(text, hidden):
+                leaks[f"search {q}"] = found_in(text, hidden)
+            # (the query parser stems prefix text, so "Words*" also means "word*")
+            stems = {normalize_pattern(prefix), analyze_term(prefix)}
+            for hit in result["testimonies"]:
+                accession = hit["accession_id"]
+                assert accession in visible_ids, f"{q!r} found {accession}, hidden from {audience}"
+                assert any(form.startswith(stem) for w in analysed[accession] for form in
+                           (normalize(w), analyze_term(w)) for stem in stems), \
+                    f"{q!r} matched {accession} on a word {audience} cannot read"
+            assert result["total"] == len(result["testimonies"]) or result["total"] > result["pagesize"]
+        response = client.get("/api/v1/suggest", query_string={"q": prefix})
+        assert response.status_code == 200
+        if found_in(as_text(response), hidden):
+            leaks[f"suggest {prefix}"] = found_in(as_text(response), hidden)
+        for suggestion in response.get_json()["suggestions"]:
+            words = {light_normalize(m.group()) for m in TOKEN.finditer(suggestion)}
+            assert words <= readable, f"suggest {prefix!r} offers {suggestion!r}, which {audience} cannot read"
+    assert not leaks, f"prefix searches showed {audience} canaries: {leaks}"
+
+
+@pytest.mark.parametrize("audience", LOWER)
+def test_hit_counts_and_facets_count_only_what_the_audience_may_read(security_app, audience):
+    """Ordinary words that hidden testimonies also hold: the count is what the visible views explain."""
+    app = security_app
+    hidden = canaries.hidden_from(audience)
+    client = client_as(app, audience)
+    visible_ids = canaries.visible_to(audience)
+    words = view_words(client, visible_ids, analysed=True)
+    found: set[str] = set()
+    for word in ("crossing", "closed", "Hidden", "Narrator", "Interviewer", "river", "about", "said", "Where"):
+        expected = {a for a, ws in words.items() if analyze_term(word) in ws}
+        result = api_search(client, word)
+        got = {t["accession_id"] for t in result["testimonies"]}
+        # (views hold a few fields the index leaves out, such as interviewers: never the other way)
+        assert got <= expected and result["total"] == len(got), (word, audience, got, expected)
+        found |= got
+    assert found >= {canaries.OPEN_ID, canaries.WITHDRAW_ID, canaries.PAST_EMBARGO_ID}   # not vacuous
+    result = api_search(client, "")
+    assert result["total"] == len(visible_ids)
+    facets = result["facets"]
+    assert not found_in(json.dumps(facets) + json.dumps(facets, ensure_ascii=False), hidden), facets
+    for name, values in facets.items():
+        assert sum(count for _, count in values) <= len(visible_ids) * 3, (name, values)
+    collections = dict(facets.get("collection", []))
+    assert canaries.HIDDEN_COLLECTION not in collections
+    assert (canaries.RESEARCH_COLLECTION in collections) == (audience == "researcher")
+    for args in ({"collection": canaries.HIDDEN_COLLECTION}, {"subject": "CNRYPENDSUBJ"},
+                 *({"place": f"place:cnry{tag.lower()}plcid"} for _, tag, _ in canaries.HIDDEN.values())):
+        assert api_search(client, "", **args)["total"] == 0, args
+    listing = client.get("/api/v1/testimonies").get_json()
+    assert {t["id"] for t in listing["testimonies"]} == visible_ids and listing["total"] == len(visible_ids)
+    counts = {c["id"]: c["count"] for c in client.get("/api/v1/collections").get_json()["collections"]}
+    assert counts == {canaries.COLLECTION: 4, canaries.EXAMPLE_COLLECTION: 1,
+                      **({canaries.RESEARCH_COLLECTION: 1} if audience == "researcher" else {})}
+
+
+# -- exports ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("audience", LOWER)
+def test_exports_hold_no_hidden_canary(security_app, audience):
+    app = security_app
+    archive = app.extensions["archive"]
+    hidden = canaries.hidden_from(audience)
+    client = client_as(app, audience)
+    for chosen in canaries.ORDER:
+        response = client.get("/staff/export.json", query_string={"audience": chosen})
+        assert response.status_code == (302 if audience == "public" else 403), (chosen, response.status_code)
+        assert not found_in(as_text(response), hidden)
+    identity = Identity(Audience.parse(audience), username=f"leak-{audience}")
+    for chosen in canaries.ORDER[:canaries.ORDER.index(audience) + 1]:
+        document = archive.transfer.export(identity, chosen)
+        assert {t["id"] for t in document["testimonies"]} == canaries.visible_to(chosen)
+        text = json.dumps(document, default=str) + json.dumps(document, default=str, ensure_ascii=False)
+        assert not found_in(text, canaries.hidden_from(chosen)), found_in(text, canaries.hidden_from(chosen))
+    # the scan is not blind: the staff export holds them all
+    staff = archive.transfer.export(SYSTEM, "admin")
+    text = json.dumps(staff, default=str, ensure_ascii=False)
+    assert found_in(text, canaries.CANARIES) == set(canaries.CANARIES)
+
+
+def test_the_scans_see_what_each_audience_may_see(security_app):
+    """Positive controls: the same scans find the words an audience is allowed to read."""
+    for audience in LOWER:
+        client = client_as(security_app, audience)
+        page = as_text(client.get(f"/testimonies/{canaries.OPEN_ID}"))
+        assert found_in(page, {"CNRYVISIBLE", "Ferrylantern"}) == {"CNRYVISIBLE", "Ferrylantern"}
+        assert ("CNRYSPANRES" in page) == (audience == "researcher")
+        assert api_search(client, "CNRYVISIBLE")["total"] == 1
+        assert api_search(client, "CNRYPASTEMB")["total"] == 1
+        assert api_search(client, "CNRYRESTEXT")["total"] == (1 if audience == "researcher" else 0)
+    archivist = client_as(security_app, "archivist")
+    page = as_text(archivist.get(f"/testimonies/{canaries.OPEN_ID}"))
+    assert {"CNRYSPANARC", "كناريسري", "CNRYLEGAL", "CNRYFIELDPLACE"} <= found_in(page, canaries.CANARIES)
+    assert "CNRYSPANADM" not in page      # admin-only span, replaced even for archivists
+    assert api_search(archivist, "CNRYPENDTEXT")["total"] == 1
+
+
+# -- index files --------------------------------------------------------------------------------
+
+def index_forms(word: str) -> set[bytes]:
+    forms = {word, word.lower(), light_normalize(word), normalize(word), analyze_term(word), normalize_pattern(word)}
+    return {f.encode("utf-8") for f in forms if f}
+
+
+def index_leaks(archive, audience: str, words) -> set[str]:
+    data = index_bytes(archive.indexes.index_dirs()[audience])
+    low = data.lower()
+    return {w for w in words if any(f in data or f in low for f in index_forms(w))}
+
+
+def test_lower_index_files_hold_no_hidden_canary(security_app):
+    archive = security_app.extensions["archive"]
+    dirs = archive.indexes.index_dirs()
+    assert set(dirs) >= {"public", "researcher", "staff"}
+    for audience in LOWER:
+        leaked = index_leaks(archive, audience, canaries.hidden_from(audience))
+        assert not leaked, f"the {audience} index files hold {sorted(leaked)}"
+    assert index_leaks(archive, "public", {"CNRYVISIBLE", "Ferrylantern"}) == {"CNRYVISIBLE", "Ferrylantern"}
+    assert index_leaks(archive, "researcher", {"CNRYSPANRES", "CNRYRESTEXT"}) == {"CNRYSPANRES", "CNRYRESTEXT"}
+    staff = {"CNRYSPANARC", "كناريسري", "كَنارِيحَرَكة", "CNRYPENDTEXT"}
+    assert index_leaks(archive, "staff", staff) == staff
+    assert index_leaks(archive, "staff", canaries.hidden_from("archivist")) == set()   # admin-only span
+
+
+# -- changes take effect before the response ----------------------------------------------------
+
+def _public_traces(app, audience: str, word: str, accession: str) -> list[str]:
+    """Where the audience can still find the word (of that testimony): searches, suggestions, index files."""
+    client = client_as(app, audience)
+    archive = app.extensions["archive"]
+    traces = []
+    for q in (word, word.lower(), word[:5] + "*", word[:4].lower() + "*"):
+        if accession in {t["accession_id"] for t in api_search(client, q)["testimonies"]}:
+            traces.append(f"search {q}")
+    for n in (3, 4, 5):
+        suggestions = client.get("/api/v1/suggest", query_string={"q": word[:n]}).get_json()["suggestions"]
+        if any(light_normalize(word) in light_normalize(s) for s in suggestions):
+            traces.append(f"suggest {word[:n]}")
+    if index_leaks(archive, audience, {word}):
+        traces.append("index files")
+    return traces
+
+
+def test_a_redaction_added_through_the_web_hides_the_word_at_once(security_app):
+    app, word = security_app, "Ferrylantern"
+    for audience in LOWER:
+        assert len(_public_traces(app, audience, word, canaries.OPEN_ID)) == 8, audience   # there at first
+    document = canaries.build()
+    text = next(t for t in document["testimonies"] if t["id"] == canaries.OPEN_ID)["transcripts"][0]["text"]
+    start = text.index(word)
+    archivist = client_as(app, "archivist")
+    token = csrf_from(archivist, f"/staff/testimonies/{canaries.OPEN_ID}")
+    response = archivist.post(f"/staff/testimonies/{canaries.OPEN_ID}/redactions", data={
+        "csrf_token": token, "transcript": "t", "start": str(start), "end": str(start + len(word)),
+        "text": word, "field": "", "category": "identifier", "replacement": "[lamp withheld]",
+        "reason": "identifying", "visible_to": "archivist"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    for audience in LOWER:
+        assert _public_traces(app, audience, word, canaries.OPEN_ID) == [], audience
+        page = client_as(app, audience).get(f"/testimonies/{canaries.OPEN_ID}").get_data(as_text=True)
+        assert "[lamp withheld]" in page and not found_in(page, {word})
+    assert index_leaks(app.extensions["archive"], "staff", {word}) == {word}
+
+
+def test_withdrawal_through_the_web_leaves_only_the_tombstone_at_once(security_app):
+    app, accession, word = security_app, canaries.WITHDRAW_ID, "Oxbowquill"
+    for audience in LOWER:
+        assert len(_public_traces(app, audience, word, accession)) == 8, audience
+        assert api_search(client_as(app, audience), "Lina")["total"] == 1
+    archivist = client_as(app, "archivist")
+    token = csrf_from(archivist, f"/staff/testimonies/{accession}/withdraw")
+    response = archivist.post(f"/staff/testimonies/{accession}/withdraw",
+                              data={"csrf_token": token, "reason": "The narrator asked."})
+    assert response.status_code == 302
+    for audience in LOWER:
+        assert _public_traces(app, audience, word, accession) == [], audience
+        client = client_as(app, audience)
+        assert api_search(client, "Lina")["total"] == 0 and api_search(client, "dawn")["total"] == 0
+        assert accession not in {t["id"] for t in client.get("/api/v1/testimonies").get_json()["testimonies"]}
+        for url in (f"/testimonies/{accession}", f"/api/v1/testimonies/{accession}"):
+            page = client.get(url)
+            body = html.unescape(page.get_data(as_text=True))
+            assert page.status_code == 410, url
+            assert accession in body and "withdrawn at the narrator's request" in body.lower()
+            assert not found_in(body, {word, "Lina", "dawn", "The narrator asked"}), body
+    assert client_as(app, "archivist").get(f"/testimonies/{accession}").status_code == 200
+
+
+# -- no existence oracle ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("audience", LOWER)
+def test_a_hidden_testimony_answers_exactly_like_a_missing_one(security_app, audience):
+    client = client_as(security_app, audience)
+    withdrawn = canaries.HIDDEN["withdrawn"][0]
+    hidden = set(canaries.accession_ids()) - canaries.visible_to(audience) - {withdrawn}
+    assert len(hidden) >= 6
+    for prefix in ("/testimonies/", "/api/v1/testimonies/"):
+        missing = client.get(prefix + canaries.MISSING_ID)
+        assert missing.status_code == 404
+        for accession in sorted(hidden):
+            response = client.get(prefix + accession)
+            assert (response.status_code, response.get_data(), response.headers.get("Content-Type")) == \
+                (missing.status_code, missing.get_data(), missing.headers.get("Content-Type")), accession
+        tombstone = client.get(prefix + withdrawn)
+        body = html.unescape(tombstone.get_data(as_text=True))
+        assert tombstone.status_code == 410 and withdrawn in body
+        assert "withdrawn at the narrator's request" in body.lower()
+        assert not found_in(body, canaries.hidden_from(audience))
