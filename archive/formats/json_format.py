@@ -256,7 +256,8 @@ def _redaction(c: _Checker, testimony: dict, index: int) -> dict:
     r = {"id": c.get("id", str, default=f"R-{index + 1}"),
          "category": c.choice("category", REDACTION_CATEGORIES, required=True),
          "reason": c.get("reason", str, default=""),
-         "replacement": c.get("replacement", str, default="[withheld]"),
+         # An empty replacement would hide that anything was withheld.
+         "replacement": c.get("replacement", str, default="") or "[withheld]",
          "state": c.choice("state", REDACTION_STATES, default="proposed"),
          "transcript": c.get("transcript", str), "field": c.get("field", str),
          "start": c.get("start", int), "end": c.get("end", int), "text": c.get("text", str),
