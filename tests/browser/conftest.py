@@ -69,6 +69,17 @@ def _cli(env: dict[str, str], *args: str) -> None:
         pytest.fail(f"`python -m app {' '.join(args)}` failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
 
 
+def _die_with_parent() -> None:
+    """In the server's child process (Linux): receive SIGTERM when pytest dies, even if it is killed
+    before the fixture's teardown, so no orphaned server keeps the port and the instance folder."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)    # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -93,7 +104,8 @@ def live(tmp_path_factory) -> LiveServer:
     with open(log, "wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None)
     server = LiveServer(f"http://127.0.0.1:{port}", instance, log, process)
     deadline = time.monotonic() + 60
     while not _answers(server.url + "/"):
