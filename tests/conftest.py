@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 import os
 import re
 import uuid
@@ -142,14 +143,14 @@ def seeded(tmp_path_factory, postgres_url):
                 conn.execute(f'DROP DATABASE IF EXISTS "{template}"')
 
 
-@pytest.fixture
-def app(backend, seeded, tmp_path, postgres_url):
-    """The web app over a private copy of the seeded archive."""
+@contextmanager
+def private_app(backend: str, template: str | None, root: Path, tmp_path: Path, postgres_url: str | None):
+    """The web app over a private copy of a seeded archive: its SQLite file, or a PostgreSQL
+    database made from its template, and its indexes."""
     import shutil
 
     from app import create_app
 
-    template, root = seeded(backend)
     shutil.copytree(root / "indexes", tmp_path / "indexes")
     database = None
     if backend == "sqlite":
@@ -165,12 +166,21 @@ def app(backend, seeded, tmp_path, postgres_url):
                       "INDEX_DIR": str(tmp_path / "indexes"), "MEDIA_DIR": str(tmp_path / "media"),
                       "TESTING": True, "SESSION_COOKIE_SECURE": False, "TODAY": TODAY.isoformat(),
                       "SECRET_KEY": "test-only-key"})
-    yield app
-    app.extensions["archive"].close()
-    if database:
-        import psycopg
-        with psycopg.connect(_raw(postgres_url), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    try:
+        yield app
+    finally:
+        app.extensions["archive"].close()
+        if database:
+            import psycopg
+            with psycopg.connect(_raw(postgres_url), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@pytest.fixture
+def app(backend, seeded, tmp_path, postgres_url):
+    """The web app over a private copy of the seeded archive."""
+    with private_app(backend, *seeded(backend), tmp_path, postgres_url) as app:
+        yield app
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ example and demo), so every test starts from the same state at low cost.
 from __future__ import annotations
 
 import re
-import shutil
 import uuid
 import zlib
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 from archive.formats.json_format import parse_document
 from archive.identity import SYSTEM
 from archive.services import Archive
-from tests.conftest import EXAMPLE, PASSWORD, TODAY, sign_in
+from tests.conftest import EXAMPLE, PASSWORD, TODAY, private_app, sign_in
 from tests.security import canaries
 
 USERS = (("researcher", "researcher"), ("archivist", "archivist"), ("reviewer", "archivist"), ("admin", "admin"))
@@ -25,15 +24,6 @@ USERS = (("researcher", "researcher"), ("archivist", "archivist"), ("reviewer", 
 
 def _raw(url: str) -> str:
     return url.replace("postgresql+psycopg", "postgresql")
-
-
-def _create_app(tmp_path: Path, url: str):
-    from app import create_app
-
-    return create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": url,
-                       "INDEX_DIR": str(tmp_path / "indexes"), "MEDIA_DIR": str(tmp_path / "media"),
-                       "TESTING": True, "SESSION_COOKIE_SECURE": False, "TODAY": TODAY.isoformat(),
-                       "SECRET_KEY": "test-only-key"})
 
 
 @pytest.fixture(scope="session")
@@ -75,26 +65,9 @@ def canary_seeded(tmp_path_factory, postgres_url):
 @pytest.fixture
 def security_app(backend, canary_seeded, tmp_path, postgres_url):
     """The web app over a private copy of the canary archive (canaries + example file + users)."""
-    template, root = canary_seeded(backend)
-    shutil.copytree(root / "indexes", tmp_path / "indexes")
-    database = None
-    if backend == "sqlite":
-        shutil.copy(root / "archive.db", tmp_path / "archive.db")
-        url = f"sqlite:///{tmp_path / 'archive.db'}"
-    else:
-        import psycopg
-        database = f"t_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(_raw(postgres_url), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
-        url = postgres_url.rsplit("/", 1)[0] + f"/{database}"
     canaries.build()   # CANARIES filled in this process whatever the seed order
-    app = _create_app(tmp_path, url)
-    yield app
-    app.extensions["archive"].close()
-    if database:
-        import psycopg
-        with psycopg.connect(_raw(postgres_url), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    with private_app(backend, *canary_seeded(backend), tmp_path, postgres_url) as app:
+        yield app
 
 
 def client_as(app, audience: str):
