@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from whoosh.analysis import Filter, RegexTokenizer
 from whoosh.lang.porter2 import stem as porter_stem
+from whoosh.lang.snowball.french import FrenchStemmer
 
 # Python's \w excludes combining marks (Mn), which would split Arabic words
 # written with harakat and decomposed Latin text, so marks are allowed inside.
@@ -25,10 +26,16 @@ _AR_LETTERS = str.maketrans({
     "\u06cc": "\u064a",  # Persian yeh, common in mixed-keyboard input
     "\u06a9": "\u0643",  # Persian kaf
 })
-# Longest first so "وال" wins over "ال".
+# Larkey's light10, on normalised text (so ة is already ه and ى is ي). Longest first so "وال" wins
+# over "ال"; a lone ب/ف/ل/ك is too often part of the root to strip, so it goes only with the article.
 _AR_ARTICLES = ("\u0648\u0627\u0644", "\u0628\u0627\u0644", "\u0641\u0627\u0644",
                 "\u0643\u0627\u0644", "\u0627\u0644", "\u0644\u0644")
-_AR_MIN_STEM = 2  # as in Larkey's light10: only strip if >= 2 letters remain
+_AR_SUFFIXES = ("\u0647\u0627", "\u0627\u0646", "\u0627\u062a", "\u0648\u0646", "\u064a\u0646",
+                "\u064a\u0647", "\u0647", "\u064a")  # ها ان ات ون ين يه ه ي
+_AR_WAW = "\u0648"
+_AR_MIN_STEM = 2  # as in light10: only strip a prefix if >= 2 letters remain
+_AR_MIN_SUFFIX_STEM = 3  # stricter than light10: most roots have three letters, so keep them whole
+_FRENCH = FrenchStemmer().stem
 _LATIN_EXTRA = {"æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"}
 
 
@@ -61,26 +68,38 @@ def normalize(text: str) -> str:
     return "".join(_fold_char(c) for c in text)
 
 
-def stem_arabic(word: str) -> str:
+def strip_arabic_article(word: str) -> str:
+    """The conjunction و and the article forms only: what a prefix query may safely drop."""
+    if word.startswith(_AR_WAW) and len(word) > 3:
+        word = word[1:]
     for art in _AR_ARTICLES:
         if word.startswith(art) and len(word) - len(art) >= _AR_MIN_STEM:
             return word[len(art):]
     return word
 
 
-@lru_cache(maxsize=50000)
-def stem(word: str) -> str:
-    """Stem an already-normalised token."""
-    if word and _is_arabic(word[0]):
-        return stem_arabic(word)
-    if word.isascii() and word.isalpha():
-        return porter_stem(word)
+def stem_arabic(word: str) -> str:
+    """Light10 stemming: prefixes, then each suffix once, longest first."""
+    word = strip_arabic_article(word)
+    for suffix in _AR_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= _AR_MIN_SUFFIX_STEM:
+            word = word[:-len(suffix)]
     return word
 
 
-def analyze_term(text: str) -> str:
+@lru_cache(maxsize=50000)
+def stem(word: str, lang: str = "en") -> str:
+    """Stem an already-normalised token with the stemmer of its language (Arabic script: always light10)."""
+    if word and _is_arabic(word[0]):
+        return stem_arabic(word)
+    if word.isascii() and word.isalpha():
+        return _FRENCH(word) if lang == "fr" else porter_stem(word)
+    return word
+
+
+def analyze_term(text: str, lang: str = "en") -> str:
     """normalise + stem one word, exactly as the index does."""
-    return stem(normalize(text))
+    return stem(normalize(text), lang)
 
 
 def normalize_pattern(text: str) -> str:
@@ -88,26 +107,29 @@ def normalize_pattern(text: str) -> str:
     normalise and strip an Arabic article, but no Porter (a prefix is not a word)."""
     text = normalize(text)
     if text and _is_arabic(text[0]):
-        text = stem_arabic(text)
+        text = strip_arabic_article(text)
     return text
 
 
 @lru_cache(maxsize=200_000)
-def _analyze_token(text: str, stemming: bool) -> str:
+def _analyze_token(text: str, stemming: bool, lang: str = "en") -> str:
     # Word frequencies follow Zipf's law: a cache makes indexing and highlighting mostly lookups.
     text = normalize(text)
-    return stem(text) if stemming else text
+    return stem(text, lang) if stemming else text
 
 
 class NormalizeFilter(Filter):
-    """Full normalisation, then the light stemmers."""
+    """Full normalisation, then the light stemmers of one language."""
 
-    def __init__(self, stemming: bool = True):
-        self.stemming = stemming
+    def __init__(self, stemming: bool = True, lang: str = "en"):
+        self.stemming, self.lang = stemming, lang
+
+    def __eq__(self, other):
+        return type(self) is type(other) and vars(self) == vars(other)
 
     def __call__(self, tokens):
         for t in tokens:
-            text = _analyze_token(t.text, self.stemming)
+            text = _analyze_token(t.text, self.stemming, self.lang)
             if text:
                 t.text = text
                 yield t
@@ -126,9 +148,10 @@ def tokenizer() -> RegexTokenizer:
     return RegexTokenizer(TOKEN_PATTERN)
 
 
-def text_analyzer():
-    """The analyser for every searchable text field."""
-    return tokenizer() | NormalizeFilter()
+def text_analyzer(lang: str = "en"):
+    """The analyser for a searchable text field: English (and any other Latin-script language)
+    gets Porter, French gets Snowball French; Arabic-script words get light10 in both."""
+    return tokenizer() | NormalizeFilter(lang=lang)
 
 
 def spell_analyzer():

@@ -1,7 +1,7 @@
 """Validation and conversion of app-supplied index documents."""
 from __future__ import annotations
 
-from .schema import LIST_FIELDS, SPELL_FIELD, TEXT_FIELDS
+from .schema import LIST_FIELDS, SPELL_FIELD, TEXT_FIELD_FOR_LANGUAGE, TEXT_FIELDS
 
 _PLAIN = ("transcript", "lang", "collection", "testimony_title")
 
@@ -33,12 +33,18 @@ def to_fields(doc: dict, accession_id: str | None = None) -> dict:
         value = doc.get(key) or ""
         if value:
             out[key] = str(value)
+    text_field = TEXT_FIELD_FOR_LANGUAGE.get((doc.get("lang") or "").split("-")[0].lower())
+    if text_field and "text" in out:
+        out[text_field] = out.pop("text")
     for key in LIST_FIELDS:
         joined = _join(doc.get(key))
         if joined:
             out[key] = joined
+    for key in ("year", "year_from", "year_to"):
+        if doc.get(key) is not None:
+            out[key] = int(doc[key])
     if doc.get("year") is not None:
-        out["year"] = int(doc["year"])
+        out["decade"] = int(doc["year"]) // 10 * 10
     spell = " ".join(out[k] for k in TEXT_FIELDS if k in out)
     if spell:
         out[SPELL_FIELD] = spell

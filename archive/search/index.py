@@ -18,6 +18,7 @@ from .lexicon import did_you_mean, live_terms, suggest
 from .merging import purge_policy
 from .results import SearchResult
 from .schema import make_schema
+from .expansion import Expander
 from .searching import run_search
 
 AUDIENCES = ("public", "researcher", "staff")
@@ -223,9 +224,12 @@ class SearchIndexes:
 
     # -- reading -----------------------------------------------------------
     def search(self, audience: str, query: str, filters: dict[str, list[str]] | None = None,
-               page: int = 1, pagesize: int = 20) -> SearchResult:
+               page: int = 1, pagesize: int = 20, sort: str = "relevance",
+               variants: list[list[str]] | None = None) -> SearchResult:
+        """`variants`: groups of names (authority label and variants) the audience may see."""
         with self._searcher(audience) as searcher:
-            result = run_search(searcher, query or "", filters, page, pagesize)
+            result = run_search(searcher, query or "", filters, page, pagesize, sort,
+                                Expander(variants or []))
             if result.total == 0 and not result.error and (query or "").strip():
                 result.suggestion = did_you_mean(searcher, query)
             return result
@@ -237,6 +241,19 @@ class SearchIndexes:
     def did_you_mean(self, audience: str, query: str) -> str | None:
         with self._searcher(audience) as searcher:
             return did_you_mean(searcher, query)
+
+    def live_values(self, audience: str, field: str) -> set[str]:
+        """Distinct values of a keyword field among the audience's live documents (e.g. places)."""
+        with self._searcher(audience) as searcher:
+            return set(live_terms(searcher.reader(), field))
+
+    def version(self, audience: str) -> tuple:
+        """Changes whenever the audience's index does (every commit writes a new TOC generation)."""
+        path = self._dir(audience)
+        try:
+            return (path.stat().st_ino, tuple(sorted(p.name for p in path.glob("*.toc"))))
+        except FileNotFoundError:
+            return ()
 
     def testimony_ids(self, audience: str) -> set[str]:
         with self._searcher(audience) as searcher:

@@ -50,8 +50,7 @@ def suggest(searcher, prefix: str, limit: int = 10) -> list[str]:
 def _known(reader, word: str) -> bool:
     if _is_live(reader, SPELL_FIELD, light_normalize(word)):
         return True
-    term = analyze_term(word)
-    return any(_is_live(reader, f, term) for f in TEXT_FIELDS)
+    return any(_is_live(reader, f, analyze_term(word, "fr" if f == "text_fr" else "en")) for f in TEXT_FIELDS)
 
 
 def _correct(reader, word: str) -> str | None:

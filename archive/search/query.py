@@ -1,4 +1,9 @@
-"""Turning user query strings and filter dicts into Whoosh queries."""
+"""Turning user query strings and filter dicts into Whoosh queries.
+
+The query language: words, "phrases", AND/OR/NOT, -word, prefix*, fields (title: narrator: place:
+subject: lang: text:), and the filters collection:, role: and year: (year:2015, year:2014..2016,
+year:..1990, year:2010..), which may be negated with a leading minus.
+"""
 from __future__ import annotations
 
 import re
@@ -7,10 +12,19 @@ from whoosh import query as wq
 from whoosh.qparser import MultifieldPlugin, QueryParser
 
 from .analysis import normalize_pattern
+from .expansion import Expander
 from .schema import FACET_FIELDS, TEXT_FIELDS
 
 ALLOWED_FIELDS = frozenset(TEXT_FIELDS) | {"lang"}
+FILTER_WORDS = ("year", "role", "collection")
 _YEAR = re.compile(r"^\s*(\d{1,4})?\s*(\.\.)?\s*(\d{1,4})?\s*$")
+# A filter word outside quotes: [-]name:value or [-]name:"value with spaces".
+_FILTER = re.compile(r'(?:(?<=\s)|^)(?P<neg>-?)(?P<name>%s):(?:"(?P<quoted>[^"]*)"|(?P<bare>[^\s()"]+))'
+                     % "|".join(FILTER_WORDS), re.IGNORECASE)
+
+
+_SIGN_MINUS = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=\())-(?=[^\s+-])")
+_SIGN_PLUS = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=\())\+(?=[^\s+-])")
 
 
 class QueryError(ValueError):
@@ -21,14 +35,14 @@ def _check_balanced(text: str) -> None:
     # Whoosh silently guesses on these; a visible error is kinder than
     # a surprising result set.
     if text.count('"') % 2:
-        raise QueryError("Unbalanced quotation marks.")
+        raise QueryError("Unbalanced quotation marks: close the phrase with a second \".")
     depth = 0
     for ch in text:
         depth += {"(": 1, ")": -1}.get(ch, 0)
         if depth < 0:
             break
     if depth:
-        raise QueryError("Unbalanced parentheses.")
+        raise QueryError("Unbalanced parentheses: every ( needs a ).")
 
 
 def _fix_patterns(q: wq.Query) -> wq.Query:
@@ -54,30 +68,83 @@ class _Parser(QueryParser):
         return wq.Or([plain, analysed])
 
 
-def parse(schema, text: str) -> wq.Query:
-    text = text.strip()
-    if not text:
-        return wq.Every()
-    _check_balanced(text)
-    parser = _Parser(None, schema)
-    parser.add_plugin(MultifieldPlugin(list(TEXT_FIELDS), fieldboosts=TEXT_FIELDS))
-    q = parser.parse(text)
-    for leaf in q.leaves():
-        name = getattr(leaf, "fieldname", None)
-        if name is not None and name not in ALLOWED_FIELDS:
-            raise QueryError("Unknown field %r." % name)
-    return _fix_patterns(q)
-
-
-def _year_query(value: str) -> wq.Query:
+def year_query(value: str) -> wq.Query:
+    """Testimonies whose interview-date span overlaps the years asked for."""
     m = _YEAR.match(str(value))
     if not m or not (m.group(1) or m.group(3)) or (m.group(3) and not m.group(2) and m.group(1)):
-        raise QueryError("Bad year filter %r." % value)
+        raise QueryError("Bad year %r: write year:2015, year:2014..2016, year:..1990 or year:2010.." % value)
     lo = int(m.group(1)) if m.group(1) else None
     hi = int(m.group(3)) if m.group(3) else None
     if not m.group(2):
         hi = lo
-    return wq.NumericRange("year", lo, hi)
+    if lo is not None and hi is not None and lo > hi:
+        raise QueryError("Bad year range %r: it ends before it starts." % value)
+    return wq.And([wq.NumericRange("year_from", None, hi), wq.NumericRange("year_to", lo, None)])
+
+
+def _filter_query(name: str, value: str) -> wq.Query:
+    name = name.lower()
+    if not value.strip():
+        raise QueryError("%s: needs a value." % name)
+    if name == "year":
+        return year_query(value)
+    if name == "role":
+        return wq.Term("roles", value.strip().lower())
+    return wq.Term("collection", value.strip())
+
+
+def _split_filters(text: str) -> tuple[str, list[wq.Query], list[wq.Query]]:
+    """Take the filter words out of the text: (rest, required, excluded)."""
+    required, excluded = [], []
+
+    def take(m: re.Match) -> str:
+        value = m.group("quoted") if m.group("quoted") is not None else m.group("bare")
+        (excluded if m.group("neg") else required).append(_filter_query(m.group("name"), value))
+        return " "
+
+    quoted = [(q.start(), q.end()) for q in re.finditer(r'"[^"]*"', text)]
+    parts, cursor = [], 0
+    for m in _FILTER.finditer(text):
+        if any(a < m.start() < b for a, b in quoted):
+            continue
+        parts += [text[cursor:m.start()], take(m)]
+        cursor = m.end()
+    parts.append(text[cursor:])
+    return "".join(parts).strip(), required, excluded
+
+
+def parse(schema, text: str, expander: Expander | None = None) -> tuple[wq.Query, list[list[str]]]:
+    """The query, and the groups of name variants it was widened with."""
+    text = text.strip()
+    if not text:
+        return wq.Every(), []
+    _check_balanced(text)
+    text, required, excluded = _split_filters(text)
+    used: list[list[str]] = []
+    if expander is not None and text:
+        text, used = expander.rewrite(text)
+    if text:
+        # Only a sign that starts a word: "Al-Raqqa" is a name, "-Raqqa" excludes it, "+Raqqa" is the default.
+        text = _SIGN_MINUS.sub("NOT ", _SIGN_PLUS.sub("", text))
+        parser = _Parser(None, schema)
+        parser.add_plugin(MultifieldPlugin(list(TEXT_FIELDS), fieldboosts=TEXT_FIELDS))
+        q = parser.parse(text)
+        for leaf in q.leaves():
+            name = getattr(leaf, "fieldname", None)
+            if name is not None and name not in ALLOWED_FIELDS:
+                raise QueryError("Unknown field %r: use title:, narrator:, place:, subject:, lang:, "
+                                 "collection:, role: or year:." % name)
+        if q is wq.NullQuery and not required:
+            raise QueryError("Nothing to search for: the query has only operators or excluded words.")
+        q = _fix_patterns(q)
+    else:
+        q = wq.Every()
+    if required:
+        q = wq.And([q, *required]) if not isinstance(q, wq.Every) else (
+            wq.And(required) if len(required) > 1 else required[0])
+    if excluded:
+        q = wq.AndNot(q, wq.Or(excluded))
+    return q, used
 
 
 def build_filter(filters: dict | None) -> wq.Query | None:
@@ -91,10 +158,31 @@ def build_filter(filters: dict | None) -> wq.Query | None:
         if not values:
             continue
         if key == "year":
-            subs = [_year_query(v) for v in values]
+            subs = [_year_term(v) for v in values]
+        elif key == "decade":
+            subs = [wq.NumericRange("decade", _int(v), _int(v)) for v in values]
+        elif key == "role":
+            subs = [wq.Term("roles", str(v).lower()) for v in values]
         else:
             subs = [wq.Term(FACET_FIELDS[key], str(v)) for v in values]
         parts.append(wq.Or(subs) if len(subs) > 1 else subs[0])
     if not parts:
         return None
     return wq.And(parts) if len(parts) > 1 else parts[0]
+
+
+def _int(value) -> int:
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise QueryError("Bad number %r in the filters." % value) from None
+
+
+def _year_term(value: str) -> wq.Query:
+    # Facet links carry the interview year itself; a range typed into the URL works too.
+    m = _YEAR.match(str(value))
+    if not m or not (m.group(1) or m.group(3)) or (m.group(3) and not m.group(2) and m.group(1)):
+        raise QueryError("Bad year filter %r." % value)
+    lo = int(m.group(1)) if m.group(1) else None
+    hi = int(m.group(3)) if m.group(3) else None
+    return wq.NumericRange("year", lo, lo if not m.group(2) else hi)

@@ -37,3 +37,10 @@ class SearchResult:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     suggestion: str | None = None
     error: str | None = None
+    sort: str = "relevance"
+    # Groups of name variants the query was widened with, to show the reader.
+    expanded: list[list[str]] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.pagesize))

@@ -21,7 +21,7 @@ def _facet_values(stored: dict) -> dict[str, list[str]]:
         value = stored.get(field)
         if value is None or value == "":
             out[key] = []
-        elif key == "year":
+        elif key in ("year", "decade"):
             out[key] = [str(value)]
         elif key == "collection":
             out[key] = [value]
@@ -39,12 +39,28 @@ def _segment_hit(hit, stored: dict, highlight: bool) -> SegmentHit:
         snippet_html=snippet(hit, kind, stored, highlight), score=float(hit.score or 0.0))
 
 
-def run_search(searcher, text: str, filters, page: int, pagesize: int) -> SearchResult:
+SORTS = ("relevance", "date", "-date", "accession")
+
+
+def _order(groups: dict, best: dict, meta: dict, sort: str, scored: bool) -> list[str]:
+    if sort == "accession" or (sort == "relevance" and not scored):
+        return sorted(groups)
+    if sort in ("date", "-date"):
+        dated = sorted((t for t in groups if meta[t].get("year") is not None),
+                       key=lambda t: (meta[t]["year"], t), reverse=sort == "-date")
+        return dated + sorted(t for t in groups if meta[t].get("year") is None)  # undated last
+    return sorted(groups, key=lambda t: (-best[t], t))
+
+
+def run_search(searcher, text: str, filters, page: int, pagesize: int, sort: str = "relevance",
+               expander=None) -> SearchResult:
     page = max(1, int(page))
     pagesize = min(max(1, int(pagesize)), MAX_PAGESIZE)
-    result = SearchResult(query=text, total=0, page=page, pagesize=pagesize)
+    result = SearchResult(query=text, total=0, page=page, pagesize=pagesize, sort=sort)
     try:
-        q = parse(searcher.schema, text)
+        if sort not in SORTS:
+            raise QueryError("Unknown sort %r: use relevance, date, -date or accession." % sort)
+        q, result.expanded = parse(searcher.schema, text, expander)
         flt = build_filter(filters)
         results = searcher.search(q, filter=flt, limit=None, terms=True)
     except QueryError as exc:
@@ -73,7 +89,7 @@ def run_search(searcher, text: str, filters, page: int, pagesize: int) -> Search
     result.facets = {k: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for k, c in facets.items()}
 
     best = {tid: max(score for _, _, score in docs) for tid, docs in groups.items()}
-    order = sorted(groups, key=(lambda t: (-best[t], t)) if scored else None)
+    order = _order(groups, best, meta, sort, scored)
     result.total = len(order)
     for tid in order[(page - 1) * pagesize: page * pagesize]:
         # Documents were added in segment order, so the document number breaks score ties in

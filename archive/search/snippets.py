@@ -24,10 +24,10 @@ def plain_snippet(text: str) -> str:
     return html.escape(text)
 
 
-def highlight(text: str, terms: set[str], window: int = WINDOW_WORDS) -> str | None:
+def highlight(text: str, terms: set[str], window: int = WINDOW_WORDS, lang: str = "en") -> str | None:
     """The densest window of `window` words holding matched terms, with those words marked."""
     tokens = list(_TOKEN.finditer(text))
-    hits = [i for i, m in enumerate(tokens) if _analyze_token(m.group(), True) in terms]
+    hits = [i for i, m in enumerate(tokens) if _analyze_token(m.group(), True, lang) in terms]
     if not hits:
         return None
     best = max(hits, key=lambda i: sum(1 for j in hits if i <= j < i + window))
@@ -47,13 +47,13 @@ def highlight(text: str, terms: set[str], window: int = WINDOW_WORDS) -> str | N
 
 
 def snippet(hit, kind: str, stored: dict, highlight_terms: bool) -> str:
-    fields = ("text", "title") if kind == "segment" else ("summary", "title")
+    fields = ("text", "text_fr", "title") if kind == "segment" else ("summary", "title")
     if highlight_terms and hit.results.has_matched_terms():
         matched = hit.matched_terms()
         for name in fields:
             terms = {t.decode("utf-8") if isinstance(t, bytes) else t for f, t in matched if f == name}
             if terms and stored.get(name):
-                out = highlight(stored[name], terms)
+                out = highlight(stored[name], terms, lang="fr" if name == "text_fr" else "en")
                 if out:
                     return out
     for name in fields:

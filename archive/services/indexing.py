@@ -22,6 +22,25 @@ def _chunks(text: str) -> Iterator[str]:
         yield " ".join(words[i:i + CHUNK_WORDS])
 
 
+def _years(date) -> dict:
+    """The interview year (facets, sorting) and the span of years it may be (year: queries).
+
+    An uncertain or approximate date ("2015?", "2015~") may be a year out either way, so it answers
+    year:2014 and year:2016 too; an unknown digit ("201X") spans its decade; an open interval ends
+    where its known end is.
+    """
+    if not isinstance(date, str):  # withheld from this audience, or none
+        return {}
+    try:
+        span = edtf.parse(date)
+    except edtf.EdtfError:
+        return {}
+    slack = 1 if span.uncertain else 0
+    lo = span.first_year if span.first_year is not None else span.last_year
+    hi = span.last_year if span.last_year is not None else span.first_year
+    return {"year": lo, "year_from": lo - slack, "year_to": hi + slack}
+
+
 def documents(view: dict) -> list[dict]:
     """Index documents for one audience, made from that audience's view and nothing else."""
     accession = view["accession_id"]
@@ -36,7 +55,8 @@ def documents(view: dict) -> list[dict]:
         "languages": view["languages"],
         "places": [p["id"] for p in places],
         "subjects": view["subjects"],
-        "year": edtf.first_year(view["interview_date"]) if isinstance(view["interview_date"], str) else None,
+        "roles": sorted({n["role"].replace(",", " ") for n in view["narrators"] if n.get("role")}),
+        **_years(view["interview_date"]),
         "testimony_title": view["title"],
     }
     interview_place = view["interview_place"] if isinstance(view["interview_place"], str) else ""

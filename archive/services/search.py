@@ -1,25 +1,65 @@
 """Search, always in the caller's own audience index (built only from that audience's views)."""
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import select
 
+from ..audience import Audience
 from ..identity import Identity
-from ..model import Collection
+from ..model import Authority, Collection, Redaction, SensitiveTerm
 from ..policy import gated
 from ..search import SearchResult
+from ..search.expansion import name_key
 from .base import Service
 
-FILTER_KEYS = ("collection", "language", "place", "subject", "year")
+FILTER_KEYS = ("collection", "language", "place", "subject", "role", "decade", "year")
+
+
+def _contains(name: tuple[str, ...], secret: tuple[str, ...]) -> bool:
+    n = len(secret)
+    return n > 0 and any(name[i:i + n] == secret for i in range(len(name) - n + 1))
 
 
 class SearchService(Service):
+    def __init__(self, archive):
+        super().__init__(archive)
+        self._variants: dict[str, tuple[tuple, list[list[str]]]] = {}
+        self._lock = threading.Lock()
+
     @gated("search")
     def search(self, identity: Identity, query: str, filters: dict[str, list[str]] | None = None,
-               page: int = 1, pagesize: int = 20) -> SearchResult:
+               page: int = 1, pagesize: int = 20, sort: str = "relevance") -> SearchResult:
         filters = {k: [v for v in vs if v] for k, vs in (filters or {}).items() if k in FILTER_KEYS and vs}
         page = max(1, min(int(page), 500))
         return self.archive.indexes.search(identity.audience.index_name, query or "", filters,
-                                           page=page, pagesize=pagesize)
+                                           page=page, pagesize=pagesize, sort=sort,
+                                           variants=self._variant_groups(identity.audience))
+
+    def _variant_groups(self, audience: Audience) -> list[list[str]]:
+        """Authority names to widen queries with: only authorities of testimonies this audience's
+        index holds, and below archivist never a name that is, or holds, a sensitive term or a
+        redacted text, so no expansion can lead from a hidden name to the records it hides in."""
+        index = audience.index_name
+        version = self.archive.indexes.version(index)
+        with self._lock:
+            cached = self._variants.get(index)
+        if cached and cached[0] == version:
+            return cached[1]
+        used = self.archive.indexes.live_values(index, "places")
+        with self.archive.db.session() as session:
+            authorities = session.scalars(select(Authority).where(Authority.key.in_(used))).all() if used else []
+            groups = [[a.label, *(a.variants or [])] for a in authorities]
+            if audience < Audience.ARCHIVIST and groups:
+                hidden = {name_key(s) for s in session.scalars(select(Redaction.text)) if s}
+                for term, variants in session.execute(select(SensitiveTerm.term, SensitiveTerm.variants)):
+                    hidden.update(name_key(v) for v in [term, *(variants or [])])
+                hidden.discard(())
+                groups = [[n for n in g if not any(_contains(name_key(n), s) for s in hidden)]
+                          for g in groups]
+        with self._lock:
+            self._variants[index] = (version, groups)
+        return groups
 
     @gated("search")
     def facet_labels(self, identity: Identity, facets: dict[str, list]) -> dict[str, dict[str, str]]:

@@ -23,11 +23,33 @@ def test_arabic_letter_normalisation(raw, expected):
 
 
 @pytest.mark.parametrize("raw,expected", [
-    ("والكتاب", "كتاب"), ("بالمدينة", "مدينه"), ("فالبيت", "بيت"), ("كالبحر", "بحر"),
+    ("والكتاب", "كتاب"), ("بالمدينة", "مدين"), ("فالبيت", "بيت"), ("كالبحر", "بحر"),
     ("للعمل", "عمل"), ("ال", "ال"), ("الي", "الي"),
 ])
 def test_arabic_article_stripping_keeps_short_words(raw, expected):
     assert analyze_term(raw) == expected
+
+
+@pytest.mark.parametrize("words", [
+    ("المعلمون", "المعلمين", "معلمون", "والمعلمين"),     # plural suffixes ون/ين, article, conjunction
+    ("الطالبات", "طالبات", "للطالبات"),                   # feminine plural ات
+    ("بيتها", "بيته", "البيت", "وبيت"),                   # possessive suffixes ها/ه
+    ("مدرسة", "المدرسة", "مدرسه", "بالمدرسة"),            # ta marbuta folded, then stripped with ه
+])
+def test_arabic_light_stemming_conflates_affixed_forms(words):
+    assert len({analyze_term(w) for w in words}) == 1, {w: analyze_term(w) for w in words}
+
+
+def test_arabic_light_stemming_keeps_three_letter_roots():
+    # A triliteral word ending in a suffix letter is a root, not root + suffix.
+    assert analyze_term("كتب") == "كتب" and analyze_term("بنت") == "بنت" and analyze_term("الي") == "الي"
+
+
+def test_french_text_uses_the_french_stemmer():
+    assert analyze_term("frontières", "fr") == analyze_term("frontière", "fr") == analyze_term("Frontieres", "fr")
+    assert analyze_term("libérations", "fr") == analyze_term("libération", "fr")
+    # English stems stay Porter's: the analyser follows the language of the transcript.
+    assert analyze_term("crossings") == analyze_term("crossing") == "cross"
 
 
 def test_latin_case_and_accent_folding():
