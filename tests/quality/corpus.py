@@ -92,7 +92,7 @@ def split_narratives(text: str, heading: re.Pattern, not_names: set[str] = froze
             if line.strip() in END_MARKERS:
                 break
             body_lines.append(line)
-        body = NARRATIVE_GAP.split("\n".join(body_lines).strip("\n") + "\n")[0]
+        body = NARRATIVE_GAP.split("\n".join(body_lines).strip("\n"))[0].strip("\n")
         key = _name_key(lines[i])
         title, bodies = found.setdefault(key, (_title(lines[i]), []))
         bodies.append(body)
