@@ -44,14 +44,20 @@ class Occurrence:
 
 
 def as_term(obj: Any) -> Term:
-    """A Term from a model SensitiveTerm, a JSON-format dict, a Term or a bare string."""
+    """A Term from a SensitiveTerm or Authority (row or JSON dict), a Term or a bare string.
+
+    Authorities (Raqqa, Al-Raqqah, الرقة) are accepted because their variants are exactly the
+    spellings a place name must be looked for in."""
     if isinstance(obj, Term):
         return obj
     if isinstance(obj, str):
         return Term(obj)
     if isinstance(obj, dict):
-        return Term(obj["term"], tuple(obj.get("variants") or ()), obj.get("category") or "other")
-    return Term(obj.term, tuple(obj.variants or ()), getattr(obj, "category", None) or "other")
+        return Term(obj.get("term") or obj["label"], tuple(obj.get("variants") or ()),
+                    obj.get("category") or obj.get("type") or "other")
+    term = getattr(obj, "term", None) or obj.label
+    category = getattr(obj, "category", None) or getattr(obj, "type", None) or "other"
+    return Term(term, tuple(obj.variants or ()), category)
 
 
 @dataclass(frozen=True)
