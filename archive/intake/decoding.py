@@ -52,10 +52,14 @@ def decode(data: bytes, filename: str | None = None) -> str:
                 f"{column}); save the file as UTF-8", file=filename, record=f"line {line}") from None
         raise ValidationError(f"not valid {encoding.upper()}: byte 0x{bad} at byte offset {offset}",
                               file=filename) from None
-    # A BOM in mid-file is an artefact of concatenated files (baltimore_sample.txt has one after
-    # leading spaces); as a zero-width character it would only split words for search.
-    return normalise_newlines(text.replace("\ufeff", ""))
+    return normalise(text)
 
 
-def normalise_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+def normalise(text: str) -> str:
+    """LF line ends, and no U+FEFF anywhere.
+
+    A BOM in mid-text is an artefact of pasted or concatenated files (baltimore_sample.txt has
+    one after leading spaces, the sample DOCX one mid-sentence); as a zero-width character it
+    would only split words for search and redaction matching.
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")

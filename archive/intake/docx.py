@@ -8,7 +8,7 @@ import docx
 from docx.table import Table
 
 from ..errors import ValidationError
-from .decoding import DEFAULT_MAX_BYTES
+from .decoding import DEFAULT_MAX_BYTES, normalise
 from .result import ParsedTranscript
 from .text import transcript_from_text
 
@@ -51,7 +51,8 @@ def parse_docx(data: bytes, filename: str, *, language: str | None = None,
                 paragraphs.append("\t".join(cell.text for cell in row.cells))
         else:
             paragraphs.append(block.text)
-    text = "\n".join(p.replace("\r", "\n") for p in paragraphs)
+    paragraphs = [normalise(p) for p in paragraphs]
+    text = "\n".join(paragraphs)
 
     # Text line number -> paragraph number, so warnings point at what Word shows.
     line_to_paragraph: list[int] = []
