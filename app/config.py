@@ -29,8 +29,11 @@ DEFAULTS = {
     "SEARCH_PAGE_SIZE": 20,
     # A second archivist must approve each redaction.
     "TWO_PERSON_RULE": True,
-    # Site name shown in the header.
+    # Site name shown in the header; also the repository named in citations.
     "SITE_NAME": "Testimony Archive",
+    # Public address of the archive (e.g. https://archive.example.org) for the stable URLs in
+    # citations and exports; empty means the address the request came to.
+    "PUBLIC_URL": "",
     # Tests only (ignored unless TESTING): pretend today is this ISO date, for embargo tests.
     "TODAY": "",
 }

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
+from archive.citation import STYLES, CitationError, cite
 from archive.errors import NotFound
 
 from ..identity import archive, audience, current
-from ..public.routes import search_args
+from ..public.routes import public_url, search_args
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -17,6 +18,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 @audience("public")
 def index():
     return jsonify({"endpoints": ["/api/v1/testimonies", "/api/v1/testimonies/<id>", "/api/v1/search?q=",
+                                  "/api/v1/testimonies/<id>/citation?segment=",
                                   "/api/v1/suggest?q=", "/api/v1/collections"]})
 
 
@@ -44,8 +46,21 @@ def testimony(accession_id: str):
 @bp.get("/search")
 @audience("public")
 def search():
-    query, filters, page = search_args()
-    return jsonify(asdict(archive().search.search(current(), query, filters, page=page)))
+    query, filters, page, sort = search_args()
+    return jsonify(asdict(archive().search.search(current(), query, filters, page=page, sort=sort)))
+
+
+@bp.get("/testimonies/<accession_id>/citation")
+@audience("public")
+def citation(accession_id: str):
+    view = archive().testimonies.get(current(), accession_id)
+    segment = request.args.get("segment") or None
+    url = public_url("public.testimony", accession_id=accession_id) + (f"#seg-{segment}" if segment else "")
+    try:
+        return jsonify({key: cite(view, key, url, repository=current_app.config["SITE_NAME"],
+                                  accessed=archive().today(), segment=segment) for key in STYLES})
+    except CitationError as exc:
+        return jsonify({"error": "Bad request", "detail": str(exc)}), 400
 
 
 @bp.get("/suggest")

@@ -1,24 +1,47 @@
 """The public site: home, search, testimonies, collections. Everything comes through audience views."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, url_for
+import datetime as dt
 
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+
+from archive.citation import STYLES, CitationError, cite, timecode
 from archive.errors import NotFound
+from archive.formats import results_export
+from archive.search.searching import SORTS
 from archive.services.search import FILTER_KEYS
 
 from ..identity import archive, audience, current
 
 bp = Blueprint("public", __name__)
+EXPORT_LIMIT = 1000
 
 
-def search_args() -> tuple[str, dict[str, list[str]], int]:
+def search_args() -> tuple[str, dict[str, list[str]], int, str]:
     query = request.args.get("q", "")[:500]
     filters = {k: request.args.getlist(k) for k in FILTER_KEYS if request.args.getlist(k)}
     try:
         page = max(1, int(request.args.get("page", 1)))
     except ValueError:
         page = 1
-    return query, filters, page
+    sort = request.args.get("sort", "relevance")
+    return query, filters, page, sort if sort in SORTS else "relevance"
+
+
+def search_state(query: str, filters: dict, sort: str, **extra) -> dict:
+    """URL arguments that reproduce a search: the permalink of what is on screen."""
+    state = {k: v for k, v in filters.items() if v}
+    if query:
+        state["q"] = query
+    if sort != "relevance":
+        state["sort"] = sort
+    return {**state, **extra}
+
+
+def public_url(endpoint: str, **values) -> str:
+    """Absolute URL for citations and exports: the configured public address, else this request's."""
+    base = (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
+    return base + url_for(endpoint, **values)
 
 
 @bp.get("/")
@@ -32,20 +55,74 @@ def home():
 @bp.get("/search")
 @audience("public")
 def search():
-    query, filters, page = search_args()
-    result = archive().search.search(current(), query, filters, page=page,
+    query, filters, page, sort = search_args()
+    result = archive().search.search(current(), query, filters, page=page, sort=sort,
                                      pagesize=int(current_app.config["SEARCH_PAGE_SIZE"]))
     labels = archive().search.facet_labels(current(), result.facets)
-    return render_template("public/search.html", result=result, query=query, filters=filters,
-                           labels=labels, toggle=lambda name, value: _toggle(query, filters, name, value))
+    return render_template("public/search.html", result=result, query=query, filters=filters, sort=sort,
+                           labels=labels, state=lambda **extra: search_state(query, filters, sort, **extra),
+                           clear_url=url_for("public.search", **search_state(query, {}, sort)),
+                           toggle=lambda name, value: _toggle(query, filters, sort, name, value))
 
 
-def _toggle(query: str, filters: dict[str, list[str]], name: str, value: str) -> str:
-    """The search URL with one facet value added or removed, keeping everything else."""
+def _toggle(query: str, filters: dict[str, list[str]], sort: str, name: str, value: str) -> str:
+    """The search URL with one facet value added or removed, keeping everything else (back to page 1)."""
     chosen = {k: list(v) for k, v in filters.items()}
     values = chosen.setdefault(name, [])
     values.remove(value) if value in values else values.append(value)
-    return url_for("public.search", q=query, **{k: v for k, v in chosen.items() if v})
+    return url_for("public.search", **search_state(query, chosen, sort))
+
+
+@bp.get("/search/help")
+@audience("public")
+def search_help():
+    return render_template("public/search_help.html")
+
+
+@bp.get("/search/export.<fmt>")
+@audience("public")
+def search_export(fmt: str):
+    if fmt not in ("csv", "json"):
+        abort(404)
+    query, filters, _, sort = search_args()
+    result = archive().search.search_all(current(), query, filters, sort=sort, limit=EXPORT_LIMIT)
+    if result.error:
+        return render_template("error.html", code=400, title="That search could not run", detail=result.error), 400
+    data = results_export.rows(
+        result.testimonies,
+        lambda acc: public_url("public.testimony", accession_id=acc),
+        lambda acc, hit: public_url("public.testimony", accession_id=acc) + f"#seg-{hit.transcript}-{hit.seq}",
+        timecode)
+    stamp = dt.date.today().isoformat()
+    if fmt == "csv":
+        body, mimetype = results_export.to_csv(data), "text/csv; charset=utf-8"
+    else:
+        meta = {"query": query, "filters": filters, "sort": sort, "total": result.total,
+                "exported": len(data), "permalink": public_url("public.search", **search_state(query, filters, sort))}
+        body, mimetype = results_export.to_json(data, meta), "application/json"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="search-{stamp}.{fmt}"'})
+
+
+@bp.get("/testimonies/<accession_id>/cite")
+@audience("public")
+def citation(accession_id: str):
+    view = archive().testimonies.get(current(), accession_id)
+    style = request.args.get("style", "chicago")
+    segment = request.args.get("segment") or None
+    url = public_url("public.testimony", accession_id=accession_id) + (f"#seg-{segment}" if segment else "")
+    try:
+        text = cite(view, style, url, repository=current_app.config["SITE_NAME"],
+                    accessed=archive().today(), segment=segment)
+    except CitationError as exc:
+        return render_template("error.html", code=400, title="No citation", detail=str(exc)), 400
+    if request.args.get("download"):
+        ext = "bib" if style == "bibtex" else "txt"
+        return Response(text, mimetype="text/plain; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="{accession_id}.{ext}"'})
+    citations = {name: cite(view, key, url, repository=current_app.config["SITE_NAME"],
+                            accessed=archive().today(), segment=segment) for key, name in STYLES.items()}
+    return render_template("public/cite.html", t=view, citations=citations, segment=segment, url=url)
 
 
 @bp.get("/testimonies/<accession_id>")
@@ -58,7 +135,7 @@ def testimony(accession_id: str):
         if tombstone is None:
             raise
         return render_template("public/tombstone.html", tombstone=tombstone), 410
-    return render_template("public/testimony.html", t=view)
+    return render_template("public/testimony.html", t=view, styles=STYLES)
 
 
 @bp.get("/collections")

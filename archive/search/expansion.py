@@ -25,7 +25,11 @@ def name_key(name: str) -> tuple[str, ...]:
 
 
 class Expander:
-    def __init__(self, groups: list[list[str]]):
+    """`present(name)` says whether a name occurs in the audience's own index: only such names are added
+    to a query, and so shown as "also searched for", so no name reaches a reader from a record alone."""
+
+    def __init__(self, groups: list[list[str]], present=lambda name: True):
+        self.present = present
         self.groups: list[list[str]] = []
         self.keys: dict[tuple[str, ...], int] = {}
         for names in groups:
@@ -64,11 +68,16 @@ class Expander:
                 i += 1
                 continue
             start, end, group, n = match
-            names = self.groups[group]
+            typed = text[start:end]
+            names = [typed] + [name for name in self.groups[group]
+                               if name_key(name) != name_key(typed) and self.present(name)]
+            if len(names) == 1:
+                i += n
+                continue
             alternatives = " OR ".join(f'"{name}"' if len(name_key(name)) > 1 else name for name in names)
             out += [text[cursor:start], f"({alternatives})"]
             cursor, i = end, i + n
-            if names not in used:
-                used.append(names)
+            if names[1:] not in used:
+                used.append(names[1:])
         out.append(text[cursor:])
         return "".join(out), used

@@ -19,7 +19,7 @@ from .merging import purge_policy
 from .results import SearchResult
 from .schema import make_schema
 from .expansion import Expander
-from .searching import run_search
+from .searching import in_index, run_search
 
 AUDIENCES = ("public", "researcher", "staff")
 _BUILD, _OLD = ".build-", ".old-"
@@ -229,7 +229,7 @@ class SearchIndexes:
         """`variants`: groups of names (authority label and variants) the audience may see."""
         with self._searcher(audience) as searcher:
             result = run_search(searcher, query or "", filters, page, pagesize, sort,
-                                Expander(variants or []))
+                                Expander(variants or [], in_index(searcher)))
             if result.total == 0 and not result.error and (query or "").strip():
                 result.suggestion = did_you_mean(searcher, query)
             return result

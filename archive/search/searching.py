@@ -8,7 +8,8 @@ from whoosh.searching import Hit
 
 from .query import QueryError, build_filter, parse
 from .results import SearchResult, SegmentHit, TestimonyHit
-from .schema import FACET_FIELDS
+from .lexicon import _is_live
+from .schema import FACET_FIELDS, TEXT_FIELDS
 from .snippets import snippet
 
 MAX_PAGESIZE = 100
@@ -50,6 +51,20 @@ def _order(groups: dict, best: dict, meta: dict, sort: str, scored: bool) -> lis
                        key=lambda t: (meta[t]["year"], t), reverse=sort == "-date")
         return dated + sorted(t for t in groups if meta[t].get("year") is None)  # undated last
     return sorted(groups, key=lambda t: (-best[t], t))
+
+
+def in_index(searcher):
+    """A predicate: does this name occur (every word of it) in the index's text?"""
+    reader = searcher.reader()
+    fields = [(name, searcher.schema[name].analyzer) for name in TEXT_FIELDS]
+
+    def present(name: str) -> bool:
+        for field, analyzer in fields:
+            words = [t.text for t in analyzer(name)]
+            if words and all(_is_live(reader, field, w) for w in words):
+                return True
+        return False
+    return present
 
 
 def run_search(searcher, text: str, filters, page: int, pagesize: int, sort: str = "relevance",

@@ -36,20 +36,33 @@ class SearchService(Service):
                                            page=page, pagesize=pagesize, sort=sort,
                                            variants=self._variant_groups(identity.audience))
 
+    @gated("search")
+    def search_all(self, identity: Identity, query: str, filters: dict[str, list[str]] | None = None,
+                   sort: str = "relevance", limit: int = 1000) -> SearchResult:
+        """Up to `limit` testimonies of one search, for exports: the first page's result with the rest appended."""
+        first = self.search(identity, query, filters, page=1, pagesize=100, sort=sort)
+        page = 1
+        while not first.error and len(first.testimonies) < min(first.total, limit):
+            page += 1
+            more = self.search(identity, query, filters, page=page, pagesize=100, sort=sort)
+            if not more.testimonies:
+                break
+            first.testimonies.extend(more.testimonies)
+        del first.testimonies[limit:]
+        return first
+
     def _variant_groups(self, audience: Audience) -> list[list[str]]:
-        """Authority names to widen queries with: only authorities of testimonies this audience's
-        index holds, and below archivist never a name that is, or holds, a sensitive term or a
-        redacted text, so no expansion can lead from a hidden name to the records it hides in."""
+        """Authority names to widen queries with. Below archivist never a name that is, or holds, a
+        sensitive term or a redacted text, so no expansion leads from a hidden name to the records it
+        hides in; the index adds only the names its audience can already find (see Expander)."""
         index = audience.index_name
         version = self.archive.indexes.version(index)
         with self._lock:
             cached = self._variants.get(index)
         if cached and cached[0] == version:
             return cached[1]
-        used = self.archive.indexes.live_values(index, "places")
         with self.archive.db.session() as session:
-            authorities = session.scalars(select(Authority).where(Authority.key.in_(used))).all() if used else []
-            groups = [[a.label, *(a.variants or [])] for a in authorities]
+            groups = [[a.label, *(a.variants or [])] for a in session.scalars(select(Authority))]
             if audience < Audience.ARCHIVIST and groups:
                 hidden = {name_key(s) for s in session.scalars(select(Redaction.text)) if s}
                 for term, variants in session.execute(select(SensitiveTerm.term, SensitiveTerm.variants)):

@@ -50,7 +50,8 @@ def test_home_page_counts_what_the_public_may_read_and_offers_search(client):
 def test_search_shows_count_highlighted_snippets_and_facets(client):
     doc, text = page(client, "/search?q=Raqqa")
     assert squash(doc.get_element_by_id("result-count")) == "3 testimonies for “Raqqa”"
-    assert hit_ids(doc) == ["OH-2015-0001", "DEMO-2015-0001", "DEMO-2016-0002"]
+    ids = hit_ids(doc)
+    assert ids[0] == "OH-2015-0001" and set(ids[1:]) == {"DEMO-2015-0001", "DEMO-2016-0002"}
     first = doc.xpath("//li[@class='hit'][1]")[0]
     assert [m.text for m in first.xpath(".//p[@class='snippet']/mark")][:1] == ["Raqqa"]
     seg_links = first.xpath(".//a[@class='seg-link']/@href")
@@ -60,8 +61,10 @@ def test_search_shows_count_highlighted_snippets_and_facets(client):
     assert "[name withheld]" in text
     for secret in SECRETS:
         assert secret not in text
-    assert facet_links(doc, "Language") == {"English": "/search?q=Raqqa&language=en",
-                                            "Arabic": "/search?q=Raqqa&language=ar"}
+    links = {label: (urlsplit(href).path, parse_qs(urlsplit(href).query))
+             for label, href in facet_links(doc, "Language").items()}
+    assert links == {"English": ("/search", {"q": ["Raqqa"], "language": ["en"]}),
+                     "Arabic": ("/search", {"q": ["Raqqa"], "language": ["ar"]})}
     assert "Raqqa" in facet_links(doc, "Place") and "Tel Abyad" in facet_links(doc, "Place")
     assert {"Collection", "Language", "Place", "Subject", "Year"} <= {squash(h) for h in doc.xpath("//aside//h2")}
 
@@ -78,8 +81,8 @@ def test_language_filter_returns_only_arabic_testimonies(client):
     assert squash(doc.get_element_by_id("result-count")) == "2 testimonies"
     active = doc.xpath("//aside//a[@aria-current='true']")
     assert [squash(a) for a in active] == ["✓ Arabic"]
-    assert active[0].get("href") == "/search?q="                  # clicking it again removes the filter
-    assert doc.xpath("//aside//a[text()='Clear filters']/@href") == ["/search?q="]
+    assert active[0].get("href") == "/search"                  # clicking it again removes the filter
+    assert doc.xpath("//aside//a[text()='Clear filters']/@href") == ["/search"]
 
 
 def test_two_values_of_one_facet_are_ored_and_other_facets_anded(client):

@@ -75,8 +75,13 @@ def test_security_headers_on_every_kind_of_page(app):
 
 
 def test_pages_carry_no_inline_script(client):
-    for url in ("/", "/search?q=Raqqa", "/testimonies/OH-2015-0001", "/signin", "/about"):
-        assert "<script" not in client.get(url).get_data(as_text=True)
+    import lxml.html
+    for url in ("/", "/search?q=Raqqa", "/testimonies/OH-2015-0001", "/signin", "/about", "/search/help",
+                "/testimonies/OH-2015-0001/cite"):
+        text = client.get(url).get_data(as_text=True)
+        for script in lxml.html.fromstring(text).xpath("//script"):
+            assert script.get("src", "").startswith("/static/") and not (script.text or "").strip(), url
+        assert not re.search(r"<[^>]*\son[a-z]+\s*=", text), url  # no event-handler attributes either
 
 
 def test_session_cookie_is_secure_httponly_and_samesite_by_default(app, tmp_path):
