@@ -14,6 +14,7 @@ from typing import Any, Iterable, Sequence
 from .offsets import fold, fold_text
 from .patterns import SpellingPattern, lead_for, spelling_pattern
 
+
 @dataclass(frozen=True)
 class Term:
     """A sensitive term as the scanner sees it: its key (the preferred spelling) and its variants."""
