@@ -200,6 +200,7 @@ def transcript_from_captions(captions: list[Caption], fmt: str, filename: str,
     turns: list[Turn] = []
     speaker: str | None = None
     previous_start: float | None = None
+    words_end = 0                   # end of the last non-empty text: where a turn ends
 
     def emit(piece: str) -> None:
         nonlocal length
@@ -223,11 +224,13 @@ def transcript_from_captions(captions: list[Caption], fmt: str, filename: str,
             block = length
             if new_turn:
                 if turns:
-                    turns[-1].text_end = len("".join(parts).rstrip())
+                    turns[-1].text_end = words_end
                 speaker = voice
                 turns.append(Turn(voice, length, length))
                 emit(f"{voice}: ")
             emit(piece)
+            if piece:
+                words_end = length
             if n == 0:
                 block_starts.append(block)
             cues.append(Cue(cap.start, end, length - len(piece), length,

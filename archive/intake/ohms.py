@@ -27,7 +27,7 @@ from .decoding import decode
 from .result import Cue, ParsedSegment, ParsedTranscript
 from .segmenting import paragraph_segments, tile
 from .timecode import clock_seconds
-from .turns import find_turns, speaker_at, speakers
+from .turns import find_turns, speaker_lookup, speakers
 
 NAMESPACES = ("https://www.weareavp.com/nunncenter/ohms", "http://www.weareavp.com/nunncenter/ohms")
 # What OHMS writes into <transcript> when there is none.
@@ -55,14 +55,17 @@ def _line_of(text: str, offset: int) -> int:
 def load(data: bytes, filename: str) -> etree._Element:
     """The parsed <record>, or a ValidationError naming the line."""
     source = decode(data, filename)
-    for marker, why in (("<!ENTITY", "declares entities"), ("<!DOCTYPE", "has a DOCTYPE")):
-        at = source.find(marker)
-        if at >= 0 and (marker == "<!ENTITY" or "[" in source[at:source.find(">", at) + 1]
-                        or "<!ENTITY" in source):
-            raise ValidationError(
-                f"the XML {why} ({marker} ...): entity declarations are refused, as they are "
-                f"how XXE and entity-expansion ('billion laughs') attacks work; OHMS files "
-                f"have none", file=filename, record=f"line {_line_of(source, at)}")
+    # Refused before lxml sees the bytes: declarations are how XXE and entity-expansion
+    # ("billion laughs") attacks work, and OHMS files have no DOCTYPE at all.
+    entity = source.find("<!ENTITY")
+    subset = re.search(r"<!DOCTYPE[^>\[]*\[", source)
+    if entity >= 0 or subset:
+        at = entity if entity >= 0 else subset.start()
+        what = "declares entities (<!ENTITY ...)" if entity >= 0 else \
+            "has a DOCTYPE with an internal subset"
+        raise ValidationError(f"the XML {what}: refused, as that is how XXE and entity-expansion "
+                              f"('billion laughs') attacks work; OHMS files have none",
+                              file=filename, record=f"line {_line_of(source, at)}")
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
@@ -87,6 +90,11 @@ def _text(el: etree._Element | None) -> str:
     return "" if el is None else "".join(el.itertext()).strip()
 
 
+def _raw_text(el: etree._Element | None) -> str:
+    """Element text unstripped: legacy sync counts lines from the very first one."""
+    return "" if el is None else "".join(el.itertext())
+
+
 def _field(record: etree._Element, name: str) -> str:
     return _text(record.find(f"{{*}}{name}"))
 
@@ -104,7 +112,7 @@ def _people(record: etree._Element, name: str) -> list[str]:
     return [p for v in _all(record, name) for p in _split(v)]
 
 
-def _metadata(record: etree._Element, filename: str, warnings: list[str]) -> dict:
+def _metadata(record: etree._Element, warnings: list[str]) -> dict:
     date = record.find("{*}date")
     meta = {
         "id": record.get("id") or "",
@@ -141,7 +149,7 @@ def _metadata(record: etree._Element, filename: str, warnings: list[str]) -> dic
 def parse_ohms(data: bytes, filename: str, *, language: str | None = None) -> ParsedTranscript:
     record = load(data, filename)
     warnings: list[str] = []
-    meta = _metadata(record, filename, warnings)
+    meta = _metadata(record, warnings)
     vtt_el = record.find("{*}vtt_transcript")
     if vtt_el is not None and _text(vtt_el):
         parsed, interpolate = _from_vtt(vtt_el, filename, meta), False
@@ -166,10 +174,10 @@ def parse_ohms(data: bytes, filename: str, *, language: str | None = None) -> Pa
 
 
 def _from_vtt(vtt_el: etree._Element, filename: str, meta: dict) -> ParsedTranscript:
-    source = (vtt_el.text or "").lstrip("\n")
-    # The CDATA starts on the element's line, after any newlines lstrip removed.
-    offset = (vtt_el.sourceline or 1) - 1 + ((vtt_el.text or "").count("\n") -
-                                             source.count("\n"))
+    raw = _raw_text(vtt_el)
+    source = raw.lstrip("\n")
+    # The CDATA starts on the element's line; report lines of the OHMS file, not of the VTT.
+    offset = (vtt_el.sourceline or 1) - 1 + raw.count("\n") - source.count("\n")
     captions, vtt = read_vtt(source, filename, line_offset=offset)
     notes = [*vtt.header_comments, *vtt.footer_comments]
     if notes:
@@ -179,8 +187,7 @@ def _from_vtt(vtt_el: etree._Element, filename: str, meta: dict) -> ParsedTransc
 
 def _from_legacy(record: etree._Element, filename: str, warnings: list[str],
                  meta: dict) -> ParsedTranscript:
-    raw = (record.find("{*}transcript").text or "") if record.find("{*}transcript") is not None \
-        else ""
+    raw = _raw_text(record.find("{*}transcript"))
     if raw.strip().lower() in PLACEHOLDERS:
         warnings.append(f"the transcript is OHMS's placeholder {raw.strip()!r}; read as empty")
         raw = ""
@@ -201,10 +208,11 @@ def _from_legacy(record: etree._Element, filename: str, warnings: list[str],
     turns, _ = find_turns(text)
     meta["speakers"] = speakers(turns)
     cues = _sync_cues(_field(record, "sync"), body_lines, line_starts, len(body), warnings)
+    speaker_at = speaker_lookup(turns)
     for i, cue in enumerate(cues):
         cue.text_end = cues[i + 1].text_start if i + 1 < len(cues) else len(text)
         cue.end = cues[i + 1].start if i + 1 < len(cues) else None
-        cue.speaker = speaker_at(turns, cue.text_start)
+        cue.speaker = speaker_at(cue.text_start)
     if cues:
         heads = []
         for cue in cues:
@@ -296,22 +304,22 @@ def _points(record: etree._Element, filename: str, warnings: list[str]) -> list[
 def _index_segments(parsed: ParsedTranscript, points: list[ParsedSegment],
                     duration: float | None, interpolate: bool) -> list[ParsedSegment]:
     text, cues = parsed.text, parsed.cues
+    times = [c.start for c in cues]
     floor = 0
     for i, point in enumerate(points):
         nxt = points[i + 1].start if i + 1 < len(points) else duration
         point.end = nxt if nxt is not None and nxt >= point.start else None  # type: ignore[operator]
-        at = _locate(text, cues, point.start, point.partial_transcript, interpolate, floor)
+        at = _locate(text, cues, times, point.start, point.partial_transcript, interpolate, floor)
         point.text_start = point.text_end = max(at, floor)
         floor = point.text_start
     lead = cues[0].start if cues else None
     return tile(text, points, lead_start=lead, lead_end=points[0].start)
 
 
-def _locate(text: str, cues: list[Cue], time: float, partial: str, interpolate: bool,
-            floor: int) -> int:
+def _locate(text: str, cues: list[Cue], times: list[float], time: float, partial: str,
+            interpolate: bool, floor: int) -> int:
     if not text or not cues:
         return floor
-    times = [c.start for c in cues]
     i = max(bisect.bisect_right(times, time) - 1, 0)
     if not interpolate and cues[i].end is not None and time >= cues[i].end and i + 1 < len(cues):
         i += 1              # in the gap after a cue: the next one is what plays

@@ -8,7 +8,7 @@ from .decoding import decode
 from .result import Cue, ParsedSegment, ParsedTranscript
 from .segmenting import paragraph_segments, tile
 from .timecode import MARK, clock_seconds, format_clock
-from .turns import find_turns, speaker_at, speakers
+from .turns import find_turns, speaker_lookup, speakers
 
 
 def parse_text(data: bytes, filename: str, *, language: str | None = None) -> ParsedTranscript:
@@ -26,12 +26,13 @@ def transcript_from_text(raw: str, fmt: str, *, language: str | None = None,
     meta.update(header)
     meta["speakers"] = speakers(turns)
 
+    speaker_at = speaker_lookup(turns)
     cues = []
     for i, (offset, seconds, _line) in enumerate(marks):
         nxt = marks[i + 1] if i + 1 < len(marks) else None
         end = nxt[1] if nxt and nxt[1] > seconds else None
         cues.append(Cue(seconds, end, offset, nxt[0] if nxt else len(text),
-                        speaker_at(turns, offset)))
+                        speaker_at(offset)))
 
     if marks:
         heads: list[ParsedSegment] = []

@@ -2,7 +2,9 @@
 (INTERVIEWEE:, DATE:, ...) that look like turns but describe the interview."""
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Callable
 
 from .result import Turn
 
@@ -36,6 +38,7 @@ def find_turns(text: str) -> tuple[list[Turn], dict[str, object]]:
     header: dict[str, object] = {}
     pending: str | None = None      # header key whose value may continue on the next lines
     offset = 0
+    last_words_end = 0              # a turn ends where its words end, not after blank lines
     for line in text.split("\n"):
         found = label_of(line)
         if found and found[0] in HEADER_LABELS and not turns:
@@ -51,27 +54,29 @@ def find_turns(text: str) -> tuple[list[Turn], dict[str, object]]:
                 pending = key
         elif found and found[0] not in HEADER_LABELS:
             if turns:
-                turns[-1].text_end = _end_before(text, offset)
+                turns[-1].text_end = last_words_end
             turns.append(Turn(found[0], offset + len(line) - len(line.lstrip()), len(text)))
             pending = None
         elif pending and line.strip() and not turns:
             header[pending].append(line.strip())  # type: ignore[union-attr]
         else:
             pending = None
+        if line.strip():
+            last_words_end = offset + len(line.rstrip())
         offset += len(line) + 1
     return turns, header
 
 
-def _end_before(text: str, offset: int) -> int:
-    """The turn ends where its text ends, not after the blank lines that precede the next one."""
-    return len(text[:offset].rstrip())
+def speaker_lookup(turns: list[Turn]) -> Callable[[int], str | None]:
+    """offset -> who is speaking there (None outside any turn); turns are in text order."""
+    starts = [t.text_start for t in turns]
 
-
-def speaker_at(turns: list[Turn], offset: int) -> str | None:
-    for turn in reversed(turns):
-        if turn.text_start <= offset:
-            return turn.speaker if offset <= turn.text_end else None
-    return None
+    def speaker_at(offset: int) -> str | None:
+        i = bisect.bisect_right(starts, offset) - 1
+        if i < 0 or offset > turns[i].text_end:
+            return None
+        return turns[i].speaker
+    return speaker_at
 
 
 def speakers(turns: list[Turn]) -> list[str]:

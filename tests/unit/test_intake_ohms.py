@@ -229,3 +229,9 @@ def test_invalid_utf8_in_ohms_names_the_line():
     data = (LEGACY / "duarte_OH0344.xml").read_bytes().replace(b"Pescadero", b"Pescad\xe9ro", 1)
     err = _refused(data, "latin1.xml")
     assert "not valid UTF-8" in err.message and err.record.startswith("line ")
+
+
+def test_doctype_internal_subset_without_entities_is_refused_too():
+    err = _refused(b'<?xml version="1.0"?>\n<!DOCTYPE ROOT [\n<!ATTLIST ROOT a CDATA "x">\n]>\n'
+                   b"<ROOT><record/></ROOT>")
+    assert "internal subset" in err.message and err.record == "line 2"

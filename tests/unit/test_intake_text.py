@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 from pathlib import Path
 
@@ -155,3 +156,13 @@ def test_docx_with_a_corrupt_body_is_refused():
     with pytest.raises(ValidationError, match="cannot read the Word document") as err:
         parse(out.getvalue(), "broken.docx")
     assert err.value.file == "broken.docx"
+
+
+def test_long_transcripts_parse_in_linear_time():
+    # 20,000 timed turns (~3 MB): quadratic turn or speaker lookups would take minutes
+    body = "".join(f"[{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}]\n"
+                   f"{'JONES' if i % 2 else 'Q'}: {'word ' * 25}\n" for i in range(20000))
+    began = time.monotonic()
+    p = parse(body.encode(), "long.txt")
+    assert time.monotonic() - began < 10
+    assert len(p.cues) == 20000 and len(p.turns) == 20000 and p.cues[-1].speaker == "JONES"
