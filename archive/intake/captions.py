@@ -70,7 +70,7 @@ def parse_webvtt(data: bytes, filename: str, *, language: str | None = None,
     if notes:
         metadata["notes"] = notes
     language = language or header.get("language") or None
-    parsed = transcript_from_captions(captions, "webvtt", filename, language, metadata)
+    parsed = transcript_from_captions(captions, "webvtt", language, metadata)
     if chapters is not None:
         chapter_caps, _ = read_vtt(decode(chapters, f"{filename} (chapters)"),
                                    f"{filename} (chapters)")
@@ -89,8 +89,7 @@ def parse_srt(data: bytes, filename: str, *, language: str | None = None) -> Par
                               f"number, then a '{_EXPECTED['srt']}' line", file=filename,
                               record="line 1") from None
     captions = _with_lines(srt.captions, timings)
-    return transcript_from_captions(captions, "srt", filename, language,
-                                    {"cue_count": len(captions)})
+    return transcript_from_captions(captions, "srt", language, {"cue_count": len(captions)})
 
 
 def read_vtt(source: str, filename: str, line_offset: int = 0):
@@ -184,8 +183,8 @@ def _plain(chunk: str) -> str:
     return "\n\n".join(paragraphs)
 
 
-def transcript_from_captions(captions: list[Caption], fmt: str, filename: str,
-                             language: str | None, metadata: dict) -> ParsedTranscript:
+def transcript_from_captions(captions: list[Caption], fmt: str, language: str | None,
+                             metadata: dict) -> ParsedTranscript:
     """Join cues into text: one cue per line, a blank line and `NAME: ` where the voice changes.
 
     A cue without a voice tag in a file that has voices continues the previous speaker (OHMS

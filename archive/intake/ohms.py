@@ -154,7 +154,7 @@ def parse_ohms(data: bytes, filename: str, *, language: str | None = None) -> Pa
     if vtt_el is not None and _text(vtt_el):
         parsed, interpolate = _from_vtt(vtt_el, filename, meta), False
     else:
-        parsed, interpolate = _from_legacy(record, filename, warnings, meta), True
+        parsed, interpolate = _from_legacy(record, warnings, meta), True
     parsed.warnings[:0] = warnings
     raw_language = meta.get("language", "")
     parsed.language = language or LANGUAGES.get(raw_language.lower()) or (
@@ -182,11 +182,10 @@ def _from_vtt(vtt_el: etree._Element, filename: str, meta: dict) -> ParsedTransc
     notes = [*vtt.header_comments, *vtt.footer_comments]
     if notes:
         meta["notes"] = notes
-    return transcript_from_captions(captions, "ohms", filename, None, meta)
+    return transcript_from_captions(captions, "ohms", None, meta)
 
 
-def _from_legacy(record: etree._Element, filename: str, warnings: list[str],
-                 meta: dict) -> ParsedTranscript:
+def _from_legacy(record: etree._Element, warnings: list[str], meta: dict) -> ParsedTranscript:
     raw = _raw_text(record.find("{*}transcript"))
     if raw.strip().lower() in PLACEHOLDERS:
         warnings.append(f"the transcript is OHMS's placeholder {raw.strip()!r}; read as empty")
