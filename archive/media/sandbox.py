@@ -48,8 +48,9 @@ def _memory_file(name: str):
 
 
 def run_worker(request: dict, data: bytes, *, limits: SandboxLimits, output_bytes: int,
-               worker: Path = WORKER) -> tuple[dict, list[bytes]]:
+               worker: Path | None = None) -> tuple[dict, list[bytes]]:
     """Send one request to a fresh child; return its answer and the blobs it announced."""
+    worker = worker or WORKER
     with _memory_file("image-in") as stdin, _memory_file("image-out") as stdout, \
             _memory_file("image-err") as stderr:
         stdin.write(json.dumps(request).encode("ascii") + b"\n")
