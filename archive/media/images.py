@@ -180,12 +180,17 @@ def _refusal_message(answer: dict, detected: str, max_pixels: int) -> str:
 
 def _failure_message(failure: ChildFailed, sandbox: SandboxLimits) -> str:
     if failure.reason == "timeout":
-        return f"The image took longer than {sandbox.wall_seconds:g} seconds to decode"
+        return f"The image took longer than {_seconds(sandbox.wall_seconds)} to decode"
     if failure.reason == "cpu":
-        return f"The image needed more than {sandbox.cpu_seconds} seconds of processing to decode"
+        return (f"The image needed more than {_seconds(sandbox.cpu_seconds)} of processing "
+                f"to decode")
     if failure.reason == "memory":
         return "The image needs more memory to decode than the limit allows"
     return f"The image decoder failed on this file ({failure.detail})"
+
+
+def _seconds(n: float) -> str:
+    return f"{n:g} second" + ("" if n == 1 else "s")
 
 
 def _a(name: str) -> str:

@@ -66,6 +66,9 @@ def decode(data: bytes, fmt: str, max_pixels: int):
     from PIL import Image, ImageFile
 
     ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is refused, never half-decoded
+    if fmt == "WEBP" and len(data) < 8 + int.from_bytes(data[4:8], "little"):
+        # libwebp only says "could not create decoder object"; the RIFF length says why.
+        raise Refusal("truncated")
     im = None
     try:
         # Pillow's own check at open() cannot tell us the dimensions, so ours runs in its place
