@@ -9,9 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
 from . import policy
 from .audience import Audience
 from .redaction import Piece, Span, render
+from .search.expansion import name_key
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ckb", "yi", "dv"}
 RESTRICTED_NARRATOR_FIELDS = ("legal_name", "contact", "risk_notes")
@@ -115,6 +119,7 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
     staff = audience >= Audience.ARCHIVIST
     consent = testimony.consent
     authorities = authorities or {}
+    hidden = set() if staff or not testimony.places else hidden_names(testimony, audience)
     view: dict[str, Any] = {
         "accession_id": testimony.accession_id,
         "audience": audience.label,
@@ -123,7 +128,7 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
         "duration": testimony.duration,
         "subjects": list(testimony.subjects or []),
         "keywords": list(testimony.keywords or []),
-        "places": [_place(key, authorities) for key in testimony.places or []],
+        "places": [_place(key, authorities, hidden) for key in testimony.places or []],
         "rights": testimony.rights,
         "fictional": testimony.fictional,
         "state": testimony.state,
@@ -150,11 +155,31 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
     return view
 
 
-def _place(key: str, authorities: dict) -> dict:
+def hidden_names(testimony, audience: Audience) -> set[tuple[str, ...]]:
+    """Names an audience below archivist must not be shown, even as another spelling of a place:
+    every sensitive term (this testimony's and archive-wide) and every text redacted from it."""
+    from .model import SensitiveTerm  # the model imports nothing from here; kept local to stay light
+    terms = list(testimony.sensitive_terms or [])
+    session = object_session(testimony)
+    if session is not None:
+        terms += session.scalars(select(SensitiveTerm).where(SensitiveTerm.testimony_id.is_(None))).all()
+    names = {name_key(n) for t in terms for n in [t.term, *(t.variants or [])]}
+    names |= {name_key(r.text) for r in testimony.redactions if r.text and hides_from(r, audience)}
+    names.discard(())
+    return names
+
+
+def shows_name(name: str, hidden: set[tuple[str, ...]]) -> bool:
+    words = name_key(name)
+    return not any(words[i:i + len(h)] == h for h in hidden for i in range(len(words) - len(h) + 1))
+
+
+def _place(key: str, authorities: dict, hidden: set[tuple[str, ...]]) -> dict:
     authority = authorities.get(key)
     if authority is None:
         return {"id": key, "label": key, "variants": []}
-    return {"id": key, "label": authority.label, "variants": list(authority.variants or [])}
+    return {"id": key, "label": authority.label,
+            "variants": [v for v in authority.variants or [] if shows_name(v, hidden)]}
 
 
 def _redaction(r, audience: Audience) -> dict:

@@ -8,8 +8,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from archive.citation import STYLES, CitationError, cite, timecode
 from archive.errors import NotFound
 from archive.formats import results_export
-from archive.search.searching import SORTS
-from archive.services.search import FILTER_KEYS
+from archive.services.search import FILTER_KEYS, SORTS
 
 from ..identity import archive, audience, current
 

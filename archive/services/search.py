@@ -11,14 +11,11 @@ from ..model import Authority, Collection, Redaction, SensitiveTerm
 from ..policy import gated
 from ..search import SearchResult
 from ..search.expansion import name_key
+from ..search.searching import SORTS  # noqa: F401  (re-exported for the web layer)
+from ..views import shows_name
 from .base import Service
 
 FILTER_KEYS = ("collection", "language", "place", "subject", "role", "decade", "year")
-
-
-def _contains(name: tuple[str, ...], secret: tuple[str, ...]) -> bool:
-    n = len(secret)
-    return n > 0 and any(name[i:i + n] == secret for i in range(len(name) - n + 1))
 
 
 class SearchService(Service):
@@ -68,8 +65,7 @@ class SearchService(Service):
                 for term, variants in session.execute(select(SensitiveTerm.term, SensitiveTerm.variants)):
                     hidden.update(name_key(v) for v in [term, *(variants or [])])
                 hidden.discard(())
-                groups = [[n for n in g if not any(_contains(name_key(n), s) for s in hidden)]
-                          for g in groups]
+                groups = [[n for n in g if shows_name(n, hidden)] for g in groups]
         with self._lock:
             self._variants[index] = (version, groups)
         return groups
