@@ -140,7 +140,8 @@ def _info(answer: dict, filename) -> ImageInfo:
     fmt, width, height = answer.get("format"), answer.get("width"), answer.get("height")
     # MPO is Pillow's name for a JPEG carrying extra frames (phone cameras write them).
     mimes = {pillow: mime for pillow, mime in ACCEPTED.values()} | {"MPO": "image/jpeg"}
-    if fmt not in mimes or type(width) is not int or type(height) is not int:
+    if (fmt not in mimes or type(width) is not int or type(height) is not int
+            or width <= 0 or height <= 0):
         raise ValidationError("The image worker gave an unreadable answer", file=filename)
     return ImageInfo(format="JPEG" if fmt == "MPO" else fmt, width=width, height=height,
                      mime=mimes[fmt])

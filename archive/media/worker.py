@@ -55,10 +55,13 @@ def scale_box_outward(box, source: tuple[int, int], target: tuple[int, int]):
 # --- decoding ---------------------------------------------------------------------------------
 
 def _bomb_size(exc: Exception, im) -> dict:
-    if im is not None:
-        return {"width": im.size[0], "height": im.size[1]}
+    # Raised inside load(): the oversized thing may be a frame or tile, not the image itself,
+    # so the dimensions are only reported when they are what Pillow counted.
     match = re.search(r"\((\d+) pixels\)", str(exc))
-    return {"pixels": int(match.group(1))} if match else {}
+    pixels = int(match.group(1)) if match else None
+    if im is not None and pixels in (None, im.size[0] * im.size[1]):
+        return {"width": im.size[0], "height": im.size[1]}
+    return {"pixels": pixels} if pixels else {}
 
 
 def decode(data: bytes, fmt: str, max_pixels: int):
@@ -210,6 +213,9 @@ def main(argv: list[str]) -> int:
         answer, blobs = refusal.answer, []
     except MemoryError:
         answer, blobs = {"ok": False, "code": "memory"}, []
+    except Exception as exc:  # noqa: BLE001 - e.g. a mode Pillow cannot resize: still a refusal
+        detail = f"{type(exc).__name__}: {exc}"[:200]
+        answer, blobs = {"ok": False, "code": "undecodable", "detail": detail}, []
     stdout = sys.stdout.buffer
     stdout.write(json.dumps(answer).encode("ascii") + b"\n")
     for blob in blobs:

@@ -29,7 +29,8 @@ def encoded(fmt: str, size=(40, 30), mode="RGB", **params) -> bytes:
 def png_claiming(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims a huge size: a decompression bomb in 60 bytes."""
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0"))
             + chunk(b"IEND", b""))
