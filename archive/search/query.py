@@ -93,8 +93,27 @@ def _filter_query(name: str, value: str) -> wq.Query:
     return wq.Term("collection", value.strip())
 
 
+_FIELD_NAME = re.compile(r'(?:(?<=[\s(])|^)-?([A-Za-z_]+):(?=\S|$)')
+KNOWN_NAMES = ALLOWED_FIELDS | set(FILTER_WORDS)
+
+
+def _check_field_names(text: str) -> None:
+    # Whoosh reads an unknown "colour:red" as the two words, which silently searches for something else.
+    outside = re.sub(r'"[^"]*"', " ", text)
+    for m in _FIELD_NAME.finditer(outside):
+        name = m.group(1)
+        if name.lower() not in KNOWN_NAMES:
+            raise QueryError("Unknown field %r: use title:, narrator:, place:, subject:, lang:, "
+                             "collection:, role: or year:." % name)
+        if m.end() == len(outside) or outside[m.end()].isspace():
+            raise QueryError("%s: needs a value, as in %s" % (name, {
+                "year": "year:2015 or year:2014..2016", "role": "role:teacher",
+                "collection": "collection:crossings"}.get(name.lower(), name + ":word")))
+
+
 def _split_filters(text: str) -> tuple[str, list[wq.Query], list[wq.Query]]:
     """Take the filter words out of the text: (rest, required, excluded)."""
+    _check_field_names(text)
     required, excluded = [], []
 
     def take(m: re.Match) -> str:
@@ -143,7 +162,8 @@ def parse(schema, text: str, expander: Expander | None = None) -> tuple[wq.Query
         q = wq.And([q, *required]) if not isinstance(q, wq.Every) else (
             wq.And(required) if len(required) > 1 else required[0])
     if excluded:
-        q = wq.AndNot(q, wq.Or(excluded))
+        # (AndNot let the first document of the index through a keyword exclusion; And + Not does not)
+        q = wq.And([q, wq.Not(wq.Or(excluded))])
     return q, used
 
 
