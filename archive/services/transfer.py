@@ -128,6 +128,7 @@ class TransferService(Service):
             today = self.archive.today()
             testimonies = list(self.all_testimonies(session))
             items = []
+            shown: dict[str, list[str]] = {}  # place -> variants every view holding it shows
             for n, t in enumerate(testimonies, 1):
                 if audience >= Audience.ARCHIVIST:
                     if audience < Audience.ADMIN and any(r.visible_to == "admin" for r in t.redactions):
@@ -137,6 +138,8 @@ class TransferService(Service):
                     view = view_for(t, audience, today, authorities)
                     if view:
                         items.append(serialize.view_testimony(view))
+                        for p in view["places"]:
+                            shown[p["id"]] = [v for v in shown.get(p["id"], p["variants"]) if v in p["variants"]]
                 if progress:
                     progress(n, len(testimonies), t.accession_id)
             used_collections = {i["collection"] for i in items}
@@ -145,6 +148,9 @@ class TransferService(Service):
                            if c.slug in used_collections]
             places = [serialize.authority(a) for a in authorities.values()
                       if audience >= Audience.ARCHIVIST or a.key in used_places]
+            if audience < Audience.ARCHIVIST:
+                # The views already left out names hidden from this audience; the records follow them.
+                places = [{**p, "variants": shown.get(p["id"], [])} for p in places]
             self.archive.audit.record(session, identity, "export", audience.label, testimonies=len(items))
             extra = {}
             if audience >= Audience.ARCHIVIST:

@@ -236,7 +236,10 @@ def build() -> dict:
         *(_hidden_testimony(kind) for kind in HIDDEN),
     ]
     authorities = [
-        {"id": "place:cnry-riverton", "type": "place", "label": "Riverton", "variants": ["ريفرتون"]},
+        # A visible place whose record also holds a name registered as sensitive: the name must not
+        # reach a reader through the place's variants, the search expansion, or its "also searched".
+        {"id": "place:cnry-riverton", "type": "place", "label": "Riverton",
+         "variants": ["ريفرتون", _c("CNRYRIVERVARIANT", "archivist")]},
         {"id": "place:cnryresplcid", "type": "place", "label": _c("CNRYRESPLACE", "researcher"),
          "variants": [_c("CNRYRESVARPLACE", "researcher")]},
     ]
@@ -257,7 +260,8 @@ def build() -> dict:
              "description": _c("CNRYRESCOLDESC", "researcher")},
         ],
         "authorities": authorities,
-        "sensitive_terms": [{"term": _c("CNRYGLOBALTERM", "archivist"), "variants": [_c("كناريعام", "archivist")],
+        "sensitive_terms": [{"term": "CNRYRIVERVARIANT", "variants": [], "category": "place"},
+                            {"term": _c("CNRYGLOBALTERM", "archivist"), "variants": [_c("كناريعام", "archivist")],
                              "category": "person"}],
         "testimonies": testimonies,
     }

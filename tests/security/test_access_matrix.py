@@ -63,6 +63,8 @@ READ_TESTIMONY = {                       # /testimonies/<id> and /api/v1/testimo
     "no-transcript":    row(200, 200, 200, 200),
     "missing":          row(404, 404, 404, 404),
 }
+# A withdrawn testimony has a tombstone page, not a citation: below staff it is simply not found.
+CITE = {**READ_TESTIMONY, "withdrawn": row(404, 404, 200, 200)}
 STAFF_RECORD = {state: (row(302, 403, 404, 404) if state == "missing" else STAFF_PAGE) for state in STATE_IDS}
 # Staff POSTs below are sent with a valid CSRF token but an incomplete form, so that an allowed
 # audience proves it got past the gate (400/404/200) without changing anything.
@@ -82,6 +84,10 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("static", "GET"):                   ("plain", EVERYONE),
     ("public.home", "GET"):              ("plain", EVERYONE),
     ("public.search", "GET"):            ("plain", EVERYONE),
+    ("public.search_help", "GET"):       ("plain", EVERYONE),
+    ("public.search_export", "GET"):     ("plain", EVERYONE),
+    ("public.citation", "GET"):          ("state", CITE),
+    ("api.citation", "GET"):             ("state", CITE),
     ("public.about", "GET"):             ("plain", EVERYONE),
     ("public.collections", "GET"):       ("plain", EVERYONE),
     ("public.collection", "GET"):        ("collection", COLLECTION),
@@ -119,6 +125,8 @@ WITH_ARGS: dict[tuple[str, str], dict] = {
     ("api.search", "q=%22unbalanced"):       EVERYONE,                   # a query error, not a failure
     ("api.suggest", "q=CNRY"):               EVERYONE,
     ("public.search", "q=CNRY*&page=9999"):  EVERYONE,
+    ("public.search_export", "q=CNRY*&sort=-date"): EVERYONE,
+    ("public.search_export", "q=%22unbalanced"): row(400, 400, 400, 400),  # a query error, said plainly
     ("api.testimonies", f"collection={canaries.HIDDEN_COLLECTION}"): EVERYONE,
 }
 
@@ -129,7 +137,7 @@ def _rules(app):
 
 
 def _url(rule, kind: str, case: str) -> str:
-    values = {"filename": "archive.css", "key": "R-99"}
+    values = {"filename": "archive.css", "key": "R-99", "fmt": "csv"}
     if kind == "state":
         values["accession_id"] = STATE_IDS[case]
     if kind == "collection":

@@ -87,7 +87,7 @@ def dataset_values(archive) -> dict[str, list[str]]:
     static = sorted(str(f.relative_to(ROOT / "app" / "static")) for f in (ROOT / "app" / "static").rglob("*")
                     if f.is_file())
     return {"accession_id": ids + [canaries.MISSING_ID], "slug": slugs + ["cnry-nosuch"],
-            "key": keys + ["R-99"], "filename": static + ["nosuch.css"]}
+            "key": keys + ["R-99"], "filename": static + ["nosuch.css"], "fmt": ["csv", "json", "xml"]}
 
 
 def urls_for(rule, values: dict[str, list[str]]) -> list[str]:
@@ -110,7 +110,13 @@ def query_strings(endpoint: str, values: dict[str, list[str]]) -> list[dict]:
         "api.testimonies": [{"collection": s} for s in values["slug"]],
         "public.collection": [{"page": "2"}],
         "public.search": [{"collection": s} for s in values["slug"]] + [{"place": p} for p in hidden_places]
-        + [{"subject": "CNRYPENDSUBJ"}, {"year": "2016"}, {"language": "en"}, {"q": "", "page": "2"}],
+        + [{"subject": "CNRYPENDSUBJ"}, {"year": "2016"}, {"language": "en"}, {"q": "", "page": "2"},
+           {"q": "Riverton"}, {"q": "ريفرتون"}, {"q": "", "sort": "date"}, {"q": "", "sort": "accession"}],
+        "public.search_export": [{"q": ""}, {"q": "Riverton"}, {"q": "", "sort": "-date"}]
+        + [{"place": p} for p in hidden_places] + [{"collection": s} for s in values["slug"]],
+        "public.citation": [{"segment": s, "style": st} for s in ("en-0", "en-1", "en-2", "ar-0")
+                            for st in ("chicago", "apa", "bibtex")] + [{"style": "bibtex", "download": "1"}],
+        "api.citation": [{"segment": s} for s in ("en-0", "en-1", "en-2", "ar-0")],
         "api.search": [{"collection": s} for s in values["slug"]] + [{"place": p} for p in hidden_places],
         "staff.export": [{"audience": a} for a in canaries.ORDER],
     }
@@ -186,7 +192,24 @@ def test_no_route_shows_a_hidden_canary(security_app, audience):
             if "GET" in rule.methods:
                 for args in query_strings(rule.endpoint, values):
                     response = client.get(url, query_string=args)
-                    check(f"GET {url} {args}", response)
+                    echoed = {w for w in hidden if any(w in str(v) for v in args.values())}
+                    if echoed:
+                        # A page may repeat the filter values it was given (in its own links and forms):
+                        # the same request with nonsense in their place must show that nonsense as often.
+                        text = as_text(response)
+                        swapped = {k: _swap(str(v), echoed) for k, v in args.items()}
+                        alike = as_text(client.get(url, query_string=swapped))
+                        requested += 1
+                        for word in echoed:
+                            if occurrences(text, word) != occurrences(alike, _nonsense(word)):
+                                leaks.setdefault(f"GET {url} {args}", set()).add(word)
+                        bad = found_in(text, hidden - echoed)
+                        if bad:
+                            leaks.setdefault(f"GET {url} {args}", set()).update(bad)
+                        assert response.status_code < 500
+                        response.close()
+                    else:
+                        check(f"GET {url} {args}", response)
                     if above:
                         assert response.status_code in (302, 403), f"GET {url} {args} -> {response.status_code}"
                         if response.status_code == 302:
@@ -212,6 +235,12 @@ def test_no_route_shows_a_hidden_canary(security_app, audience):
 
 
 # -- search, suggestions, facets, counts --------------------------------------------------------
+
+def _swap(value: str, words) -> str:
+    for word in words:
+        value = value.replace(word, _nonsense(word))
+    return value
+
 
 def _nonsense(word: str) -> str:
     return ARABIC_NONSENSE if _is_arabic(word) else LATIN_NONSENSE
@@ -255,6 +284,19 @@ def test_searching_for_a_hidden_canary_finds_nothing_and_counts_nothing(security
             bad = found_in(json.dumps(echoed) + json.dumps(echoed, ensure_ascii=False), untyped)
             if bad:
                 leaks[f"/api/v1/search?q={q}"] = bad
+        for fmt in ("csv", "json"):
+            response = client.get(f"/search/export.{fmt}", query_string={"q": word})
+            assert response.status_code == 200, (word, fmt, response.status_code)
+            body = as_text(response)
+            if fmt == "csv":
+                assert body.count("\r\n") == 1, f"{word!r}: the CSV export has rows for {audience}"
+                bad = found_in(body, hidden)
+            else:
+                data = json.loads(response.get_data(as_text=True))
+                assert data["total"] == 0 and data["results"] == [], f"{word!r}: the JSON export has results"
+                bad = found_in(json.dumps(data["results"]), hidden)
+            if bad:
+                leaks[f"/search/export.{fmt}?q={word}"] = bad
         # The page echoes its query: the canary may appear there exactly as often as a word that
         # exists nowhere does in the same place, and no other canary may appear at all.
         nonsense = _nonsense(word)
