@@ -165,3 +165,64 @@ def test_the_server_is_gunicorn_with_two_workers(live):
     assert "Starting gunicorn" in log, log
     assert log.count("Booting worker") >= 2, log
     assert "Traceback" not in log, log
+
+
+def test_faceted_search_then_a_segment_hit_lands_on_its_segment(live_server, page):
+    page.goto(live_server + "/search?q=crossing")
+    total = int(page.inner_text("#result-count").split()[0])
+    facet = page.locator("section.facet[data-facet='language'] a", has_text="English")
+    facet.click()
+    page.wait_for_url(re.compile(r"language=en"))
+    assert page.locator("section.facet[data-facet='language'] a[aria-current='true']").inner_text().strip() == "✓ English"
+    filtered = int(page.inner_text("#result-count").split()[0])
+    assert 0 < filtered <= total
+    page.select_option("#sort", "-date")
+    page.click("form.sort button")
+    page.wait_for_url(re.compile(r"sort=-date"))
+    assert "language=en" in page.url                    # the permalink keeps every choice
+    link = page.locator("a.seg-link").first
+    href = link.get_attribute("href")
+    link.click()
+    fragment = href.split("#", 1)[1]
+    page.wait_for_url(re.compile("#" + re.escape(fragment) + "$"))
+    target = page.locator(f"#{fragment}")
+    box = target.bounding_box()
+    viewport = page.viewport_size
+    assert box is not None and 0 <= box["y"] < viewport["height"], (box, viewport)
+    assert target.evaluate("e => e.matches(':target')")
+    assert_clean(page)
+
+
+def test_find_in_transcript_counts_and_steps_through_matches(live_server, page):
+    page.goto(live_server + "/testimonies/OH-2015-0001")
+    page.fill("#find-input", "the")
+    page.press("#find-input", "Enter")
+    status = page.locator("#find-status")
+    status.wait_for()
+    first = status.inner_text()
+    match = re.fullmatch(r"1 of (\d+)", first)
+    assert match and int(match.group(1)) >= 2, first
+    hits = page.locator("mark.find-hit")
+    assert hits.count() == int(match.group(1))
+    assert page.locator("mark.find-current").inner_text().lower() == "the"
+    page.click("#find-next")
+    assert status.inner_text() == f"2 of {match.group(1)}"
+    page.click("#find-prev")
+    page.click("#find-prev")
+    assert status.inner_text() == f"{match.group(1)} of {match.group(1)}"   # wraps around
+    page.fill("#find-input", "zzznothing")
+    page.press("#find-input", "Enter")
+    assert status.inner_text() == "No matches" and page.locator("mark.find-hit").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "find-in-transcript.png"), full_page=False)
+    assert_clean(page)
+
+
+def test_citation_page_gives_three_styles_with_the_segment_timecode(live_server, page):
+    page.goto(live_server + "/testimonies/OH-2015-0001")
+    page.locator("a.cite-segment").nth(1).click()
+    page.wait_for_url(re.compile(r"/cite\?segment=en-1"))
+    chicago = page.inner_text("#cite-chicago p")
+    assert "Omar" in chicago and "at 0:01:02" in chicago and "/testimonies/OH-2015-0001#seg-en-1" in chicago
+    assert "@misc{OH20150001-en-1," in page.inner_text("#cite-bibtex pre")
+    assert "Khaled" not in page.content()
+    assert_clean(page)
