@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Integer, String,
-                        Table, Text, UniqueConstraint, func)
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Integer,
+                        String, Table, Text, UniqueConstraint, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -77,6 +77,8 @@ class Testimony(Base):
                                                          cascade="all, delete-orphan")
     sensitive_terms: Mapped[list["SensitiveTerm"]] = relationship(back_populates="testimony",
                                                                   cascade="all, delete-orphan")
+    media: Mapped[list["MediaAsset"]] = relationship(back_populates="testimony", order_by="MediaAsset.id",
+                                                     cascade="all, delete-orphan")
 
 
 class Narrator(Base):
@@ -164,6 +166,74 @@ class Redaction(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     testimony: Mapped[Testimony] = relationship(back_populates="redactions")
     transcript: Mapped[Transcript | None] = relationship()
+
+
+class MediaAsset(Base):
+    """A file attached to a testimony. The original is kept by SHA-256 in the media store and is
+    restricted; lower audiences only ever get derivatives, named by the asset's random key."""
+    __tablename__ = "media_assets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Random, 64 hex digits: the public name of the asset and of its derivatives' folder, so that
+    # URLs neither count the archive's files nor reveal the original's hash.
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    testimony_id: Mapped[int] = mapped_column(ForeignKey("testimonies.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    mime: Mapped[str] = mapped_column(String(100))
+    bytes: Mapped[int] = mapped_column(BigInteger)
+    # Oriented (as displayed) pixels, for photos: the frame redaction boxes use.
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    duration: Mapped[float | None] = mapped_column(Float)
+    # Public text written by archivists (shown wherever the photo is shown).
+    caption: Mapped[str] = mapped_column(Text, default="")
+    # Restricted: a file name may name a person or a place; shown to archivists only.
+    filename: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200))
+    testimony: Mapped[Testimony] = relationship(back_populates="media")
+    redactions: Mapped[list["ImageRedaction"]] = relationship(back_populates="asset",
+                                                              order_by="ImageRedaction.id",
+                                                              cascade="all, delete-orphan")
+
+
+class ImageRedaction(Base):
+    """A rectangle of a photo (x0, y0, x1, y1, half-open, in oriented pixels) filled with an opaque
+    colour in the derivatives of every audience below `visible_to`, proposed or approved."""
+    __tablename__ = "image_redactions"
+    __table_args__ = (UniqueConstraint("asset_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("media_assets.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    x0: Mapped[int] = mapped_column(Integer)
+    y0: Mapped[int] = mapped_column(Integer)
+    x1: Mapped[int] = mapped_column(Integer)
+    y1: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    visible_to: Mapped[str] = mapped_column(String(20), default="archivist")
+    state: Mapped[str] = mapped_column(String(20), default="proposed")
+    proposed_by: Mapped[str | None] = mapped_column(String(200))
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    asset: Mapped[MediaAsset] = relationship(back_populates="redactions")
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        return (self.x0, self.y0, self.x1, self.y1)
+
+
+class FixityRun(Base):
+    """One re-hashing of every original the archive holds, and what it found."""
+    __tablename__ = "fixity_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    by: Mapped[str] = mapped_column(String(200))
+    checked: Mapped[int] = mapped_column(Integer)
+    missing: Mapped[int] = mapped_column(Integer)
+    changed: Mapped[int] = mapped_column(Integer)
+    # {"missing": [sha256...], "changed": [sha256...]}
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class SensitiveTerm(Base):

@@ -24,7 +24,14 @@ RULES: dict[str, Audience] = {
     "import": Audience.ARCHIVIST,
     "audit.read": Audience.ARCHIVIST,
     "index.manage": Audience.ARCHIVIST,
+    "sensitive.read": Audience.ARCHIVIST,
+    "sensitive.write": Audience.ARCHIVIST,
+    "dashboard.read": Audience.ARCHIVIST,
     "user.manage": Audience.ADMIN,
+    "media.read": Audience.PUBLIC,             # derivatives only; consent and kind applied on top
+    "media.write": Audience.ARCHIVIST,
+    "media.read_original": Audience.ARCHIVIST,
+    "media.fixity": Audience.ARCHIVIST,
 }
 
 

@@ -141,6 +141,9 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
     view["transcripts"] = [_transcript(t, testimony.redactions, audience, staff)
                            for t in testimony.transcripts] if publish_transcript and transcripts else []
     view["transcript_withheld"] = not publish_transcript
+    if transcripts:
+        # (summaries for lists leave media out: a list page shows none, and loading it costs a query each)
+        view["media"] = media_for(testimony, audience, today)
     if staff:
         view["field_redactions"] = {
             r.field: {"replacement": r.replacement, "reason": r.reason, "visible_to": r.visible_to,
@@ -153,6 +156,60 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
         view["reaches"] = next(a.label for a in Audience
                                if policy.can_see_testimony(testimony, a, today))
     return view
+
+
+# Kinds of media asset. Documents and consent forms are restricted originals: never below archivist.
+MEDIA_KINDS = ("photo", "audio", "video", "document", "consent-form")
+RESTRICTED_MEDIA_KINDS = ("document", "consent-form")
+
+
+def can_see_asset(asset, audience: Audience, today: dt.date) -> bool:
+    """Consent gates media as it gates the testimony: a photo reaches an audience below archivist
+    only with its testimony and only where the narrator permitted images; documents never."""
+    testimony = asset.testimony
+    if not policy.can_see_testimony(testimony, audience, today):
+        return False
+    if audience >= Audience.ARCHIVIST:
+        return True
+    consent = testimony.consent
+    if asset.kind == "photo":
+        return consent is not None and consent.permits("publish_images")
+    # Recordings have no redacted derivative yet, and originals are never served below archivist.
+    return False
+
+
+def media_for(testimony, audience: Audience, today: dt.date) -> list[dict]:
+    """The testimony's media as `audience` may see it: photos only where consent permits images."""
+    audience = Audience.parse(audience)
+    return [asset_view(a, audience) for a in testimony.media if can_see_asset(a, audience, today)]
+
+
+def asset_view(asset, audience: Audience) -> dict:
+    """One asset for an audience already allowed to see it (`can_see_asset`).
+
+    A caption is public text written by archivists for whoever may see the photo; the file's
+    original name may identify someone and is shown to staff only, as are hash, type and boxes.
+    """
+    from .media.images import DEFAULT_SIZES
+    from .media.worker import scaled_size
+    item: dict[str, Any] = {"id": asset.key, "kind": asset.kind, "caption": asset.caption or ""}
+    if asset.kind == "photo":
+        item["width"], item["height"] = asset.width, asset.height
+        item["sizes"] = {name: list(scaled_size(asset.width, asset.height, longest))
+                         for name, longest in DEFAULT_SIZES.items()}
+    if Audience.parse(audience) >= Audience.ARCHIVIST:
+        item.update(sha256=asset.sha256, mime=asset.mime, bytes=asset.bytes, filename=asset.filename,
+                    created_at=asset.created_at.isoformat(timespec="seconds") if asset.created_at else None,
+                    created_by=asset.created_by, duration=asset.duration,
+                    redactions=[image_redaction(r) for r in asset.redactions])
+    return item
+
+
+def image_redaction(r) -> dict:
+    """A photo's redaction box, for staff."""
+    return {"key": r.key, "box": [r.x0, r.y0, r.x1, r.y1], "category": r.category, "reason": r.reason,
+            "visible_to": r.visible_to, "state": r.state, "proposed_by": r.proposed_by,
+            "approved_by": r.approved_by}
 
 
 def hidden_names(testimony, audience: Audience) -> set[tuple[str, ...]]:

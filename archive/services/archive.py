@@ -23,6 +23,8 @@ class Archive:
         from .audit import AuditService
         from .consent import ConsentService
         from .indexing import IndexService
+        from .intake import IntakeService
+        from .media import MediaService
         from .redactions import RedactionService
         from .search import SearchService
         from .testimonies import TestimonyService
@@ -36,7 +38,9 @@ class Archive:
         self.consent = ConsentService(self)
         self.search = SearchService(self)
         self.transfer = TransferService(self)
+        self.intake = IntakeService(self)
         self.users = UserService(self)
+        self.media = MediaService(self)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -66,7 +70,7 @@ class Archive:
 
     def services(self) -> list:
         return [self.audit, self.index, self.testimonies, self.redactions, self.consent, self.search,
-                self.transfer, self.users]
+                self.transfer, self.users, self.media, self.intake]
 
     def close(self) -> None:
         self.db.dispose()
