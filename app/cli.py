@@ -237,3 +237,6 @@ def serve(host, port, workers):
 
 def main():
     cli(prog_name="python -m app")
+
+
+from . import cli_media  # noqa: E402,F401  (registers `media` and `fixity` on the group)

@@ -1,0 +1,56 @@
+"""`python -m app media add` and `python -m app fixity`: media through the same intake as the browser."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from archive.errors import ValidationError
+from archive.identity import SYSTEM
+from archive.views import MEDIA_KINDS
+
+from .cli import _archive, _progress, cli, console
+
+
+@cli.group()
+def media():
+    """Photos, recordings and documents attached to testimonies."""
+
+
+@media.command("add")
+@click.argument("accession_id")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--kind", type=click.Choice(MEDIA_KINDS), default="photo", show_default=True)
+@click.option("--caption", default="", help="Public text shown with a photo, written by an archivist.")
+def media_add(accession_id, file, kind, caption):
+    """Attach FILE to testimony ACCESSION_ID (type checked from the content, not the name)."""
+    path = Path(file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(exc.strerror or str(exc), file=str(path)) from None
+    archive = _archive()
+    archive.init()
+    asset = archive.media.add(SYSTEM, accession_id, data, path.name, kind=kind, caption=caption)
+    console.print(f"Attached {path.name} to {accession_id} as a {kind} ({asset['mime']}, "
+                  f"{asset['bytes']:,} bytes, SHA-256 {asset['sha256']}); media id {asset['id']}",
+                  highlight=False)
+
+
+@cli.command()
+def fixity():
+    """Re-hash every original; report missing or changed files (exit status 1 if there are any)."""
+    archive = _archive()
+    with _progress() as progress:
+        task = progress.add_task("Checking originals", total=None)
+        report = archive.media.fixity(
+            SYSTEM, progress=lambda n, total, _: progress.update(task, completed=n, total=total))
+    for problem in ("missing", "changed"):
+        for sha in report[problem]:
+            console.print(f"[red]{problem}:[/] {sha} ({', '.join(report['assets'][sha])})", highlight=False)
+    plural = "" if report["checked"] == 1 else "s"
+    console.print(f"Checked {report['checked']} original{plural}: {len(report['missing'])} missing, "
+                  f"{len(report['changed'])} changed.", highlight=False)
+    if not report["ok"]:
+        sys.exit(1)
