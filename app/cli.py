@@ -1,6 +1,7 @@
 """`python -m app <command>`: the operator's tools. The command line acts with full authority."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -63,20 +65,129 @@ def init():
 
 @cli.command("import")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--fictional", is_flag=True, help="Mark every imported testimony as fictional.")
-def import_(path, fictional):
-    """Import a file in the archive's JSON format; all of it or nothing."""
+@click.option("--fictional", is_flag=True, help="Mark every imported testimony as fictional (JSON files).")
+@click.option("--into", "into", metavar="ID", help="Put a transcript file into this existing testimony.")
+@click.option("--language", metavar="CODE", help="The transcript's language (e.g. ar) where the file does not say.")
+@click.option("--collection", metavar="SLUG", help="Collection of the testimony an OHMS file makes (default: imports).")
+@click.option("--key", metavar="KEY", help="Key of the transcript added with --into (default: its language).")
+@click.option("--replace", is_flag=True, help="With --into: replace the transcript of the same key.")
+@click.option("--dry-run", is_flag=True, help="Report what would be created or changed, and write nothing.")
+def import_(path, fictional, into, language, collection, key, replace, dry_run):
+    """Import a file, its format read from its content.
+
+    JSON (testimony-archive/1): all of it or nothing. CSV with an accession_id column: one row per
+    testimony, each row all or nothing. OHMS XML: a new draft testimony, consent pending (or, with
+    --into, its transcript into an existing one). Plain text, DOCX, WebVTT, SRT: a transcript, with
+    --into ID.
+    """
+    from archive.errors import ValidationError
+    from archive.services.intake import kind_of
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    kind = kind_of(data, str(path))
+    if kind == "ohms" and not into:
+        role = "ohms"
+    elif kind in ("json", "csv"):
+        role = kind
+    elif into:
+        role = "transcript"
+    else:
+        raise ValidationError(f"this is a {kind} transcript: say which testimony it belongs to with "
+                              f"--into ID (an OHMS file alone makes a new testimony)", file=str(path))
+    allowed = {"json": {"fictional"}, "csv": set(), "ohms": {"language", "collection"},
+               "transcript": {"into", "language", "key", "replace"}}[role]
+    given = {"fictional": fictional, "into": into, "language": language, "collection": collection,
+             "key": key, "replace": replace}
+    unused = sorted(f"--{name}" for name, value in given.items() if value and name not in allowed)
+    if unused:
+        raise ValidationError(f"{', '.join(unused)} does not apply to a {kind} file", file=str(path))
     archive = _archive()
     archive.init()
+    if role == "json" and not dry_run:
+        with _progress() as progress:
+            task = progress.add_task("Importing", total=None)
+
+            def step(n, total, accession):
+                progress.update(task, completed=n, total=total, description=f"Importing {accession}")
+
+            result = archive.transfer.import_file(SYSTEM, path, fictional=fictional, progress=step)
+        console.print(f"Imported {len(result['testimonies'])} testimonies, {result['collections']} "
+                      f"collections, {result['authorities']} authority records from {path}")
+    elif role == "csv":
+        _import_csv(archive, data, str(path), dry_run)
+    elif dry_run:
+        preview = archive.intake.preview(SYSTEM, data, str(path), language, into=into, collection=collection,
+                                         key=key, replace=replace)
+        _print_preview(preview)
+        if preview["problems"]:
+            raise ValidationError("would be refused: " + "; ".join(preview["problems"]), file=str(path))
+        console.print("Dry run: nothing was written.")
+    elif role == "ohms":
+        accession = archive.intake.import_ohms(SYSTEM, data, str(path), collection, language=language)
+        console.print(f"Imported {path} as draft testimony {accession} (consent pending, archive only)")
+    else:
+        saved = archive.intake.add_transcript(SYSTEM, into, data, str(path), language=language, key=key,
+                                              replace=replace)
+        console.print(f"Transcript {saved} of {into} {'replaced' if replace else 'added'} from {path} ({kind})")
+
+
+def _import_csv(archive, data: bytes, path: str, dry_run: bool) -> None:
+    from archive.errors import ValidationError
+
     with _progress() as progress:
-        task = progress.add_task("Importing", total=None)
+        task = progress.add_task("Checking" if dry_run else "Importing", total=None)
 
         def step(n, total, accession):
-            progress.update(task, completed=n, total=total, description=f"Importing {accession}")
+            progress.update(task, completed=n, total=total, description=f"Row {n}: {accession}")
 
-        result = archive.transfer.import_file(SYSTEM, path, fictional=fictional, progress=step)
-    console.print(f"Imported {len(result['testimonies'])} testimonies, {result['collections']} collections, "
-                  f"{result['authorities']} authority records from {path}")
+        report = archive.intake.import_csv(SYSTEM, data, path, dry_run=dry_run, progress=step)
+    table = Table("line", "accession", "status", "details")
+    for row in report["rows"]:
+        if row["status"] == "error":
+            details = f"[red]{escape(row['field'] or 'row')}: {escape(row['error'])}[/]"
+        else:
+            details = escape("; ".join([*(c["field"] for c in row["changes"]), *row["notes"]]) or "-")
+        table.add_row(str(row["line"]), escape(row["accession_id"] or "-"), row["status"], details)
+    console.print(table)
+    verb = "would be" if dry_run else "were"
+    console.print(f"Rows {'that would be ' if dry_run else ''}created: {report['created']}, updated: "
+                  f"{report['updated']}, unchanged: {report['unchanged']}, refused: {report['failed']}. "
+                  f"{report['note']}", highlight=False)
+    if dry_run:
+        console.print("Dry run: nothing was written.")
+    if report["failed"]:
+        lines = [str(r["line"]) for r in report["rows"] if r["status"] == "error"]
+        raise ValidationError(f"{report['failed']} of {len(report['rows'])} rows {verb} refused "
+                              f"({'lines' if len(lines) > 1 else 'line'} {', '.join(lines)}); the other "
+                              f"rows {verb} imported", file=path)
+
+
+def _print_preview(preview: dict) -> None:
+    say = functools.partial(console.print, markup=False, highlight=False)
+    say(f"{preview['filename']}: {preview['kind']}")
+    if preview["kind"] == "json":
+        for t in preview["testimonies"]:
+            say(f"  {t['accession_id']}: {'exists' if t['exists'] else 'new'}")
+    else:
+        say(f"  would {preview['action'] or 'do nothing'}: {preview.get('accession_id') or '-'}, transcript "
+            f"{preview.get('transcript_key') or '-'} ({preview.get('language') or 'language unknown'}), "
+            f"{preview['characters']} characters, {len(preview['segments'])} segments")
+        table = Table("start", "end", "title", "opening words")
+        for s in preview["segments"]:
+            table.add_row(_clock(s["start"]), _clock(s["end"]), escape(s["title"]), escape(s["excerpt"][:60]))
+        console.print(table)
+    for warning in preview["warnings"]:
+        say(f"  warning: {warning}")
+
+
+def _clock(seconds) -> str:
+    if seconds is None:
+        return "-"
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
 @cli.command()
