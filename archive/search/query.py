@@ -68,17 +68,23 @@ class _Parser(QueryParser):
         return wq.Or([plain, analysed])
 
 
-def year_query(value: str) -> wq.Query:
-    """Testimonies whose interview-date span overlaps the years asked for."""
+def _year_bounds(value: str, what: str) -> tuple[int | None, int | None]:
+    """'2015' -> (2015, 2015); '2014..2016', '..1990', '2010..' -> their open or closed ends."""
     m = _YEAR.match(str(value))
     if not m or not (m.group(1) or m.group(3)) or (m.group(3) and not m.group(2) and m.group(1)):
-        raise QueryError("Bad year %r: write year:2015, year:2014..2016, year:..1990 or year:2010.." % value)
+        raise QueryError("Bad %s %r: write 2015, 2014..2016, ..1990 or 2010.." % (what, value))
     lo = int(m.group(1)) if m.group(1) else None
     hi = int(m.group(3)) if m.group(3) else None
     if not m.group(2):
         hi = lo
     if lo is not None and hi is not None and lo > hi:
-        raise QueryError("Bad year range %r: it ends before it starts." % value)
+        raise QueryError("Bad %s %r: it ends before it starts." % (what, value))
+    return lo, hi
+
+
+def year_query(value: str) -> wq.Query:
+    """Testimonies whose interview-date span overlaps the years asked for."""
+    lo, hi = _year_bounds(value, "year")
     return wq.And([wq.NumericRange("year_from", None, hi), wq.NumericRange("year_to", lo, None)])
 
 
@@ -200,9 +206,5 @@ def _int(value) -> int:
 
 def _year_term(value: str) -> wq.Query:
     # Facet links carry the interview year itself; a range typed into the URL works too.
-    m = _YEAR.match(str(value))
-    if not m or not (m.group(1) or m.group(3)) or (m.group(3) and not m.group(2) and m.group(1)):
-        raise QueryError("Bad year filter %r." % value)
-    lo = int(m.group(1)) if m.group(1) else None
-    hi = int(m.group(3)) if m.group(3) else None
-    return wq.NumericRange("year", lo, lo if not m.group(2) else hi)
+    lo, hi = _year_bounds(value, "year filter")
+    return wq.NumericRange("year", lo, hi)
