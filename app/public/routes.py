@@ -155,3 +155,6 @@ def collection(slug: str):
 @audience("public")
 def about():
     return render_template("public/about.html")
+
+
+from . import media_routes  # noqa: E402,F401  (photo derivatives on this blueprint)

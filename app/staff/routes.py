@@ -146,3 +146,6 @@ def reindex():
 
 def _csrf_failed():
     raise ValidationError("The form expired or did not come from this site. Reload and try again.")
+
+
+from . import media_routes  # noqa: E402,F401  (media pages on this blueprint)
