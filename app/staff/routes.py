@@ -149,3 +149,4 @@ def _csrf_failed():
 
 
 from . import media_routes  # noqa: E402,F401  (media pages on this blueprint)
+from . import intake_routes  # noqa: E402,F401  (file imports: upload, preview, confirm)

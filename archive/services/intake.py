@@ -20,7 +20,7 @@ from ..errors import ConflictError, ValidationError
 from ..formats import csv_format, json_format, serialize
 from ..identity import Identity
 from ..intake import DEFAULT_MAX_BYTES, ParsedTranscript, decode, detect, parse
-from ..intake.decoding import bom_encoding
+from ..intake.decoding import bom_encoding, check_size
 from ..model import Collection, Consent, Narrator, Segment, SensitiveTerm, Testimony, Transcript
 from ..policy import gated
 from .base import Service
@@ -90,13 +90,15 @@ class IntakeService(Service):
                     f"a {kind} file holds a transcript only: choose the testimony it belongs to"])
         return out
 
+    @gated("import")
+    def import_json(self, identity: Identity, data: bytes, filename: str, *, fictional: bool = False,
+                    progress: Progress | None = None) -> dict:
+        """A file in the archive's JSON format, uploaded rather than read from disk: all or nothing."""
+        return self.archive.transfer.import_document(identity, _json_document(data, filename), source=filename,
+                                                     fictional=fictional, progress=progress)
+
     def _preview_json(self, data: bytes, filename: str) -> dict:
-        try:
-            raw = json.loads(decode(data, filename))
-        except json.JSONDecodeError as exc:
-            raise ValidationError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
-                                  file=filename) from None
-        document = json_format.parse_document(raw, filename)
+        document = _json_document(data, filename)
         ids = [t["id"] for t in document["testimonies"]]
         with self.archive.db.session() as session:
             taken = set(session.scalars(select(Testimony.accession_id).where(Testimony.accession_id.in_(ids))))
@@ -384,6 +386,16 @@ class IntakeService(Service):
             return found
         raise ValidationError(f"no collection {slug!r} (known: {', '.join(_collection_slugs(session))})",
                               file=filename, field="collection")
+
+
+def _json_document(data: bytes, filename: str) -> dict:
+    check_size(data, filename, DEFAULT_MAX_BYTES)
+    try:
+        raw = json.loads(decode(data, filename))
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+                              file=filename) from None
+    return json_format.parse_document(raw, filename)
 
 
 def _collection_exists(session, slug: str) -> bool:
