@@ -22,11 +22,14 @@ class Archive:
 
         from .audit import AuditService
         from .consent import ConsentService
+        from .dashboard import DashboardService
         from .indexing import IndexService
         from .intake import IntakeService
         from .media import MediaService
+        from .preview import PreviewService
         from .redactions import RedactionService
         from .search import SearchService
+        from .sensitive import SensitiveTermService
         from .testimonies import TestimonyService
         from .transfer import TransferService
         from .users import UserService
@@ -41,6 +44,9 @@ class Archive:
         self.intake = IntakeService(self)
         self.users = UserService(self)
         self.media = MediaService(self)
+        self.sensitive = SensitiveTermService(self)
+        self.preview = PreviewService(self)
+        self.dashboard = DashboardService(self)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -70,7 +76,8 @@ class Archive:
 
     def services(self) -> list:
         return [self.audit, self.index, self.testimonies, self.redactions, self.consent, self.search,
-                self.transfer, self.users, self.media, self.intake]
+                self.transfer, self.users, self.media, self.intake, self.sensitive, self.preview,
+                self.dashboard]
 
     def close(self) -> None:
         self.db.dispose()

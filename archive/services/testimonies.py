@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
 
 from .. import policy
 from ..audience import Audience
@@ -12,6 +13,7 @@ from ..vocabulary import WORKFLOW_STATES
 from ..policy import gated
 from ..views import tombstone_for, view_for
 from .base import Service
+from .sensitive import describe, scan_testimony
 
 
 class TestimonyService(Service):
@@ -86,6 +88,7 @@ class TestimonyService(Service):
 
     @staticmethod
     def publication_problems(testimony: Testimony) -> list[str]:
+        """Every reason the testimony may not be published yet (none: it may)."""
         problems = []
         consent = testimony.consent
         if consent is None or consent.status != "granted":
@@ -93,6 +96,10 @@ class TestimonyService(Service):
         unreviewed = [r.key for r in testimony.redactions if r.state != "approved"]
         if unreviewed:
             problems.append("redactions awaiting review: " + ", ".join(unreviewed))
+        session = object_session(testimony)
+        unredacted = scan_testimony(session, testimony) if session is not None else []
+        if unredacted:
+            problems.append("sensitive terms unredacted: " + describe(unredacted))
         return problems
 
     @gated("testimony.list")

@@ -1,0 +1,326 @@
+"""The sensitive-term register (per testimony and archive-wide), where its terms still show
+unredacted, and "redact all" as proposals.
+
+A term is looked for in every spelling and script it is registered with (archive.scanning), in
+every text an audience below archivist could be shown. Terms also decide which place variants the
+lower views and search expansion hide (archive.views.hidden_names), so a change re-indexes the
+testimonies whose views it changes.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import ConflictError, NotFound, ValidationError
+from ..formats import serialize
+from ..identity import Identity
+from ..model import SensitiveTerm, Testimony
+from ..policy import gated
+from ..scanning import Finding, find_terms, scan_record, scan_record_identifiers
+from ..scanning.offsets import fold_text
+from ..scanning.patterns import spelling_pattern
+from ..scanning.terms import Term
+from ..search.expansion import name_key
+from ..views import shows_name
+from ..vocabulary import REDACTABLE_FIELDS, REDACTION_CATEGORIES
+from .base import Service
+from .redactions import propose
+
+MAX_LENGTH = 300
+
+
+def archive_wide(session: Session) -> list[SensitiveTerm]:
+    return list(session.scalars(select(SensitiveTerm).where(SensitiveTerm.testimony_id.is_(None))
+                                .order_by(SensitiveTerm.id)))
+
+
+def _as_term(row: SensitiveTerm) -> Term:
+    return Term(row.term, tuple(row.variants or ()), row.category or "other")
+
+
+def unredacted(testimony: Testimony, terms: list[SensitiveTerm]) -> list[Finding]:
+    """Occurrences of `terms` that an audience below archivist could read in this testimony:
+    outside every span redaction (proposed or approved, as the views apply them) and outside
+    field-redacted fields."""
+    if not terms:
+        return []
+    record = serialize.full_testimony(testimony)
+    return scan_record(record, [_as_term(t) for t in terms], record["redactions"])
+
+
+def scan_testimony(session: Session, testimony: Testimony) -> list[Finding]:
+    """Unredacted occurrences of the testimony's own and the archive-wide terms."""
+    return unredacted(testimony, [*testimony.sensitive_terms, *archive_wide(session)])
+
+
+def describe(findings: list[Finding]) -> str:
+    """'Khaled Mansour' ×2 (transcript en), ... : for the reasons publishing is refused."""
+    by_term: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_term.setdefault(f.occurrence.term_key, []).append(f)
+    parts = []
+    for term, found in by_term.items():
+        where = sorted({_where(f) for f in found})
+        parts.append(f"{term!r} ×{len(found)} ({', '.join(where)})")
+    return ", ".join(parts)
+
+
+def _where(f: Finding) -> str:
+    loc = f.location
+    if loc.transcript is not None:
+        return f"transcript {loc.transcript}" if loc.field == "text" else f"segment {loc.field}s of {loc.transcript}"
+    return loc.field.replace("_", " ")
+
+
+def _clean(term: str, variants, category: str) -> tuple[str, list[str], str]:
+    term = " ".join((term or "").split())
+    if not term:
+        raise ValidationError("a sensitive term cannot be empty", field="term")
+    if isinstance(variants, str):
+        variants = variants.splitlines()
+    cleaned: list[str] = []
+    seen = {fold_text(term)}
+    for i, variant in enumerate(variants or ()):
+        if not isinstance(variant, str):
+            raise ValidationError(f"variant #{i + 1} is not text", field="variants")
+        variant = " ".join(variant.split())
+        if variant and fold_text(variant) not in seen:
+            seen.add(fold_text(variant))
+            cleaned.append(variant)
+    for i, spelling in enumerate([term, *cleaned]):
+        field = "term" if i == 0 else "variants"
+        if len(spelling) > MAX_LENGTH:
+            raise ValidationError(f"{spelling[:40]!r}… is longer than {MAX_LENGTH} characters", field=field)
+        if not any(c.isalnum() for c in spelling) or spelling_pattern(spelling) is None:
+            raise ValidationError(f"{spelling!r} has no letters or digits to look for", field=field)
+    if category not in REDACTION_CATEGORIES:
+        raise ValidationError(f"unknown category {category!r} (categories: {', '.join(REDACTION_CATEGORIES)})",
+                              field="category")
+    return term, cleaned, category
+
+
+def _names(*terms: tuple[str, list[str]]) -> set[tuple[str, ...]]:
+    names = {name_key(n) for term, variants in terms for n in [term, *variants]}
+    names.discard(())
+    return names
+
+
+class SensitiveTermService(Service):
+    @gated("sensitive.read")
+    def list(self, identity: Identity, accession_id: str | None = None) -> list[dict]:
+        """A testimony's own terms, or (no accession id) the archive-wide ones."""
+        with self.archive.db.session() as session:
+            if accession_id is None:
+                rows = archive_wide(session)
+            else:
+                rows = sorted(self.get_testimony(session, accession_id).sensitive_terms, key=lambda r: r.id)
+            return [self._dict(r, accession_id) for r in rows]
+
+    @gated("sensitive.write")
+    def add(self, identity: Identity, term: str, *, variants=(), category: str = "other",
+            accession_id: str | None = None) -> dict:
+        term, variants, category = _clean(term, variants, category)
+        with self.archive.unit_of_work() as session:
+            testimony = self.get_testimony(session, accession_id) if accession_id is not None else None
+            self._refuse_duplicate(session, testimony, term)
+            row = SensitiveTerm(term=term, variants=variants, category=category)
+            if testimony is not None:
+                testimony.sensitive_terms.append(row)
+            else:
+                session.add(row)
+            session.flush()
+            self._written(session, identity, "sensitive.add", row, testimony, f"sensitive term {row.id} added",
+                          _names((term, variants)))
+            return self._dict(row, accession_id)
+
+    @gated("sensitive.write")
+    def edit(self, identity: Identity, term_id: int, *, term: str, variants=(), category: str = "other") -> dict:
+        term, variants, category = _clean(term, variants, category)
+        with self.archive.unit_of_work() as session:
+            row = self._row(session, term_id)
+            testimony = self._owner(session, row)
+            if fold_text(term) != fold_text(row.term):
+                self._refuse_duplicate(session, testimony, term)
+            names = _names((row.term, list(row.variants or ())), (term, variants))
+            row.term, row.variants, row.category = term, variants, category
+            self._written(session, identity, "sensitive.edit", row, testimony, f"sensitive term {row.id} edited",
+                          names)
+            return self._dict(row, testimony.accession_id if testimony else None)
+
+    @gated("sensitive.write")
+    def remove(self, identity: Identity, term_id: int) -> dict:
+        with self.archive.unit_of_work() as session:
+            row = self._row(session, term_id)
+            testimony = self._owner(session, row)
+            names = _names((row.term, list(row.variants or ())))
+            if testimony is not None:
+                testimony.sensitive_terms.remove(row)
+            else:
+                session.delete(row)
+            session.flush()
+            self._written(session, identity, "sensitive.remove", row, testimony, f"sensitive term {term_id} removed",
+                          names)
+            return {"id": row.id, "removed": True,
+                    "testimony": testimony.accession_id if testimony is not None else None}
+
+    @gated("sensitive.read")
+    def findings(self, identity: Identity, accession_id: str) -> dict:
+        """Unredacted occurrences of the testimony's and the archive-wide terms, and identifiers
+        (phone numbers, e-mails, ...) that look worth redacting; every offset a code point."""
+        with self.archive.db.session() as session:
+            testimony = self.get_testimony(session, accession_id)
+            terms = [*sorted(testimony.sensitive_terms, key=lambda r: r.id), *archive_wide(session)]
+            record = serialize.full_testimony(testimony)
+            found = unredacted(testimony, terms)
+            identifiers = scan_record_identifiers(record, record["redactions"])
+            ids_by_key: dict[str, int] = {}
+            for row in terms:
+                ids_by_key.setdefault(row.term, row.id)
+            occurrences = [{**self._location(f.location), "term_id": ids_by_key.get(f.occurrence.term_key),
+                            "term": f.occurrence.term_key, "variant": f.occurrence.variant,
+                            "category": f.occurrence.category, "start": f.occurrence.start,
+                            "end": f.occurrence.end, "text": f.occurrence.matched_text,
+                            "partly_redacted": f.occurrence.partly_redacted} for f in found]
+            summary = []
+            for row in terms:
+                mine = [o for o in occurrences if o["term_id"] == row.id]
+                summary.append({**self._dict(row, accession_id), "count": len(mine),
+                                "suggested_replacement": self._replacement_for(testimony, row)})
+            return {"accession_id": accession_id, "terms": summary, "occurrences": occurrences,
+                    "identifiers": [{**self._location(i.location), "kind": i.suggestion.kind,
+                                     "start": i.suggestion.start, "end": i.suggestion.end,
+                                     "text": i.suggestion.text} for i in identifiers]}
+
+    @gated("sensitive.read")
+    def archive_findings(self, identity: Identity) -> list[dict]:
+        """Testimonies (not withdrawn) where a sensitive term still shows unredacted."""
+        with self.archive.db.session() as session:
+            wide = archive_wide(session)
+            out = []
+            for testimony in self.all_testimonies(session):
+                if testimony.state == "withdrawn":
+                    continue
+                found = unredacted(testimony, [*testimony.sensitive_terms, *wide])
+                if found:
+                    out.append({"accession_id": testimony.accession_id, "title": testimony.title,
+                                "state": testimony.state, "count": len(found),
+                                "terms": sorted({f.occurrence.term_key for f in found})})
+            return out
+
+    @gated("redaction.write")
+    def redact_all(self, identity: Identity, accession_id: str, term_id: int, *, replacement: str | None = None,
+                   category: str | None = None, reason: str = "", visible_to: str = "archivist") -> dict:
+        """Propose a redaction for every unredacted occurrence of one term in one testimony, all in
+        one unit of work: transcript occurrences as spans with one consistent replacement (the
+        archivist's, or the one this testimony already uses for the term), occurrences in a
+        redactable field as a field redaction. Segment titles, synopses, keywords, subjects and
+        names cannot be redacted: they are returned under "left", to be edited."""
+        with self.archive.unit_of_work() as session:
+            testimony = self.get_testimony(session, accession_id)
+            row = self._row(session, term_id)
+            if row.testimony_id not in (None, testimony.id):
+                raise NotFound(f"no sensitive term {term_id} on {accession_id}")
+            found = unredacted(testimony, [row])
+            if not found:
+                raise ValidationError(f"{row.term!r} has no unredacted occurrence", record=accession_id)
+            replacement = (replacement or "").strip() or self._replacement_for(testimony, row)
+            if not replacement:
+                raise ValidationError("choose a replacement (e.g. [Narrator's cousin])", record=accession_id,
+                                      field="replacement")
+            category = category or (row.category if row.category in REDACTION_CATEGORIES else "other")
+            common = {"category": category, "reason": reason, "visible_to": visible_to}
+            proposed, left, fields = [], [], set()
+            for f in found:
+                loc, occ = f.location, f.occurrence
+                if loc.field == "text":
+                    r = propose(session, self.archive, identity, testimony, replacement=replacement,
+                                transcript=loc.transcript, start=occ.start, end=occ.end, text=occ.matched_text,
+                                **common)
+                elif loc.transcript is None and loc.field in REDACTABLE_FIELDS:
+                    if loc.field in fields:
+                        continue
+                    fields.add(loc.field)
+                    whole = getattr(testimony, loc.field)
+                    shown = replacement if whole == occ.matched_text or whole == [occ.matched_text] \
+                        else f"[{loc.field.replace('_', ' ')} withheld]"
+                    r = propose(session, self.archive, identity, testimony, replacement=shown, field=loc.field,
+                                **common)
+                else:
+                    left.append({**self._location(loc), "text": occ.matched_text})
+                    continue
+                proposed.append(r.key)
+            self.archive.audit.record(session, identity, "sensitive.redact_all", accession_id, term_id=row.id,
+                                      proposed=proposed, left=len(left))
+            self.archive.index.sync(session, testimony)
+            return {"accession_id": accession_id, "term_id": row.id, "replacement": replacement,
+                    "proposed": proposed, "left": left}
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _written(self, session: Session, identity: Identity, action: str, row: SensitiveTerm,
+                 testimony: Testimony | None, summary: str, names: set[tuple[str, ...]]) -> None:
+        # The append-only audit log outlives a purge, so it keeps the term's id and category, never
+        # the name itself; the revision (staff-only, purged with the testimony) keeps the words.
+        target = testimony.accession_id if testimony is not None else "archive-wide"
+        self.archive.audit.record(session, identity, action, target, term_id=row.id, category=row.category,
+                                  variants=len(row.variants or ()))
+        if testimony is not None:
+            self.archive.audit.revision(session, identity, testimony.accession_id, summary, {
+                "sensitive_terms": [{"id": s.id, "term": s.term, "variants": list(s.variants or []),
+                                     "category": s.category} for s in testimony.sensitive_terms]})
+        affected = [testimony] if testimony is not None else self._showing(session, names)
+        if affected:
+            self.archive.index.sync(session, *affected)
+
+    def _showing(self, session: Session, names: set[tuple[str, ...]]) -> list[Testimony]:
+        """Testimonies whose lower views show a place name holding one of these names: the ones an
+        archive-wide term changes (views.hidden_names hides such variants below archivist)."""
+        if not names:
+            return []
+        authorities = self.authorities(session)
+        holding = {key for key, a in authorities.items()
+                   if any(not shows_name(v, names) for v in [a.label, *(a.variants or [])])}
+        if not holding:
+            return []
+        return [t for t in self.all_testimonies(session) if holding.intersection(t.places or [])]
+
+    @staticmethod
+    def _refuse_duplicate(session: Session, testimony: Testimony | None, term: str) -> None:
+        rows = testimony.sensitive_terms if testimony is not None else archive_wide(session)
+        if any(fold_text(r.term) == fold_text(term) for r in rows):
+            where = testimony.accession_id if testimony is not None else "the archive-wide register"
+            raise ConflictError(f"{term!r} is already a sensitive term of {where}", field="term")
+
+    @staticmethod
+    def _row(session: Session, term_id) -> SensitiveTerm:
+        try:
+            row = session.get(SensitiveTerm, int(term_id))
+        except (TypeError, ValueError):
+            row = None
+        if row is None:
+            raise NotFound(f"no sensitive term {term_id}")
+        return row
+
+    def _owner(self, session: Session, row: SensitiveTerm) -> Testimony | None:
+        if row.testimony_id is None:
+            return None
+        testimony = session.get(Testimony, row.testimony_id)
+        return self.get_testimony(session, testimony.accession_id)
+
+    @staticmethod
+    def _replacement_for(testimony: Testimony, row: SensitiveTerm) -> str | None:
+        """The replacement this testimony already shows for the term, so a pseudonym stays consistent."""
+        term = _as_term(row)
+        for r in sorted(testimony.redactions, key=lambda r: r.id or 0, reverse=True):
+            if r.text and find_terms(r.text, [term]):
+                return r.replacement
+        return None
+
+    @staticmethod
+    def _location(loc) -> dict:
+        return {"field": loc.field, "transcript": loc.transcript, "segment": loc.segment, "index": loc.index}
+
+    @staticmethod
+    def _dict(row: SensitiveTerm, accession_id: str | None) -> dict:
+        return {"id": row.id, "term": row.term, "variants": list(row.variants or []), "category": row.category,
+                "testimony": accession_id if row.testimony_id is not None else None}
