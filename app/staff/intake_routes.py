@@ -98,7 +98,8 @@ def intake_preview():
         return _upload_page(form, f"no testimony {options['into']!r}", 400)
     except ArchiveError as exc:
         return _upload_page(form, str(exc), 400)
-    confirm = ConfirmForm(data={"upload": _stage(data), "filename": filename, **options})
+    # formdata=None: filled from these values only, not from the upload form just posted.
+    confirm = ConfirmForm(formdata=None, data={"upload": _stage(data), "filename": filename, **options})
     return render_template("staff/intake_preview.html", p=preview, confirm=confirm, options=options)
 
 
