@@ -152,6 +152,8 @@ def private_app(backend: str, template: str | None, root: Path, tmp_path: Path, 
     from app import create_app
 
     shutil.copytree(root / "indexes", tmp_path / "indexes")
+    if (root / "media").is_dir():
+        shutil.copytree(root / "media", tmp_path / "media")
     database = None
     if backend == "sqlite":
         shutil.copy(root / "archive.db", tmp_path / "archive.db")

@@ -232,7 +232,9 @@ def build() -> dict:
         _notranscript_testimony(),
         _base(PAST_EMBARGO_ID, COLLECTION, "An embargo that ended",
               "Interviewer: Now?\nHadi: Now it can be told: CNRYPASTEMB.\n",
-              consent=_consent(embargo_until=TODAY.isoformat()), narrators=[{"id": "N-PAST", "public_name": "Hadi"}]),
+              consent=_consent(embargo_until=TODAY.isoformat(),      # (its photo is not permitted)
+                               permissions={**PERMISSIONS, "publish_images": False}),
+              narrators=[{"id": "N-PAST", "public_name": "Hadi"}]),
         *(_hidden_testimony(kind) for kind in HIDDEN),
     ]
     authorities = [

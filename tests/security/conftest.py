@@ -17,7 +17,7 @@ from archive.formats.json_format import parse_document
 from archive.identity import SYSTEM
 from archive.services import Archive
 from tests.conftest import EXAMPLE, PASSWORD, TODAY, private_app, sign_in
-from tests.security import canaries
+from tests.security import canaries, media_canaries
 
 USERS = (("researcher", "researcher"), ("archivist", "archivist"), ("reviewer", "archivist"), ("admin", "admin"))
 
@@ -49,6 +49,7 @@ def canary_seeded(tmp_path_factory, postgres_url):
             archive.transfer.import_file(SYSTEM, EXAMPLE)
             for name, role in USERS:
                 archive.users.add(SYSTEM, name, role, PASSWORD)
+            media_canaries.plant(archive)
             archive.close()
             made[backend] = (template, root)
         return made[backend]

@@ -14,7 +14,7 @@ from archive.audience import Audience
 from archive.errors import NotFound, PermissionDenied
 from archive.identity import ANONYMOUS, Identity
 from tests.conftest import ROOT, csrf_from
-from tests.security import canaries
+from tests.security import canaries, media_canaries
 from tests.security.conftest import client_as
 
 AUDIENCES = ("public", "researcher", "archivist", "admin")
@@ -42,6 +42,8 @@ STATE_IDS = {
 }
 COLLECTION_SLUGS = {"open": canaries.COLLECTION, "researchers": canaries.RESEARCH_COLLECTION,
                     "sealed": canaries.HIDDEN_COLLECTION, "missing": "cnry-nosuch"}
+# media planted by tests/security/media_canaries.py (their keys are random: looked up per app)
+ASSET_CASES = dict.fromkeys([*media_canaries.ASSETS, "missing"])
 
 # -- expected statuses --------------------------------------------------------------------------
 
@@ -72,6 +74,18 @@ WITHDRAW_INCOMPLETE = {state: row(403, 403, 404, 404) if state == "missing" else
                        for state in STATE_IDS}                    # form shown again, reason missing
 FORM_INCOMPLETE = {state: row(403, 403, 400, 400) for state in STATE_IDS}   # refused by the form
 APPROVE_MISSING_KEY = {state: row(403, 403, 404, 404) for state in STATE_IDS}  # key R-99 exists nowhere
+PHOTO_DERIVATIVE = {                     # /media/<asset>/thumb.png
+    "open-photo":      row(200, 200, 200, 200),
+    "research-photo":  row(404, 200, 200, 200),
+    "no-images-photo": row(404, 404, 200, 200),     # consent does not permit images
+    "hidden-photo":    row(404, 404, 200, 200),     # its testimony is embargoed
+    "document":        row(404, 404, 404, 404),     # documents have no derivatives: originals only
+    "consent-form":    row(404, 404, 404, 404),
+    "missing":         row(404, 404, 404, 404),
+}
+STAFF_ASSET = {case: (row(302, 403, 404, 404) if case == "missing" else STAFF_PAGE) for case in ASSET_CASES}
+ASSET_FORM_INCOMPLETE = {case: row(403, 403, 400, 400) for case in ASSET_CASES}
+ASSET_APPROVE_MISSING_KEY = {case: row(403, 403, 404, 404) for case in ASSET_CASES}
 COLLECTION = {
     "open":        row(200, 200, 200, 200),
     "researchers": row(404, 200, 200, 200),
@@ -111,6 +125,13 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("staff.approve_redaction", "POST"): ("state", APPROVE_MISSING_KEY),
     ("staff.set_state", "POST"):         ("state", FORM_INCOMPLETE),
     ("staff.reindex", "POST"):           ("plain", STAFF_ACTION),
+    ("public.media_derivative", "GET"):  ("asset", PHOTO_DERIVATIVE),
+    ("staff.media", "GET"):              ("state", STAFF_RECORD),
+    ("staff.upload_media", "POST"):      ("state", FORM_INCOMPLETE),
+    ("staff.media_asset", "GET"):        ("asset", STAFF_ASSET),
+    ("staff.media_original", "GET"):     ("asset", STAFF_ASSET),
+    ("staff.add_image_redaction", "POST"): ("asset", ASSET_FORM_INCOMPLETE),
+    ("staff.approve_image_redaction", "POST"): ("asset", ASSET_APPROVE_MISSING_KEY),
 }
 
 # Extra requests with query arguments: (endpoint, query string) -> table
@@ -136,8 +157,10 @@ def _rules(app):
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"})}
 
 
-def _url(rule, kind: str, case: str) -> str:
-    values = {"filename": "archive.css", "key": "R-99", "fmt": "csv"}
+def _url(rule, kind: str, case: str, assets: dict[str, str] | None = None) -> str:
+    values = {"filename": "archive.css", "key": "R-99", "fmt": "csv", "size": "thumb"}
+    if kind == "asset":
+        values["asset"] = assets[case]
     if kind == "state":
         values["accession_id"] = STATE_IDS[case]
     if kind == "collection":
@@ -156,7 +179,7 @@ def test_every_route_and_method_is_in_the_matrix(security_app):
     assert routes == set(MATRIX), (f"routes nobody has decided on: {sorted(routes - set(MATRIX))}; "
                                    f"stale entries: {sorted(set(MATRIX) - routes)}")
     for (endpoint, _), (kind, table) in MATRIX.items():
-        cases = {"plain": None, "state": STATE_IDS, "collection": COLLECTION_SLUGS}[kind]
+        cases = {"plain": None, "state": STATE_IDS, "collection": COLLECTION_SLUGS, "asset": ASSET_CASES}[kind]
         if cases is None:
             assert set(table) == set(AUDIENCES), endpoint
         else:
@@ -184,13 +207,14 @@ def test_each_route_answers_each_audience_in_each_state_as_the_matrix_says(secur
     rules = _rules(app)
     client = client_as(app, audience)
     token = csrf_from(client, "/signin")
+    assets = {**media_canaries.asset_keys(app.extensions["archive"]), "missing": media_canaries.MISSING_ASSET}
     failures: list[str] = []
     tried = 0
     for (endpoint, method), (kind, table) in MATRIX.items():
         rule = rules[(endpoint, method)]
         cases = [("", table)] if kind == "plain" else list(table.items())
         for case, expected in cases:
-            url = _url(rule, kind, case)
+            url = _url(rule, kind, case, assets)
             want = expected[audience]
             if method == "GET":
                 response = client.get(url)

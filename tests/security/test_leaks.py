@@ -19,7 +19,7 @@ from archive.audience import Audience
 from archive.identity import SYSTEM, Identity
 from archive.search.analysis import TOKEN_PATTERN, analyze_term, light_normalize, normalize, normalize_pattern
 from tests.conftest import ROOT, csrf_from
-from tests.security import canaries
+from tests.security import canaries, media_canaries
 from tests.security.conftest import client_as, index_bytes
 
 LOWER = ("public", "researcher")
@@ -87,7 +87,9 @@ def dataset_values(archive) -> dict[str, list[str]]:
     static = sorted(str(f.relative_to(ROOT / "app" / "static")) for f in (ROOT / "app" / "static").rglob("*")
                     if f.is_file())
     return {"accession_id": ids + [canaries.MISSING_ID], "slug": slugs + ["cnry-nosuch"],
-            "key": keys + ["R-99"], "filename": static + ["nosuch.css"], "fmt": ["csv", "json", "xml"]}
+            "key": keys + ["R-99"], "filename": static + ["nosuch.css"], "fmt": ["csv", "json", "xml"],
+            "asset": [*media_canaries.asset_keys(archive).values(), media_canaries.MISSING_ASSET],
+            "size": ["thumb", "medium", "full", "nosuch"]}
 
 
 def urls_for(rule, values: dict[str, list[str]]) -> list[str]:
