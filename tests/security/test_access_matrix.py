@@ -125,6 +125,9 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("staff.approve_redaction", "POST"): ("state", APPROVE_MISSING_KEY),
     ("staff.set_state", "POST"):         ("state", FORM_INCOMPLETE),
     ("staff.reindex", "POST"):           ("plain", STAFF_ACTION),
+    ("staff.intake", "GET"):             ("plain", STAFF_PAGE),
+    ("staff.intake_preview", "POST"):    ("plain", row(403, 403, 400, 400)),   # no file: the form again
+    ("staff.intake_confirm", "POST"):    ("plain", row(403, 403, 400, 400)),   # no upload named
     ("public.media_derivative", "GET"):  ("asset", PHOTO_DERIVATIVE),
     ("staff.media", "GET"):              ("state", STAFF_RECORD),
     ("staff.upload_media", "POST"):      ("state", FORM_INCOMPLETE),
@@ -142,6 +145,7 @@ WITH_ARGS: dict[tuple[str, str], dict] = {
     # archivist audience would carry its original, so it is refused even to an admin.
     ("staff.export", "audience=archivist"):  row(302, 403, 403, 403),
     ("staff.export", "audience=admin"):      row(302, 403, 403, 200),
+    ("staff.intake", f"into={canaries.HIDDEN['draft'][0]}"): STAFF_PAGE,   # a testimony chosen in advance
     ("api.search", "q=CNRYVISIBLE"):         EVERYONE,
     ("api.search", "q=%22unbalanced"):       EVERYONE,                   # a query error, not a failure
     ("api.suggest", "q=CNRY"):               EVERYONE,

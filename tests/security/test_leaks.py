@@ -121,6 +121,7 @@ def query_strings(endpoint: str, values: dict[str, list[str]]) -> list[dict]:
         "api.citation": [{"segment": s} for s in ("en-0", "en-1", "en-2", "ar-0")],
         "api.search": [{"collection": s} for s in values["slug"]] + [{"place": p} for p in hidden_places],
         "staff.export": [{"audience": a} for a in canaries.ORDER],
+        "staff.intake": [{"into": i} for i in values["accession_id"][:3]],
     }
     return [{}] + extra.get(endpoint, [])
 
