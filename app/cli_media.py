@@ -33,7 +33,8 @@ def media_add(accession_id, file, kind, caption):
     archive = _archive()
     archive.init()
     asset = archive.media.add(SYSTEM, accession_id, data, path.name, kind=kind, caption=caption)
-    console.print(f"Attached {path.name} to {accession_id} as a {kind} ({asset['mime']}, "
+    article = "an" if kind[0] in "aeiou" else "a"
+    console.print(f"Attached {path.name} to {accession_id} as {article} {kind} ({asset['mime']}, "
                   f"{asset['bytes']:,} bytes, SHA-256 {asset['sha256']}); media id {asset['id']}",
                   highlight=False)
 
