@@ -3,6 +3,7 @@ waiting upload; and an imported OHMS draft that nobody below staff can find unti
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from archive.errors import NotFound
 from archive.identity import SYSTEM
 from archive import model
-from tests.conftest import csrf_from
+from tests.conftest import EXAMPLE, csrf_from
 
 REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
 SCIHIST = REALDATA / "scihist_digicoll"
@@ -230,3 +231,20 @@ def test_an_imported_ohms_draft_is_invisible_below_staff_until_published(app, si
 
     archive.testimonies.set_state(SYSTEM, "OH1153", "published")
     assert _readers_see(signed_in, "OH1153", word) == {role: (200, 200, 1, True) for role in ("public", "researcher")}
+
+
+def test_json_upload_previews_conflicts_and_imports_a_new_file(app, signed_in):
+    archivist = signed_in("archivist")
+    taken = upload(archivist, EXAMPLE)
+    page = text_of(taken)
+    assert "Detected format archive JSON" in page and "OH-2015-0001 already exists" in page
+    assert "/staff/intake/confirm" not in taken.get_data(as_text=True)
+
+    document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    for t in document["testimonies"]:
+        t["id"] = t["id"].replace("OH-", "COPY-")
+    fresh = upload(archivist, data=json.dumps(document).encode(), name="copy.json")
+    assert "COPY-2015-0001 Driving defectors to the border" in text_of(fresh)
+    saved = archivist.post("/staff/intake/confirm", data=confirm_fields(fresh))
+    assert saved.status_code == 302 and saved.headers["Location"] == "/staff/"
+    assert app.extensions["archive"].testimonies.get(SYSTEM, "COPY-2015-0002")["title"] == "Leaving after a promotion"
