@@ -51,7 +51,8 @@ class ActionForm(FlaskForm):
 def dashboard():
     identity = current()
     return render_template("staff/dashboard.html", testimonies=archive().testimonies.list(identity),
-                           stats=archive().testimonies.stats(identity), check=archive().index.check(identity))
+                           stats=archive().testimonies.stats(identity), check=archive().index.check(identity),
+                           panels=archive().dashboard.panels(identity))
 
 
 @bp.get("/testimonies/<accession_id>")
@@ -63,7 +64,7 @@ def testimony(accession_id: str):
     return render_template("staff/testimony.html", t=view,
                            revisions=archive().audit.revisions(identity, accession_id),
                            redaction_form=RedactionForm(), state_form=StateForm(data={"state": view["state"]}),
-                           action_form=ActionForm())
+                           action_form=ActionForm(), **redaction_routes.editor_context(identity, view))
 
 
 @bp.route("/testimonies/<accession_id>/withdraw", methods=["GET", "POST"])
@@ -149,4 +150,5 @@ def _csrf_failed():
 
 
 from . import media_routes  # noqa: E402,F401  (media pages on this blueprint)
+from . import redaction_routes, sensitive_routes  # noqa: E402,F401  (redaction editor, sensitive terms)
 from . import intake_routes  # noqa: E402,F401  (file imports: upload, preview, confirm)

@@ -125,6 +125,19 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("staff.approve_redaction", "POST"): ("state", APPROVE_MISSING_KEY),
     ("staff.set_state", "POST"):         ("state", FORM_INCOMPLETE),
     ("staff.reindex", "POST"):           ("plain", STAFF_ACTION),
+    # the redaction editor and sensitive terms: incomplete forms are refused (400); actions on
+    # redaction R-99 or sensitive term 99999, which exist nowhere, find nothing (404)
+    ("staff.edit_redaction", "POST"):    ("state", FORM_INCOMPLETE),
+    ("staff.remove_redaction", "POST"):  ("state", APPROVE_MISSING_KEY),
+    ("staff.confirm_removal", "POST"):   ("state", APPROVE_MISSING_KEY),
+    ("staff.keep_redaction", "POST"):    ("state", APPROVE_MISSING_KEY),
+    ("staff.preview_testimony", "GET"):  ("state", STAFF_RECORD),
+    ("staff.sensitive_terms", "GET"):    ("plain", STAFF_PAGE),
+    ("staff.add_sensitive_term", "POST"): ("plain", row(403, 403, 400, 400)),
+    ("staff.add_testimony_term", "POST"): ("state", FORM_INCOMPLETE),
+    ("staff.edit_sensitive_term", "POST"): ("plain", row(403, 403, 400, 400)),
+    ("staff.remove_sensitive_term", "POST"): ("plain", row(403, 403, 404, 404)),
+    ("staff.redact_all", "POST"):        ("state", FORM_INCOMPLETE),
     ("staff.intake", "GET"):             ("plain", STAFF_PAGE),
     ("staff.intake_preview", "POST"):    ("plain", row(403, 403, 400, 400)),   # no file: the form again
     ("staff.intake_confirm", "POST"):    ("plain", row(403, 403, 400, 400)),   # no upload named
@@ -162,7 +175,7 @@ def _rules(app):
 
 
 def _url(rule, kind: str, case: str, assets: dict[str, str] | None = None) -> str:
-    values = {"filename": "archive.css", "key": "R-99", "fmt": "csv", "size": "thumb"}
+    values = {"filename": "archive.css", "key": "R-99", "fmt": "csv", "size": "thumb", "term_id": "99999"}
     if kind == "asset":
         values["asset"] = assets[case]
     if kind == "state":

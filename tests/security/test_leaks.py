@@ -89,7 +89,8 @@ def dataset_values(archive) -> dict[str, list[str]]:
     return {"accession_id": ids + [canaries.MISSING_ID], "slug": slugs + ["cnry-nosuch"],
             "key": keys + ["R-99"], "filename": static + ["nosuch.css"], "fmt": ["csv", "json", "xml"],
             "asset": [*media_canaries.asset_keys(archive).values(), media_canaries.MISSING_ASSET],
-            "size": ["thumb", "medium", "full", "nosuch"]}
+            "size": ["thumb", "medium", "full", "nosuch"],
+            "term_id": sorted({str(t["id"]) for i in [None, *ids] for t in archive.sensitive.list(SYSTEM, i)}) + ["99999"]}
 
 
 def urls_for(rule, values: dict[str, list[str]]) -> list[str]:
@@ -564,3 +565,24 @@ def test_a_hidden_testimony_answers_exactly_like_a_missing_one(security_app, aud
         assert tombstone.status_code == 410 and withdrawn in body
         assert "withdrawn at the narrator's request" in body.lower()
         assert not found_in(body, canaries.hidden_from(audience))
+
+
+def test_the_preview_columns_hold_only_what_their_audience_may_see(security_app):
+    """The staff preview claims to show what the public and researchers read: its columns must
+    hold none of their hidden canaries (and the original column must hold them, or it proves nothing).
+    (A draft's preview shows it as it will read once published, so only published records here.)"""
+    import lxml.html
+    archivist = client_as(security_app, "archivist")
+    for accession in (canaries.OPEN_ID, canaries.RESEARCH_ID, canaries.NOTRANSCRIPT_ID, canaries.PAST_EMBARGO_ID,
+                      canaries.EXAMPLE_OPEN_ID):
+        response = archivist.get(f"/staff/testimonies/{accession}/preview")
+        assert response.status_code == 200, accession
+        doc = lxml.html.fromstring(response.get_data(as_text=True))
+        columns = {c.get("data-audience"): lxml.html.tostring(c, encoding="unicode")
+                   for c in doc.xpath("//section[@class='preview-column']")}
+        assert set(columns) == {"archivist", "researcher", "public"}, accession
+        for audience in LOWER:
+            leaked = found_in(columns[audience], canaries.hidden_from(audience))
+            assert not leaked, f"the {audience} column of {accession}'s preview shows {leaked}"
+    original = archivist.get(f"/staff/testimonies/{canaries.OPEN_ID}/preview").get_data(as_text=True)
+    assert {"CNRYSPANARC", "CNRYLEGAL", "CNRYFIELDPLACE"} <= found_in(original, canaries.CANARIES)

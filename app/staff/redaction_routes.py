@@ -1,0 +1,103 @@
+"""The redaction editor: redact by selecting text (static/js/redact-select.js fills the add form),
+edit and remove redactions, and preview the testimony as the public and a researcher would read it.
+
+Removing a redaction shows its original again, so it takes two archivists like an approval: the
+first proposes the removal (the redaction keeps hiding meanwhile), a second confirms it or keeps
+the redaction. With TWO_PERSON_RULE off, one archivist's removal takes effect at once.
+"""
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from archive.errors import ValidationError
+from archive.vocabulary import REDACTION_CATEGORIES
+
+from ..identity import archive, audience, current
+from .routes import AUDIENCE_CHOICES, ActionForm, _csrf_failed, bp
+
+
+class EditRedactionForm(FlaskForm):
+    replacement = StringField("Replacement", validators=[DataRequired(), Length(max=300)])
+    reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
+    category = SelectField("Category", choices=[SelectChoice(c) for c in REDACTION_CATEGORIES])
+    visible_to = SelectField("Lowest audience that may see the original", choices=AUDIENCE_CHOICES)
+
+
+def _two_person() -> bool:
+    return bool(current_app.config["TWO_PERSON_RULE"])
+
+
+def _back(accession_id: str, anchor: str = "redactions"):
+    return redirect(url_for("staff.testimony", accession_id=accession_id) + f"#{anchor}")
+
+
+def editor_context(identity, view: dict) -> dict:
+    """What the staff testimony page needs besides the staff view: transcripts with offsets,
+    findings, and the editor's forms."""
+    from .sensitive_routes import RedactAllForm, TermForm
+    accession_id, redactions = view["accession_id"], view["redactions"]
+    return {
+        "selectable": archive().preview.selectable(identity, accession_id),
+        "findings": archive().sensitive.findings(identity, accession_id),
+        # One form per row; the template gives each row's fields their own ids.
+        "edit_forms": {r["key"]: EditRedactionForm(formdata=None, data=r) for r in redactions},
+        "term_form": TermForm(formdata=None),
+        "redact_all_form": RedactAllForm,
+        "two_person": _two_person(),
+    }
+
+
+@bp.post("/testimonies/<accession_id>/redactions/<key>/edit")
+@audience("archivist")
+def edit_redaction(accession_id: str, key: str):
+    form = EditRedactionForm()
+    if not form.validate_on_submit():
+        raise ValidationError("; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()), record=key)
+    result = archive().redactions.edit(current(), accession_id, key, replacement=form.replacement.data,
+                                       reason=form.reason.data or "", category=form.category.data,
+                                       visible_to=form.visible_to.data)
+    if result["changed"]:
+        flash(f"Redaction {key} changed ({', '.join(result['changed'])}); a second archivist approves it again.", "ok")
+    else:
+        flash(f"Redaction {key}: nothing changed.", "ok")
+    return _back(accession_id)
+
+
+@bp.post("/testimonies/<accession_id>/redactions/<key>/remove")
+@audience("archivist")
+def remove_redaction(accession_id: str, key: str):
+    ActionForm().validate_on_submit() or _csrf_failed()
+    result = archive().redactions.remove(current(), accession_id, key, two_person=_two_person())
+    if result["state"] == "removed":
+        flash(f"Redaction {key} removed: its original shows again wherever its audience may read it.", "ok")
+    else:
+        flash(f"Removal of {key} proposed; it keeps hiding the text until a second archivist confirms.", "ok")
+    return _back(accession_id)
+
+
+@bp.post("/testimonies/<accession_id>/redactions/<key>/confirm-removal")
+@audience("archivist")
+def confirm_removal(accession_id: str, key: str):
+    ActionForm().validate_on_submit() or _csrf_failed()
+    archive().redactions.confirm_removal(current(), accession_id, key, two_person=_two_person())
+    flash(f"Redaction {key} removed: its original shows again wherever its audience may read it.", "ok")
+    return _back(accession_id)
+
+
+@bp.post("/testimonies/<accession_id>/redactions/<key>/keep")
+@audience("archivist")
+def keep_redaction(accession_id: str, key: str):
+    ActionForm().validate_on_submit() or _csrf_failed()
+    archive().redactions.keep(current(), accession_id, key)
+    flash(f"Redaction {key} kept; as a proposal it needs a second archivist's approval.", "ok")
+    return _back(accession_id)
+
+
+@bp.get("/testimonies/<accession_id>/preview")
+@audience("archivist")
+def preview_testimony(accession_id: str):
+    identity = current()
+    return render_template("staff/preview.html", preview=archive().preview.side_by_side(identity, accession_id))

@@ -1,0 +1,112 @@
+"""Sensitive terms: the archive-wide register and each testimony's, their variants in other
+spellings and scripts, and "redact all" (proposals) for a term's unredacted occurrences."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from archive.errors import ValidationError
+from archive.vocabulary import REDACTION_CATEGORIES
+
+from ..identity import archive, audience, current
+from .routes import AUDIENCE_CHOICES, ActionForm, _csrf_failed, bp
+
+
+class TermForm(FlaskForm):
+    term = StringField("Term", validators=[DataRequired(), Length(max=300)])
+    variants = TextAreaField("Variants: other spellings and scripts, one per line",
+                             validators=[Optional(), Length(max=10000)])
+    category = SelectField("Category", choices=[SelectChoice(c) for c in REDACTION_CATEGORIES], default="person")
+
+
+class RedactAllForm(FlaskForm):
+    replacement = StringField("Replacement (one for every occurrence, e.g. [Narrator's cousin])",
+                              validators=[DataRequired(), Length(max=300)])
+    category = SelectField("Category", choices=[SelectChoice(c) for c in REDACTION_CATEGORIES])
+    reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
+    visible_to = SelectField("Lowest audience that may see the originals", choices=AUDIENCE_CHOICES,
+                             default="archivist")
+
+
+def _valid(form: FlaskForm) -> FlaskForm:
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            _csrf_failed()
+        raise ValidationError("; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()))
+    return form
+
+
+def _variants(form: TermForm) -> list[str]:
+    return (form.variants.data or "").splitlines()
+
+
+def _back_to(accession_id: str | None):
+    if accession_id:
+        return redirect(url_for("staff.testimony", accession_id=accession_id) + "#sensitive-terms")
+    return redirect(url_for("staff.sensitive_terms"))
+
+
+@bp.get("/sensitive-terms")
+@audience("archivist")
+def sensitive_terms():
+    identity = current()
+    terms = archive().sensitive.list(identity)
+    return render_template("staff/sensitive_terms.html", terms=terms, form=TermForm(formdata=None),
+                           edit_forms={t["id"]: TermForm(formdata=None, data={**t, "variants": "\n".join(t["variants"])})
+                                       for t in terms},
+                           findings=archive().sensitive.archive_findings(identity))
+
+
+@bp.post("/sensitive-terms")
+@audience("archivist")
+def add_sensitive_term():
+    form = _valid(TermForm())
+    added = archive().sensitive.add(current(), form.term.data, variants=_variants(form), category=form.category.data)
+    flash(f"Archive-wide sensitive term {added['term']!r} added with {len(added['variants'])} variant(s).", "ok")
+    return _back_to(None)
+
+
+@bp.post("/testimonies/<accession_id>/sensitive-terms")
+@audience("archivist")
+def add_testimony_term(accession_id: str):
+    form = _valid(TermForm())
+    added = archive().sensitive.add(current(), form.term.data, variants=_variants(form),
+                                    category=form.category.data, accession_id=accession_id)
+    flash(f"Sensitive term {added['term']!r} added to {accession_id} with {len(added['variants'])} variant(s).", "ok")
+    return _back_to(accession_id)
+
+
+@bp.post("/sensitive-terms/<term_id>/edit")
+@audience("archivist")
+def edit_sensitive_term(term_id: str):
+    form = _valid(TermForm())
+    edited = archive().sensitive.edit(current(), term_id, term=form.term.data, variants=_variants(form),
+                                      category=form.category.data)
+    flash(f"Sensitive term {edited['term']!r} saved.", "ok")
+    return _back_to(edited["testimony"])
+
+
+@bp.post("/sensitive-terms/<term_id>/remove")
+@audience("archivist")
+def remove_sensitive_term(term_id: str):
+    ActionForm().validate_on_submit() or _csrf_failed()
+    removed = archive().sensitive.remove(current(), term_id)
+    flash(f"Sensitive term {term_id} removed.", "ok")
+    return _back_to(removed["testimony"])
+
+
+@bp.post("/testimonies/<accession_id>/sensitive-terms/<term_id>/redact-all")
+@audience("archivist")
+def redact_all(accession_id: str, term_id: str):
+    form = _valid(RedactAllForm())
+    result = archive().sensitive.redact_all(current(), accession_id, term_id, replacement=form.replacement.data,
+                                            category=form.category.data, reason=form.reason.data or "",
+                                            visible_to=form.visible_to.data)
+    message = f"{len(result['proposed'])} redaction(s) proposed as {result['replacement']!r}"
+    if result["left"]:
+        message += (f"; {len(result['left'])} occurrence(s) in segment titles, synopses, keywords, subjects, "
+                    "places or names cannot be redacted: edit those fields")
+    flash(message + ". A second archivist approves them.", "ok")
+    return redirect(url_for("staff.testimony", accession_id=accession_id) + "#redactions")
