@@ -11,7 +11,7 @@ from PIL import Image
 
 from archive.audience import Audience
 from archive.errors import ConflictError, NotFound, PermissionDenied, ValidationError
-from archive.identity import ANONYMOUS, SYSTEM, Identity, for_role
+from archive.identity import ANONYMOUS, Identity, for_role
 from archive.model import AuditEvent, FixityRun, MediaAsset, Revision
 from archive.services.media import MediaService
 from tests.conftest import REALDATA
@@ -181,7 +181,8 @@ def test_recordings_are_typed_from_their_content(example_archive, kind, data, mi
     ("audio", b"\x00\x00\x00\x18ftypheic" + bytes(20), "a.m4a", "a.m4a: The file is an HEIC file"),
     ("audio", b"MZ\x90\x00" + bytes(40), "a.wav", "a.wav: The file is not a recognised recording"),
     ("video", b"fLaC" + bytes(40), "v.mp4", "v.mp4: The file is FLAC audio, not a video"),
-    ("document", b"GIF89a\x01\x00\x01\x00", "d.gif", "d.gif: The file starts like a GIF image but is not a valid one; a document must be a PDF"),
+    ("document", b"GIF89a\x01\x00\x01\x00", "d.gif",
+     "d.gif: The file starts like a GIF image but is not a valid one; a document must be a PDF"),
     ("consent-form", b"%PDF-1.7\n1 0 obj", "f.pdf", "f.pdf: The PDF is truncated"),
     ("poster", b"x", "p.jpg", "p.jpg, field kind: unknown kind 'poster'"),
 ])

@@ -65,7 +65,8 @@ def test_the_planted_photo_carries_every_canary_the_scans_look_for(security_app,
     assert found_in(page, {"CNRYPHOTOFILE", "CNRYDOCFILE", "CNRYCONSENTFILE", "CNRYDOCCAPTION"}) == \
         {"CNRYPHOTOFILE", "CNRYDOCFILE", "CNRYCONSENTFILE", "CNRYDOCCAPTION"}
     assert binary_leaks(archivist.get(f"/staff/media/{keys['document']}/original").data, {"CNRYPDFWORD"}, set())
-    assert "CNRYRESCAPTION" in as_text(client_as(security_app, "researcher").get(f"/testimonies/{canaries.RESEARCH_ID}"))
+    researcher = client_as(security_app, "researcher")
+    assert "CNRYRESCAPTION" in as_text(researcher.get(f"/testimonies/{canaries.RESEARCH_ID}"))
 
 
 @pytest.mark.parametrize("audience", LOWER)

@@ -96,7 +96,8 @@ def test_a_box_is_filled_below_its_audience_at_once_and_needs_a_second_archivist
     (asset,) = assets(app, OPEN)
     assert asset["redactions"][0]["state"] == "approved" and asset["redactions"][0]["approved_by"] == "reviewer"
     outside = archivist.post(f"/staff/media/{asset['id']}/redactions", data={
-        "csrf_token": csrf_from(archivist, f"/staff/media/{asset['id']}"), "x0": "300", "y0": "0", "x1": "401", "y1": "10", "category": "person",
+        "csrf_token": csrf_from(archivist, f"/staff/media/{asset['id']}"),
+        "x0": "300", "y0": "0", "x1": "401", "y1": "10", "category": "person",
         "reason": "", "visible_to": "archivist"})
     assert outside.status_code == 400 and "outside the 400x300 photo" in outside.get_data(as_text=True)
 
