@@ -94,9 +94,16 @@
     fill(describe(range));
   }
 
-  // selectionchange fires for mouse, keyboard and touch selections alike; wait until it settles.
-  document.addEventListener("selectionchange", function () {
+  // selectionchange fires for mouse, keyboard and programmatic selections alike; wait until it
+  // settles. While a button is held the drag is still going: opening the form then would move the
+  // transcript under the pointer and change what is being selected, so wait for the release.
+  var held = false;
+  function later() {
     if (pending) clearTimeout(pending);
     pending = setTimeout(onSelection, 120);
-  });
+  }
+  document.addEventListener("pointerdown", function () { held = true; if (pending) clearTimeout(pending); });
+  document.addEventListener("pointerup", function () { held = false; later(); });
+  document.addEventListener("pointercancel", function () { held = false; });
+  document.addEventListener("selectionchange", function () { if (!held) later(); });
 })();
