@@ -54,7 +54,8 @@ def sensitive_terms():
     identity = current()
     terms = archive().sensitive.list(identity)
     return render_template("staff/sensitive_terms.html", terms=terms, form=TermForm(formdata=None),
-                           edit_forms={t["id"]: TermForm(formdata=None, data={**t, "variants": "\n".join(t["variants"])})
+                           edit_forms={t["id"]: TermForm(formdata=None,
+                                                         data={**t, "variants": "\n".join(t["variants"])})
                                        for t in terms},
                            findings=archive().sensitive.archive_findings(identity))
 

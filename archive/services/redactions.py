@@ -164,7 +164,8 @@ class RedactionService(Service):
             redaction.state, redaction.proposed_by, redaction.approved_by = "proposed", identity.describe(), None
             self.archive.audit.record(session, identity, "redaction.edit", accession_id, key=key, changed=changed,
                                       **{k: changes[k] for k in changed if k in ("category", "visible_to")})
-            self.archive.audit.revision(session, identity, accession_id, f"redaction {key} edited ({', '.join(changed)})",
+            self.archive.audit.revision(session, identity, accession_id,
+                                        f"redaction {key} edited ({', '.join(changed)})",
                                         {"before": before, "after": _snapshot(redaction)})
             self.archive.index.sync(session, testimony)
             return {"key": key, "state": redaction.state, "changed": changed}

@@ -116,7 +116,8 @@ def test_a_testimony_built_from_the_real_arabic_and_english_files(archive):
                 if re.fullmatch("[وفبكل]*ا?بن", _bare(a)) and _bare(b) == "حزم")
     assert by_term[hazm["id"]] == pairs == 5
     low = english.lower()
-    expected = len(re.findall(r"(?<!\w)doctor\s+miller(?!\w)", low)) + len(re.findall(r"(?<!\w)dr\.\s*miller(?!\w)", low))
+    expected = (len(re.findall(r"(?<!\w)doctor\s+miller(?!\w)", low))
+                + len(re.findall(r"(?<!\w)dr\.\s*miller(?!\w)", low)))
     assert by_term[miller["id"]] == expected == 17
     for o in findings["occurrences"]:
         source = arabic if o["transcript"] == "ar" else english
@@ -223,7 +224,8 @@ def test_term_writes_are_revised_audited_and_reindexed(demo_archive):
     assert audited == [("ann", "sensitive.add", LEILA), ("ann", "sensitive.edit", LEILA),
                        ("bob", "sensitive.remove", LEILA)]
     # the append-only log never keeps the name itself
-    assert not any("Anas" in str(e.detail) for a in ("sensitive.add", "sensitive.edit") for e in events(demo_archive, a))
+    assert not any("Anas" in str(e.detail)
+                   for a in ("sensitive.add", "sensitive.edit") for e in events(demo_archive, a))
 
 
 def test_an_archive_wide_term_hides_a_place_variant_from_lower_views_and_search(demo_archive):
@@ -275,7 +277,8 @@ def test_duplicates_unknown_ids_and_lower_audiences_are_refused(demo_archive):
 def test_redact_all_keeps_the_pseudonym_already_used_and_reports_what_it_cannot_redact(demo_archive):
     # DEMO-2015-0001 redacts "Khaled Mansour" as "[name withheld]"; "Raqqa" is in its title too
     khaled = demo_archive.sensitive.list(ANN, "DEMO-2015-0001")[0]
-    assert demo_archive.sensitive.findings(ANN, "DEMO-2015-0001")["terms"][0]["suggested_replacement"] == "[name withheld]"
+    suggested = demo_archive.sensitive.findings(ANN, "DEMO-2015-0001")["terms"][0]["suggested_replacement"]
+    assert suggested == "[name withheld]"
     with pytest.raises(ValidationError, match="no unredacted occurrence"):
         demo_archive.sensitive.redact_all(ANN, "DEMO-2015-0001", khaled["id"])
     raqqa = demo_archive.sensitive.add(ANN, "Raqqa", category="place")
@@ -325,7 +328,8 @@ def test_removal_takes_two_archivists_and_its_key_is_never_reused(demo_archive):
     demo_archive.redactions.approve(BOB, LEILA, key)
     assert demo_archive.redactions.remove(ANN, LEILA, key) == {"key": key, "state": "removal_proposed"}
     # until a second archivist confirms, the redaction keeps hiding the name
-    assert "Anas" not in "".join(s["text"] for s in demo_archive.testimonies.get(ANONYMOUS, LEILA)["transcripts"][0]["segments"])
+    segments = demo_archive.testimonies.get(ANONYMOUS, LEILA)["transcripts"][0]["segments"]
+    assert "Anas" not in "".join(s["text"] for s in segments)
     assert found(demo_archive, ANONYMOUS, "Anas") == []
     with pytest.raises(ValidationError, match="second archivist must confirm"):
         demo_archive.redactions.confirm_removal(ANN, LEILA, key)
@@ -398,7 +402,8 @@ def test_the_dashboard_panels(demo_archive):
     assert [t["accession_id"] for t in ann["my_drafts"]] == [LEILA] and bob["my_drafts"] == []
     assert [t["accession_id"] for t in ann["in_review"]] == ["DEMO-2017-0009"]
     queue = {(r["accession_id"], r["key"]): r["mine"] for r in ann["awaiting_second"]}
-    assert queue[(LEILA, key)] is True and {(r["accession_id"], r["key"]): r["mine"] for r in bob["awaiting_second"]}[(LEILA, key)] is False
+    assert queue[(LEILA, key)] is True
+    assert {(r["accession_id"], r["key"]): r["mine"] for r in bob["awaiting_second"]}[(LEILA, key)] is False
     assert ann["unredacted"] == []                          # its one "Anas" is redacted (proposed)
     demo_archive.sensitive.add(ANN, "Idlib", accession_id=LEILA)
     assert [(f["accession_id"], f["terms"]) for f in demo_archive.dashboard.panels(ANN)["unredacted"]] == \

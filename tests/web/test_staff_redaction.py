@@ -73,7 +73,8 @@ def test_the_page_holds_the_editor_and_no_inline_script(signed_in):
 
 # -- sensitive terms -------------------------------------------------------------------------------------
 
-def test_a_term_added_on_the_page_is_found_redacted_all_approved_by_a_second_archivist_then_published(app, signed_in, client):
+def test_a_term_added_on_the_page_is_found_redacted_all_approved_by_a_second_archivist_then_published(
+        app, signed_in, client):
     archivist, reviewer = signed_in("archivist"), signed_in("reviewer")
     post(archivist, f"{PAGE}/state", state="in_review")
     done = post(archivist, f"{PAGE}/sensitive-terms", term="Anas", variants="أنس\nAnass\n", category="third party")
@@ -87,7 +88,8 @@ def test_a_term_added_on_the_page_is_found_redacted_all_approved_by_a_second_arc
 
     refused = archivist.post(f"{PAGE}/state", data={"state": "published", "csrf_token": csrf_from(archivist, PAGE)})
     assert refused.status_code == 400
-    assert "sensitive terms unredacted: 'Anas' ×1 (transcript en)" in refused.get_data(as_text=True).replace("&#39;", "'")
+    body = refused.get_data(as_text=True).replace("&#39;", "'")
+    assert "sensitive terms unredacted: 'Anas' ×1 (transcript en)" in body
 
     done = post(archivist, f"{PAGE}/sensitive-terms/{term['id']}/redact-all", replacement="[Narrator's brother]",
                 category="third party", reason="a deserter", visible_to="archivist")
@@ -109,7 +111,8 @@ def test_term_edit_and_removal_through_the_forms(app, signed_in):
     archivist = signed_in("archivist")
     post(archivist, f"{PAGE}/sensitive-terms", term="Anas", variants="", category="person")
     (term,) = terms(app, LEILA)
-    done = post(archivist, f"/staff/sensitive-terms/{term['id']}/edit", term="Anas", variants="أنس", category="third party")
+    done = post(archivist, f"/staff/sensitive-terms/{term['id']}/edit", term="Anas", variants="أنس",
+                category="third party")
     assert "Sensitive term 'Anas' saved." in flashes(done) and done.request.path == PAGE
     assert terms(app, LEILA)[0]["variants"] == ["أنس"] and terms(app, LEILA)[0]["category"] == "third party"
     bad = archivist.post(f"/staff/sensitive-terms/{term['id']}/edit",
@@ -132,7 +135,8 @@ def test_the_archive_wide_register(app, signed_in):
     assert "DEMO-2015-0001" in listed and "DEMO-2016-0002" in listed and "Raqqa" in listed
     dashboard = html(archivist.get("/staff/"))
     assert "DEMO-2016-0002" in dashboard.xpath("string(//section[@id='unredacted'])")
-    duplicate = archivist.post(page, data={"term": "raqqa", "category": "place", "csrf_token": csrf_from(archivist, page)})
+    duplicate = archivist.post(page, data={"term": "raqqa", "category": "place",
+                                           "csrf_token": csrf_from(archivist, page)})
     assert duplicate.status_code == 400 and "already a sensitive term" in duplicate.get_data(as_text=True)
     post(archivist, f"/staff/sensitive-terms/{term['id']}/remove", page)
     assert terms(app) == []
@@ -148,7 +152,8 @@ def test_editing_a_redaction_makes_it_a_proposal_and_cannot_lower_who_sees_it(ap
                 category="person", visible_to="admin")
     assert any("Redaction R-1 changed" in m for m in flashes(done))
     r1 = redactions(app, OH1)["R-1"]
-    assert (r1["replacement"], r1["state"], r1["visible_to"], r1["approved_by"]) == ("[the driver]", "proposed", "admin", None)
+    assert (r1["replacement"], r1["state"], r1["visible_to"], r1["approved_by"]) == \
+        ("[the driver]", "proposed", "admin", None)
     lower = archivist.post(f"{page}/redactions/R-1/edit", data={
         "replacement": "[the driver]", "category": "person", "visible_to": "researcher",
         "csrf_token": csrf_from(archivist, page)})
