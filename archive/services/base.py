@@ -18,7 +18,7 @@ class Service:
             select(Testimony).where(Testimony.accession_id == accession_id).options(
                 selectinload(Testimony.consent), selectinload(Testimony.narrators),
                 selectinload(Testimony.redactions), selectinload(Testimony.sensitive_terms),
-                selectinload(Testimony.collection),
+                selectinload(Testimony.collection), selectinload(Testimony.media),
                 selectinload(Testimony.transcripts).selectinload(Transcript.segments)))
 
     def get_testimony(self, session: Session, accession_id: str) -> Testimony:
@@ -38,5 +38,7 @@ class Service:
                    selectinload(Testimony.redactions), selectinload(Testimony.collection),
                    selectinload(Testimony.sensitive_terms)]
         if transcripts:
-            options.append(selectinload(Testimony.transcripts).selectinload(Transcript.segments))
+            # Full views list media too; loading them here saves a query per testimony.
+            options += [selectinload(Testimony.transcripts).selectinload(Transcript.segments),
+                        selectinload(Testimony.media)]
         return session.scalars(select(Testimony).order_by(Testimony.accession_id).options(*options))
