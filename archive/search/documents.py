@@ -1,9 +1,16 @@
 """Validation and conversion of app-supplied index documents."""
 from __future__ import annotations
 
-from .schema import LIST_FIELDS, SPELL_FIELD, TEXT_FIELD_FOR_LANGUAGE, TEXT_FIELDS
+import hashlib
+import json
+import re
+
+from .analysis import TOKEN_PATTERN
+from .schema import FACET_FIELDS, LIST_FIELDS, SPELL_FIELD, TEXT_FIELD_FOR_LANGUAGE, TEXT_FIELDS
 
 _PLAIN = ("transcript", "lang", "collection", "testimony_title")
+_TOKEN = re.compile(TOKEN_PATTERN)
+_SPELL_SOURCES = tuple(TEXT_FIELDS) + ("text_fr",)
 
 
 def _join(values) -> str:
@@ -15,8 +22,8 @@ def _join(values) -> str:
 
 
 def to_fields(doc: dict, accession_id: str | None = None) -> dict:
-    """Whoosh field kwargs for one document. Empty values are left out so no
-    empty terms enter the lexicon."""
+    """Whoosh field kwargs for one document, without the spelling words (see testimony_fields).
+    Empty values are left out so no empty terms enter the lexicon."""
     for key in ("doc_id", "testimony", "kind"):
         if not doc.get(key):
             raise ValueError("index document lacks %r" % key)
@@ -45,7 +52,40 @@ def to_fields(doc: dict, accession_id: str | None = None) -> dict:
             out[key] = int(doc[key])
     if doc.get("year") is not None:
         out["decade"] = int(doc["year"]) // 10 * 10
-    spell = " ".join(out[k] for k in TEXT_FIELDS if k in out)
-    if spell:
-        out[SPELL_FIELD] = spell
+    out["facets"] = facet_column(out)
     return out
+
+
+def facet_column(fields: dict) -> bytes:
+    """Per facet, the document's values as the facet counts show them."""
+    values = {}
+    for key, field in FACET_FIELDS.items():
+        value = fields.get(field)
+        if value is None or value == "":
+            values[key] = []
+        elif key in ("year", "decade"):
+            values[key] = [str(value)]
+        elif key == "collection":
+            values[key] = [value]
+        else:
+            values[key] = list(dict.fromkeys(value.split(",")))
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def testimony_fields(docs: list[dict], accession_id: str | None = None) -> list[dict]:
+    """Field kwargs for all of one testimony's documents.
+
+    The first document carries the testimony's spelling words (each distinct word of its text
+    fields once: repeating them on every segment document made them nearly half of all postings)
+    and a fingerprint of the whole set, so an unchanged testimony is not rewritten.
+    """
+    fields = [to_fields(d, accession_id) for d in docs]
+    if not fields:
+        return fields
+    fingerprint = hashlib.sha256(repr(fields).encode("utf-8")).hexdigest()
+    words = dict.fromkeys(w for f in fields for key in _SPELL_SOURCES if key in f
+                          for w in _TOKEN.findall(f[key]))
+    if words:
+        fields[0][SPELL_FIELD] = " ".join(words)
+    fields[0]["fingerprint"] = fingerprint
+    return fields

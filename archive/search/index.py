@@ -1,19 +1,20 @@
 """One Whoosh index per audience, with purge-on-replace and atomic rebuild."""
 from __future__ import annotations
 
-import hashlib
 import secrets
 import shutil
 import threading
 import time
+import weakref
 from contextlib import contextmanager
+from itertools import groupby
 from pathlib import Path
 from typing import Callable, Iterable
 
 from whoosh import index as wix
 
 from . import locks
-from .documents import to_fields
+from .documents import testimony_fields
 from .lexicon import did_you_mean, live_terms, suggest
 from .merging import purge_policy
 from .results import SearchResult
@@ -23,6 +24,13 @@ from .searching import in_index, run_search
 
 AUDIENCES = ("public", "researcher", "staff")
 _BUILD, _OLD = ".build-", ".old-"
+
+
+def _close_all(held: dict) -> None:
+    for _, ix, searcher in list(held.values()):
+        searcher.close()
+        ix.close()
+    held.clear()
 
 
 class SearchIndexes:
@@ -58,6 +66,12 @@ class SearchIndexes:
         # Bounds the cost of a purge: only segments with deletions are
         # rewritten, and no segment grows much past this many documents.
         self.segment_docs = segment_docs
+        # One open searcher per audience, kept across searches and re-opened when the index's version
+        # changes (opening one reads every segment's term index: most of a small search's time).
+        # Whoosh readers are not thread-safe, so each is used under its audience's lock.
+        self._open: dict[str, tuple] = {}
+        self._use = {a: threading.RLock() for a in AUDIENCES}
+        weakref.finalize(self, _close_all, self._open)
 
     # -- layout / locking --------------------------------------------------
     def index_dirs(self) -> dict[str, Path]:
@@ -99,21 +113,38 @@ class SearchIndexes:
     @contextmanager
     def _searcher(self, audience: str):
         path = self._dir(audience)
-        # A rebuild swap leaves the path missing for a moment; wait it out.
-        for attempt in range(40):
-            try:
-                ix = wix.open_dir(str(path))
-                searcher = ix.searcher()
+        with self._use[audience]:
+            # A rebuild swap leaves the path missing for a moment; wait it out.
+            for attempt in range(40):
+                version = self.version(audience)
+                held = self._open.get(audience)
+                if held is not None and held[0] == version and version:
+                    searcher = held[2]
+                    break
+                try:
+                    ix = wix.open_dir(str(path))
+                    searcher = ix.searcher()
+                except (wix.EmptyIndexError, FileNotFoundError):
+                    if attempt == 39:
+                        raise
+                    time.sleep(0.05)
+                    continue
+                self._forget(audience)
+                self._open[audience] = (version, ix, searcher)
                 break
-            except (wix.EmptyIndexError, FileNotFoundError):
-                if attempt == 39:
-                    raise
-                time.sleep(0.05)
-        try:
             yield searcher
-        finally:
-            searcher.close()
-            ix.close()
+
+    def _forget(self, audience: str) -> None:
+        """Close the held searcher, so the files of segments a write replaced are let go now."""
+        with self._use[audience]:
+            held = self._open.pop(audience, None)
+            if held is not None:
+                held[2].close()
+                held[1].close()
+
+    def close(self) -> None:
+        for audience in AUDIENCES:
+            self._forget(audience)
 
     # -- writing -----------------------------------------------------------
     def replace_testimony(self, audience: str, accession_id: str, docs: list[dict],
@@ -123,7 +154,7 @@ class SearchIndexes:
     def replace_testimonies(self, audience: str, docs_by_testimony: dict[str, list[dict]],
                             purge: bool = True) -> None:
         """Several testimonies in one commit: a bulk import pays for one segment write, not one each."""
-        fields = {accession: [to_fields(d, accession) for d in docs]  # validate before locking
+        fields = {accession: testimony_fields(docs, accession)  # validate before locking
                   for accession, docs in docs_by_testimony.items()}
         if not fields:
             return
@@ -135,9 +166,9 @@ class SearchIndexes:
             ix = wix.open_dir(str(path))
             writer = ix.writer(timeout=self.writer_timeout)
             try:
-                for accession_id, testimony_fields in fields.items():
+                for accession_id, docs_fields in fields.items():
                     writer.delete_by_term("testimony", accession_id)
-                    for f in testimony_fields:
+                    for f in docs_fields:
                         writer.add_document(**f)
             except BaseException:
                 writer.cancel()
@@ -149,25 +180,22 @@ class SearchIndexes:
                 # testimony rewrites a small segment, not a large merged one.
                 writer.commit(merge=False)
             ix.close()
+            self._forget(audience)
 
     @staticmethod
     def _changed(path: Path, fields: dict[str, list[dict]]) -> dict[str, list[dict]]:
         """Leave out testimonies whose documents are exactly what the index already holds:
         rewriting them would cost a segment merge for nothing."""
-        for accession, docs in fields.items():
-            digest = hashlib.sha256(repr(docs).encode("utf-8")).hexdigest()
-            if docs:
-                docs[0]["fingerprint"] = digest
         ix = wix.open_dir(str(path))
         try:
             with ix.searcher() as searcher:
                 changed = {}
                 for accession, docs in fields.items():
-                    held = [searcher.stored_fields(n).get("fingerprint")
-                            for n in searcher.document_numbers(testimony=accession)]
-                    # Unchanged only if the same number of documents is there under the same hash
-                    # (a rebuilt index carries no hashes, so everything in it counts as changed).
-                    same = len(held) == len(docs) and (not docs or docs[0]["fingerprint"] in held)
+                    held = sorted(searcher.document_numbers(testimony=accession))
+                    # Unchanged only if the same number of documents is there and the first carries
+                    # the same fingerprint (testimony_fields puts it there, in imports and rebuilds).
+                    same = len(held) == len(docs) and (
+                        not docs or searcher.stored_fields(held[0]).get("fingerprint") == docs[0]["fingerprint"])
                     if not same:
                         changed[accession] = docs
                 return changed
@@ -199,21 +227,26 @@ class SearchIndexes:
                         old.rename(live)
                     raise
                 shutil.rmtree(old, ignore_errors=True)
+                self._forget(audience)
 
     def _build(self, path: Path, audience: str, docs, progress) -> None:
         path.mkdir()
         ix = wix.create_in(str(path), make_schema())
         writer = None
+        n = 0
         try:
-            for n, doc in enumerate(docs, 1):
-                if writer is None:
-                    writer = ix.writer(timeout=self.writer_timeout)
-                writer.add_document(**to_fields(doc))
-                if progress:
-                    progress(audience, n)
-                if n % self.segment_docs == 0:  # one segment per chunk
-                    writer.commit(merge=False)
-                    writer = None
+            # A testimony's documents arrive together; its first one carries its spelling words.
+            for _, group in groupby(docs, key=lambda d: d.get("testimony")):
+                for fields in testimony_fields(list(group)):
+                    if writer is None:
+                        writer = ix.writer(timeout=self.writer_timeout)
+                    writer.add_document(**fields)
+                    n += 1
+                    if progress:
+                        progress(audience, n)
+                    if n % self.segment_docs == 0:  # one segment per chunk
+                        writer.commit(merge=False)
+                        writer = None
         except BaseException:
             if writer is not None:
                 writer.cancel()
@@ -248,10 +281,15 @@ class SearchIndexes:
             return set(live_terms(searcher.reader(), field))
 
     def version(self, audience: str) -> tuple:
-        """Changes whenever the audience's index does (every commit writes a new TOC generation)."""
+        """Changes whenever the audience's index does (every commit writes a new TOC generation).
+
+        The directory's ctime is in it too: a rebuilt directory may get a freed inode number back and
+        the same TOC generations, and a searcher held for the old one must not be taken for current.
+        """
         path = self._dir(audience)
         try:
-            return (path.stat().st_ino, tuple(sorted(p.name for p in path.glob("*.toc"))))
+            stat = path.stat()
+            return (stat.st_ino, stat.st_ctime_ns, tuple(sorted(p.name for p in path.glob("*.toc"))))
         except FileNotFoundError:
             return ()
 

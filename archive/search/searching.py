@@ -1,6 +1,7 @@
 """Query execution: group segment hits by testimony, facet, paginate."""
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from whoosh import query as wq
@@ -8,27 +9,13 @@ from whoosh.searching import Hit
 
 from .query import QueryError, build_filter, parse
 from .results import SearchResult, SegmentHit, TestimonyHit
+from .documents import facet_column as encode_facets
 from .lexicon import _is_live
 from .schema import FACET_FIELDS, TEXT_FIELDS
 from .snippets import snippet
 
 MAX_PAGESIZE = 100
 HITS_PER_TESTIMONY = 3
-
-
-def _facet_values(stored: dict) -> dict[str, list[str]]:
-    out = {}
-    for key, field in FACET_FIELDS.items():
-        value = stored.get(field)
-        if value is None or value == "":
-            out[key] = []
-        elif key in ("year", "decade"):
-            out[key] = [str(value)]
-        elif key == "collection":
-            out[key] = [value]
-        else:
-            out[key] = value.split(",")
-    return out
 
 
 def _segment_hit(hit, stored: dict, highlight: bool) -> SegmentHit:
@@ -47,9 +34,9 @@ def _order(groups: dict, best: dict, meta: dict, sort: str, scored: bool) -> lis
     if sort == "accession" or (sort == "relevance" and not scored):
         return sorted(groups)
     if sort in ("date", "-date"):
-        dated = sorted((t for t in groups if meta[t].get("year") is not None),
-                       key=lambda t: (meta[t]["year"], t), reverse=sort == "-date")
-        return dated + sorted(t for t in groups if meta[t].get("year") is None)  # undated last
+        years = {t: int(meta[t]["year"][0]) for t in groups if meta[t]["year"]}
+        dated = sorted(years, key=lambda t: (years[t], t), reverse=sort == "-date")
+        return dated + sorted(t for t in groups if t not in years)  # undated last
     return sorted(groups, key=lambda t: (-best[t], t))
 
 
@@ -89,18 +76,20 @@ def run_search(searcher, text: str, filters, page: int, pagesize: int, sort: str
     result.facets = {key: [] for key in FACET_FIELDS}
     if results.is_empty():
         return result  # an index with no segments has no columns to read
+    reader = searcher.reader()
+    column = reader.column_reader("testimony", translate=True)
+    facet_column = reader.column_reader("facets", translate=False) if "facets" in searcher.schema else None
     groups: dict[str, list[tuple[int, int, float]]] = {}
-    column = searcher.reader().column_reader("testimony", translate=True)
     for pos, (docnum, score) in enumerate(results.items()):
         groups.setdefault(column[docnum], []).append((docnum, pos, float(score or 0.0)))
 
-    # Stored fields are loaded once per testimony for facets, and per hit only
-    # for the page being shown.
-    meta = {tid: searcher.stored_fields(docs[0][0]) for tid, docs in groups.items()}
+    # Facet values come from a column, one matching document per testimony; stored fields are
+    # loaded only for the hits on the page being shown.
+    meta = {tid: _facet_values(searcher, facet_column, docs[0][0]) for tid, docs in groups.items()}
     facets = {key: Counter() for key in FACET_FIELDS}
-    for stored in meta.values():
-        for key, vals in _facet_values(stored).items():
-            facets[key].update(set(vals))
+    for values in meta.values():
+        for key, vals in values.items():
+            facets[key].update(vals)
     result.facets = {k: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for k, c in facets.items()}
 
     best = {tid: max(score for _, _, score in docs) for tid, docs in groups.items()}
@@ -112,6 +101,13 @@ def run_search(searcher, text: str, filters, page: int, pagesize: int, sort: str
         top = sorted(groups[tid], key=lambda d: (-d[2], d[0]))[:HITS_PER_TESTIMONY]
         hits = [_segment_hit(Hit(results, docnum, pos, score), searcher.stored_fields(docnum), scored)
                 for docnum, pos, score in top]
-        title = meta[tid].get("testimony_title", "")
+        title = searcher.stored_fields(top[0][0]).get("testimony_title", "")
         result.testimonies.append(TestimonyHit(tid, title, best[tid], hits))
     return result
+
+
+def _facet_values(searcher, facet_column, docnum: int) -> dict[str, list[str]]:
+    raw = facet_column[docnum] if facet_column is not None else b""
+    if not raw:  # a segment written before the facets column
+        raw = encode_facets(searcher.stored_fields(docnum))
+    return json.loads(raw)
