@@ -40,6 +40,7 @@ from rich.table import Table  # noqa: E402
 from archive.audience import Audience  # noqa: E402
 from archive.identity import ANONYMOUS, SYSTEM, Identity  # noqa: E402
 from archive.services import Archive  # noqa: E402
+from bench import engines as raw_engines  # noqa: E402
 from bench import generate as gen  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
@@ -340,6 +341,18 @@ def measure_edits(archive: Archive, rng: random.Random) -> dict:
     return figures
 
 
+def measure_engines(archive: Archive, work: Path, repeats: int, seed: int) -> dict:
+    """The public index's documents and the same query pools against SQLite FTS5 and tantivy."""
+    def public_docs():
+        with archive.db.session() as session:
+            yield from archive.index._all_docs(session, Audience.PUBLIC)
+    out = {}
+    for engine in raw_engines.engines(work):
+        console.log(f"raw engine: {engine.name}")
+        out[engine.name] = raw_engines.measure(engine, public_docs, query_pools(random.Random(seed)), repeats)
+    return out
+
+
 # -- run -----------------------------------------------------------------------------------------
 def corpus_path(n: int, words: int, seed: int) -> Path:
     return OUT / f"corpus-{n}-w{words}-s{seed}.json"
@@ -410,6 +423,9 @@ def run(args) -> dict:
 
             console.log("edits")
             figures["edits"] = measure_edits(archive, rng)
+
+            if args.engines:
+                figures["engines"] = measure_engines(archive, work, args.queries, args.seed)
         finally:
             archive.close()
     figures["load_average"] = {"start": load_start, "end": list(os.getloadavg())}
@@ -479,6 +495,46 @@ def show(f: dict) -> Table:
     return table
 
 
+def _ms(entry: dict | None) -> str:
+    if not entry or entry.get("p50_ms") is None:
+        return "n/a"
+    return f"{entry['p50_ms']:.1f} / {entry['p95_ms']:.1f} ms"
+
+
+def _ratio(ours: dict, theirs: dict | None) -> str:
+    if not theirs or not theirs.get("p95_ms"):
+        return "n/a"
+    return f"x{ours['p95_ms'] / theirs['p95_ms']:.0f}"
+
+
+def show_engines(f: dict) -> Table:
+    """The archive's search page beside raw engines over the same public documents: p50 / p95, and
+    how many times slower the archive's p95 is."""
+    names = list(f["engines"])
+    table = Table(title=f"{f['n']} testimonies: archive (Whoosh) vs raw engines over the public index's documents")
+    table.add_column("measure")
+    table.add_column("archive", justify="right")
+    for name in names:
+        table.add_column(name, justify="right")
+        table.add_column("archive / " + name, justify="right")
+    row = ["build", f"{f['reindex_s']:.1f} s (3 audiences)"]
+    for name in names:
+        e = f["engines"][name]
+        row += [f"{e['build_s']:.1f} s (public)", ""]
+    table.add_row(*row)
+    row = ["index size", f"{f['index_mb']['public']:.1f} MB (public)"]
+    for name in names:
+        row += [f"{f['engines'][name]['size_mb']:.1f} MB", f"x{f['index_mb']['public'] / f['engines'][name]['size_mb']:.1f}"]
+    table.add_row(*row)
+    for kind, ours in f["search"].items():
+        row = [f"search p50 / p95: {kind}", _ms(ours)]
+        for name in names:
+            theirs = f["engines"][name]["search"].get(kind)
+            row += [_ms(theirs), _ratio(ours, theirs)]
+        table.add_row(*row)
+    return table
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200, help="testimonies in the corpus")
@@ -487,11 +543,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--regenerate", action="store_true", help="rewrite the cached corpus")
+    parser.add_argument("--no-engines", dest="engines", action="store_false",
+                        help="skip the SQLite FTS5 / tantivy comparison")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile import, reindex and search into bench/out/profile-*.txt")
     args = parser.parse_args(argv)
     figures = run(args)
-    Console(width=max(Console().width, 140)).print(show(figures))
+    out = Console(width=max(Console().width, 140))
+    out.print(show(figures))
+    if figures.get("engines"):
+        out.print(show_engines(figures))
 
 
 if __name__ == "__main__":
