@@ -19,10 +19,18 @@ _MAX_SCAN = 5000
 
 
 def _is_live(reader, field: str, term) -> bool:
-    try:
-        return reader.postings(field, term).is_active()
-    except TermNotFound:
-        return False
+    # In a segment without deletions every term of its lexicon belongs to a live document, so a
+    # dictionary lookup answers; only segments with deletions need their postings read.
+    for leaf, _ in reader.leaf_readers():
+        if leaf.has_deletions():
+            try:
+                if leaf.postings(field, term).is_active():
+                    return True
+            except TermNotFound:
+                pass
+        elif (field, term) in leaf:
+            return True
+    return False
 
 
 def live_terms(reader, field: str):
