@@ -195,6 +195,9 @@ class MediaAsset(Base):
     redactions: Mapped[list["ImageRedaction"]] = relationship(back_populates="asset",
                                                               order_by="ImageRedaction.id",
                                                               cascade="all, delete-orphan")
+    audio_redactions: Mapped[list["AudioRedaction"]] = relationship(back_populates="asset",
+                                                                    order_by="AudioRedaction.id",
+                                                                    cascade="all, delete-orphan")
 
 
 class ImageRedaction(Base):
@@ -221,6 +224,26 @@ class ImageRedaction(Base):
     @property
     def box(self) -> tuple[int, int, int, int]:
         return (self.x0, self.y0, self.x1, self.y1)
+
+
+class AudioRedaction(Base):
+    """A time range of a recording (start..end seconds) silenced, or toned, in the derivatives of
+    every audience below `visible_to`, proposed or approved (archive/media/audio.py)."""
+    __tablename__ = "audio_redactions"
+    __table_args__ = (UniqueConstraint("asset_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("media_assets.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    start: Mapped[float] = mapped_column(Float)
+    end: Mapped[float] = mapped_column(Float)
+    category: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    visible_to: Mapped[str] = mapped_column(String(20), default="archivist")
+    state: Mapped[str] = mapped_column(String(20), default="proposed")
+    proposed_by: Mapped[str | None] = mapped_column(String(200))
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    asset: Mapped[MediaAsset] = relationship(back_populates="audio_redactions")
 
 
 class FixityRun(Base):

@@ -3,6 +3,7 @@
 Layout under the root:
     originals/ab/cd/<sha256>                               the bytes as received, read-only
     derivatives/<audience>/ab/cd/<sha256>/<size>.png       redacted, metadata-free copies
+    derivatives/<audience>/ab/cd/<sha256>/audio-<fp>.ogg   a recording with its ranges silenced
 
 Originals are restricted (never served below archivist); derivatives are what lower audiences
 get. Every write goes to a temporary file in the target directory, is fsynced, then renamed
@@ -23,6 +24,7 @@ from ..errors import NotFound
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _SIZE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+_EXTENSIONS = ("png", "ogg")
 _TEMP_PREFIX = ".tmp-"
 _CHUNK = 1024 * 1024
 
@@ -89,26 +91,33 @@ class MediaStore:
 
     # --- derivatives -----------------------------------------------------------------------
 
-    def derivative_path(self, sha256: str, audience: Audience | str, size: str) -> Path:
+    def derivative_path(self, sha256: str, audience: Audience | str, size: str, ext: str = "png") -> Path:
         sha256 = _check_sha(sha256)
         if not (isinstance(size, str) and _SIZE_NAME.fullmatch(size)):
             raise ValueError(f"not a derivative size name: {size!r}")
+        if ext not in _EXTENSIONS:
+            raise ValueError(f"not a derivative extension: {ext!r}")
         return (self.root / "derivatives" / Audience.parse(audience).label / sha256[:2]
-                / sha256[2:4] / sha256 / f"{size}.png")
+                / sha256[2:4] / sha256 / f"{size}.{ext}")
 
     def put_derivative(self, sha256: str, audience: Audience | str, size: str,
-                       data: bytes) -> Path:
+                       data: bytes, ext: str = "png") -> Path:
         """Store (or replace) one derivative."""
-        target = self.derivative_path(sha256, audience, size)
+        target = self.derivative_path(sha256, audience, size, ext)
         _write_atomically(target, data, mode=0o440)
         return target
 
-    def read_derivative(self, sha256: str, audience: Audience | str, size: str) -> bytes:
+    def read_derivative(self, sha256: str, audience: Audience | str, size: str, ext: str = "png") -> bytes:
         try:
-            return self.derivative_path(sha256, audience, size).read_bytes()
+            return self.derivative_path(sha256, audience, size, ext).read_bytes()
         except FileNotFoundError:
             raise NotFound(f"No {size} derivative of {sha256} for "
                            f"{Audience.parse(audience).label}") from None
+
+    def derivative_names(self, sha256: str, audience: Audience | str, ext: str) -> list[str]:
+        """The names (without extension) of one original's derivatives of one type for one audience."""
+        folder = self.derivative_path(sha256, audience, "x", ext).parent
+        return sorted(p.stem for p in folder.glob(f"*.{ext}")) if folder.is_dir() else []
 
     def derivative_sizes(self, sha256: str, audience: Audience | str) -> list[str]:
         folder = self.derivative_path(sha256, audience, "x").parent

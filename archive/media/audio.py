@@ -1,0 +1,216 @@
+"""Recordings for lower audiences: time ranges silenced (or covered by a tone) with ffmpeg.
+
+A derivative is the whole recording re-encoded as Opus in Ogg, with every range that hides
+something from its audience replaced sample by sample (ffmpeg's `aeval` works per sample, so the
+edges are exact, not rounded to a frame). Ranges come from two places:
+
+- ranges an archivist draws on the recording (AudioRedaction rows), used as drawn;
+- transcript redactions, placed in time through their segment: a span that covers the code points
+  a..b of a segment whose text runs lo..hi and whose time runs t0..t1 is heard, we assume, at the
+  same proportion of the segment's time, t0 + (a-lo)/(hi-lo)*(t1-t0) to t0 + (b-lo)/(hi-lo)*(t1-t0).
+  Speech is not that regular, so the range is widened by TRANSCRIPT_MARGIN seconds on each side.
+  A span that no timed segment holds cannot be placed at all: the whole recording is silenced for
+  that audience (an archivist can time the segments, or draw the range, to get it back).
+
+ffmpeg decodes files from strangers: it runs in a child process with an empty environment, a
+forced demuxer (the container checked at intake), local files only, memory, CPU and output limits
+and a wall-clock timeout.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import resource
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from ..errors import ValidationError
+from .kinds import recording_format
+
+MODES = ("silence", "tone")
+TRANSCRIPT_MARGIN = 0.5            # seconds added before and after a transcript span's estimate
+DERIVATIVE_EXT = "ogg"
+DERIVATIVE_MIME = "audio/ogg"
+DERIVATIVE_PREFIX = "audio-"
+TONE_HZ = 1000
+TONE_LEVEL = 0.1                   # about -20 dBFS: audible, never loud
+BITRATE = "64k"
+FOREVER = 1e9                      # "to the end", in seconds, for ffmpeg's expressions
+# Version of what the derivative is made of: bump it and every derivative is rebuilt.
+RECIPE = 1
+
+
+@dataclass(frozen=True)
+class AudioLimits:
+    """What one ffmpeg run may use. The defaults fit a few hours of speech on a small machine."""
+    wall_seconds: float = 1800.0
+    cpu_seconds: int = 3600
+    memory_bytes: int = 2 * 1024 ** 3
+    output_bytes: int = 2 * 1024 ** 3
+
+
+DEFAULT_LIMITS = AudioLimits()
+# container (kinds.recording_format) -> ffmpeg demuxer
+_DEMUXERS = {"WAV": "wav", "MP3": "mp3", "Ogg": "ogg", "FLAC": "flac", "MP4": "mov", "WebM": "matroska"}
+
+Range = tuple[float, float]
+
+
+class AudioToolError(ValidationError):
+    """ffmpeg is missing, refused the file, overran its limits or failed."""
+
+
+def ffmpeg_available() -> bool:
+    return shutil.which("ffmpeg") is not None and shutil.which("ffprobe") is not None
+
+
+# --- ranges ------------------------------------------------------------------------------------
+
+def merge(ranges: Iterable[Range]) -> tuple[Range, ...]:
+    """Sorted, non-overlapping ranges, widened to whole milliseconds (never narrowed)."""
+    cleaned = sorted((max(0.0, math.floor(a * 1000) / 1000), math.ceil(min(b, FOREVER) * 1000) / 1000)
+                     for a, b in ranges if b > a and b > 0)
+    out: list[list[float]] = []
+    for a, b in cleaned:
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return tuple((a, b) for a, b in out)
+
+
+@dataclass(frozen=True)
+class TimedSegment:
+    """A segment's text offsets (code points of its transcript) and its time, if it has one."""
+    text_start: int
+    text_end: int
+    start: float | None
+    end: float | None
+
+
+def segment_times(segments: Sequence[TimedSegment], duration: float | None) -> list[TimedSegment]:
+    """Segments with an end: their own, else the next segment's start, else the recording's end."""
+    out = []
+    for i, s in enumerate(segments):
+        end = s.end
+        if end is None and s.start is not None:
+            following = next((n.start for n in segments[i + 1:] if n.start is not None), None)
+            end = following if following is not None else (duration if duration else FOREVER)
+        out.append(TimedSegment(s.text_start, s.text_end, s.start, end))
+    return out
+
+
+def span_ranges(start: int, end: int, segments: Sequence[TimedSegment], duration: float | None = None,
+                margin: float = TRANSCRIPT_MARGIN) -> list[Range]:
+    """Where a transcript span [start, end) is heard, by its proportional place in its segments
+    (see the module's docstring); the whole recording if no timed segment holds it."""
+    ranges: list[Range] = []
+    covered = 0
+    for s in segment_times(segments, duration):
+        lo, hi = s.text_start, s.text_end
+        a, b = max(start, lo), min(end, hi)
+        if a >= b:
+            continue
+        if s.start is None or s.end is None or hi <= lo:
+            return [(0.0, FOREVER)]
+        covered += b - a
+        length = s.end - s.start
+        ranges.append((s.start + (a - lo) / (hi - lo) * length - margin,
+                       s.start + (b - lo) / (hi - lo) * length + margin))
+    if covered < end - start:           # some of the span lies outside every segment
+        return [(0.0, FOREVER)]
+    return ranges
+
+
+def fingerprint(ranges: Sequence[Range], mode: str) -> str:
+    """The derivative's name: what it hides and how, so a derivative is never served for other ranges."""
+    payload = json.dumps({"recipe": RECIPE, "mode": mode, "ranges": [list(r) for r in merge(ranges)]})
+    return DERIVATIVE_PREFIX + hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+
+def mask_expression(ranges: Sequence[Range]) -> str:
+    """1 inside any range, 0 outside, as an ffmpeg expression of t (seconds)."""
+    if not ranges:
+        return "0"
+    return "gt(" + "+".join(f"between(t\\,{a:.3f}\\,{b:.3f})" for a, b in ranges) + "\\,0)"
+
+
+def audio_filter(ranges: Sequence[Range], mode: str) -> str:
+    """An `aeval` filter keeping samples outside the ranges and replacing those inside."""
+    if mode not in MODES:
+        raise ValidationError(f"unknown audio redaction mode {mode!r} (expected one of: {', '.join(MODES)})")
+    mask = mask_expression(merge(ranges))
+    if mode == "silence":
+        expression = f"val(ch)*(1-{mask})"
+    else:
+        expression = f"val(ch)*(1-{mask})+{TONE_LEVEL}*sin(2*PI*{TONE_HZ}*t)*{mask}"
+    return f"aeval=exprs={expression}:c=same"
+
+
+# --- ffmpeg ----------------------------------------------------------------------------------------
+
+def _limit(limits: AudioLimits):
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    return apply
+
+
+def _run(args: list[str], limits: AudioLimits, what: str) -> bytes:
+    program = shutil.which(args[0])
+    if program is None:
+        raise AudioToolError(f"{args[0]} is not installed: `make install` installs Debian's ffmpeg "
+                             f"(needed to {what})")
+    try:
+        done = subprocess.run([program, *args[1:]], capture_output=True, timeout=limits.wall_seconds, env={},
+                              preexec_fn=_limit(limits), check=False)
+    except subprocess.TimeoutExpired:
+        raise AudioToolError(f"ffmpeg took longer than {limits.wall_seconds:.0f} s to {what}") from None
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise AudioToolError(f"ffmpeg could not {what}: {detail[-1] if detail else f'exit {done.returncode}'}")
+    if len(done.stdout) > limits.output_bytes:
+        raise AudioToolError(f"ffmpeg wrote more than {limits.output_bytes:,} bytes to {what}")
+    return done.stdout
+
+
+def _input(path: Path, head: bytes) -> list[str]:
+    container = recording_format(head)
+    if container is None:
+        raise AudioToolError("the file is not a recording the archive takes", file=path.name)
+    # A forced demuxer and local files only: a crafted file cannot make ffmpeg fetch anything.
+    return ["-f", _DEMUXERS[container], "-protocol_whitelist", "file", "-i", f"file:{path.resolve()}"]
+
+
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(4096)
+
+
+def probe_duration(path: Path, limits: AudioLimits = DEFAULT_LIMITS) -> float | None:
+    """The recording's duration in seconds, as ffprobe reads it (None if it cannot say)."""
+    args = ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json",
+            *_input(Path(path), _head(Path(path)))]
+    answer = _run(args[:1] + ["-hide_banner"] + args[1:], limits, "read the recording's duration")
+    try:
+        return float(json.loads(answer)["format"]["duration"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def redact(path: Path, ranges: Sequence[Range], mode: str = "silence",
+           limits: AudioLimits = DEFAULT_LIMITS) -> bytes:
+    """The recording at `path` as Opus in Ogg, with the ranges silenced (or toned), without metadata."""
+    path = Path(path)
+    args = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", *_input(path, _head(path)),
+            "-vn", "-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1",
+            "-af", audio_filter(ranges, mode), "-c:a", "libopus", "-b:a", BITRATE,
+            "-fflags", "+bitexact", "-f", "ogg", "pipe:1"]
+    return _run(args, limits, "make the redacted recording")
+
