@@ -21,6 +21,10 @@ RULES: dict[str, Audience] = {
     "testimony.write": Audience.ARCHIVIST,
     "redaction.write": Audience.ARCHIVIST,
     "consent.write": Audience.ARCHIVIST,
+    "consent.read": Audience.ARCHIVIST,         # consent history
+    "record.read": Audience.ARCHIVIST,          # record forms: narrators' restricted fields included
+    "record.write": Audience.ARCHIVIST,         # collections, testimonies, narrators, authorities
+    "testimony.purge": Audience.ADMIN,          # deleting a withdrawn testimony's content for good
     "import": Audience.ARCHIVIST,
     "audit.read": Audience.ARCHIVIST,
     "index.manage": Audience.ARCHIVIST,

@@ -27,6 +27,7 @@ class Archive:
         from .intake import IntakeService
         from .media import MediaService
         from .preview import PreviewService
+        from .records import RecordService
         from .redactions import RedactionService
         from .search import SearchService
         from .sensitive import SensitiveTermService
@@ -47,6 +48,7 @@ class Archive:
         self.sensitive = SensitiveTermService(self)
         self.preview = PreviewService(self)
         self.dashboard = DashboardService(self)
+        self.records = RecordService(self)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -77,7 +79,7 @@ class Archive:
     def services(self) -> list:
         return [self.audit, self.index, self.testimonies, self.redactions, self.consent, self.search,
                 self.transfer, self.users, self.media, self.intake, self.sensitive, self.preview,
-                self.dashboard]
+                self.dashboard, self.records]
 
     def close(self) -> None:
         self.db.dispose()
