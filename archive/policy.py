@@ -36,6 +36,9 @@ RULES: dict[str, Audience] = {
     "media.write": Audience.ARCHIVIST,
     "media.read_original": Audience.ARCHIVIST,
     "media.fixity": Audience.ARCHIVIST,
+    "history.read": Audience.ARCHIVIST,         # revisions and their diffs hold originals
+    "history.restore": Audience.ARCHIVIST,      # a restore is a new revision, never a rewrite
+    "segment.write": Audience.ARCHIVIST,        # split, merge, retime, describe segments
 }
 
 

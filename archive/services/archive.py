@@ -23,6 +23,7 @@ class Archive:
         from .audit import AuditService
         from .consent import ConsentService
         from .dashboard import DashboardService
+        from .history import HistoryService
         from .indexing import IndexService
         from .intake import IntakeService
         from .media import MediaService
@@ -30,6 +31,7 @@ class Archive:
         from .records import RecordService
         from .redactions import RedactionService
         from .search import SearchService
+        from .segments import SegmentService
         from .sensitive import SensitiveTermService
         from .testimonies import TestimonyService
         from .transfer import TransferService
@@ -49,6 +51,8 @@ class Archive:
         self.preview = PreviewService(self)
         self.dashboard = DashboardService(self)
         self.records = RecordService(self)
+        self.history = HistoryService(self)
+        self.segments = SegmentService(self)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -79,7 +83,7 @@ class Archive:
     def services(self) -> list:
         return [self.audit, self.index, self.testimonies, self.redactions, self.consent, self.search,
                 self.transfer, self.users, self.media, self.intake, self.sensitive, self.preview,
-                self.dashboard, self.records]
+                self.dashboard, self.records, self.history, self.segments]
 
     def close(self) -> None:
         self.db.dispose()

@@ -1,13 +1,29 @@
 """The audit log: append-only (the database refuses updates and deletes), readable by staff."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from ..formats.serialize import full_testimony
 from ..identity import Identity
-from ..model import AuditEvent, Revision
+from ..model import AuditEvent, Revision, Testimony
 from ..policy import gated
 from .base import Service
+
+# A caller that already passes the whole record (imports) is not stored twice.
+_FULL_KEYS = frozenset(("id", "collection", "title", "transcripts", "redactions", "narrators", "consent"))
+
+
+@event.listens_for(Session, "before_commit")
+def _complete_revisions(session: Session) -> None:
+    """Give each revision written in this unit of work the whole record as it stands at commit:
+    what a diff compares and a restore brings back. Several revisions of one unit of work share
+    that state, since they were one change."""
+    pending = session.info.pop("revisions", [])
+    for revision in pending:
+        testimony = session.scalar(select(Testimony).where(Testimony.accession_id == revision.accession_id))
+        if testimony is not None:
+            revision.snapshot = {**revision.snapshot, "testimony": full_testimony(testimony)}
 
 
 class AuditService(Service):
@@ -17,8 +33,14 @@ class AuditService(Service):
 
     @staticmethod
     def revision(session: Session, identity: Identity, accession_id: str, summary: str, snapshot: dict) -> None:
-        session.add(Revision(accession_id=accession_id, author=identity.describe(), summary=summary,
-                             snapshot=snapshot))
+        """A revision: `snapshot` says what changed ("change"); the whole record after the change
+        ("testimony", in the full JSON format) is added when the unit of work commits."""
+        change = {k: v for k, v in snapshot.items() if k not in _FULL_KEYS} \
+            if _FULL_KEYS <= set(snapshot) else snapshot
+        revision = Revision(accession_id=accession_id, author=identity.describe(), summary=summary,
+                            snapshot={"change": change})
+        session.add(revision)
+        session.info.setdefault("revisions", []).append(revision)
 
     @gated("audit.read")
     def events(self, identity: Identity, limit: int = 200, target: str | None = None) -> list[dict]:
