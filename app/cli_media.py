@@ -37,6 +37,8 @@ def media_add(accession_id, file, kind, caption):
     console.print(f"Attached {path.name} to {accession_id} as {article} {kind} ({asset['mime']}, "
                   f"{asset['bytes']:,} bytes, SHA-256 {asset['sha256']}); media id {asset['id']}",
                   highlight=False)
+    if asset.get("warning"):
+        console.print(f"[yellow]{asset['warning']}[/]", highlight=False)
 
 
 @cli.command()

@@ -174,7 +174,10 @@ def can_see_asset(asset, audience: Audience, today: dt.date) -> bool:
     consent = testimony.consent
     if asset.kind == "photo":
         return consent is not None and consent.permits("publish_images")
-    # Recordings have no redacted derivative yet, and originals are never served below archivist.
+    if asset.kind == "audio":
+        # Heard only as a derivative with the audience's ranges silenced (services/recordings.py).
+        return consent is not None and consent.permits("publish_audio")
+    # Videos have no redacted derivative yet, and originals are never served below archivist.
     return False
 
 
@@ -197,17 +200,28 @@ def asset_view(asset, audience: Audience) -> dict:
         item["width"], item["height"] = asset.width, asset.height
         item["sizes"] = {name: list(scaled_size(asset.width, asset.height, longest))
                          for name, longest in DEFAULT_SIZES.items()}
+    if asset.kind == "audio":
+        item["duration"] = asset.duration
     if Audience.parse(audience) >= Audience.ARCHIVIST:
         item.update(sha256=asset.sha256, mime=asset.mime, bytes=asset.bytes, filename=asset.filename,
                     created_at=asset.created_at.isoformat(timespec="seconds") if asset.created_at else None,
                     created_by=asset.created_by, duration=asset.duration,
                     redactions=[image_redaction(r) for r in asset.redactions])
+        if asset.kind == "audio":
+            item["audio_redactions"] = [audio_redaction(r) for r in asset.audio_redactions]
     return item
 
 
 def image_redaction(r) -> dict:
     """A photo's redaction box, for staff."""
     return {"key": r.key, "box": [r.x0, r.y0, r.x1, r.y1], "category": r.category, "reason": r.reason,
+            "visible_to": r.visible_to, "state": r.state, "proposed_by": r.proposed_by,
+            "approved_by": r.approved_by}
+
+
+def audio_redaction(r) -> dict:
+    """A recording's silenced time range, for staff."""
+    return {"key": r.key, "start": r.start, "end": r.end, "category": r.category, "reason": r.reason,
             "visible_to": r.visible_to, "state": r.state, "proposed_by": r.proposed_by,
             "approved_by": r.approved_by}
 

@@ -68,6 +68,8 @@ def upload_media(accession_id: str):
     asset = archive().media.add(current(), accession_id, upload.read(), upload.filename,
                                 kind=form.kind.data, caption=form.caption.data or "")
     flash(f"{KIND_LABELS[asset['kind']].split(' (')[0]} attached (SHA-256 {asset['sha256'][:16]}…).", "ok")
+    if asset.get("warning"):
+        flash(asset["warning"], "error")
     if asset["kind"] == "photo":
         return redirect(url_for("staff.media_asset", asset=asset["id"]))
     return redirect(url_for("staff.media", accession_id=accession_id))

@@ -97,6 +97,8 @@ class IndexService(Service):
                 view = view_for(testimony, audience, today, authorities)
                 batch[testimony.accession_id] = documents(view) if view else []
             self.archive.indexes.replace_testimonies(audience.index_name, batch, purge=purge)
+        # Recordings follow their transcripts' redactions, in the same unit of work.
+        self.archive.media.follow_redactions(session, *testimonies)
 
     def _all_docs(self, session: Session, audience: Audience) -> Iterator[dict]:
         authorities = self.authorities(session)

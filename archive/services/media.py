@@ -26,6 +26,7 @@ from ..policy import gated
 from ..views import MEDIA_KINDS, asset_view, can_see_asset, hides_from, image_redaction, media_for
 from ..vocabulary import REDACTION_CATEGORIES
 from .base import Service
+from .recordings import RecordingsMixin
 
 MAX_RECORDING_BYTES = 4 * 1024 ** 3
 MAX_CAPTION = 2000
@@ -35,7 +36,7 @@ DERIVED_AUDIENCES = tuple(Audience)
 Progress = Callable[[int, int, str], None]
 
 
-class MediaService(Service):
+class MediaService(RecordingsMixin, Service):
     def _store(self) -> MediaStore:
         if self.archive.media_dir is None:
             raise ValidationError("This archive has no media store configured (MEDIA_DIR)")
@@ -92,7 +93,10 @@ class MediaService(Service):
                                             {"media": {"key": asset.key, "kind": kind, "sha256": sha256}})
                 if kind == "photo":
                     self._derive(store, asset, data)
+                warning = self._accept_recording(store, asset) if kind == "audio" else None
                 result = self._describe(asset, identity.audience)
+                if warning:
+                    result["warning"] = warning
         except BaseException:
             if sha256 is not None:
                 self._discard(store, sha256, existed)
@@ -284,7 +288,7 @@ class MediaService(Service):
         if not isinstance(asset_key, str) or len(asset_key) != 64:
             return None
         return session.scalar(select(MediaAsset).where(MediaAsset.key == asset_key).options(
-            selectinload(MediaAsset.redactions),
+            selectinload(MediaAsset.redactions), selectinload(MediaAsset.audio_redactions),
             selectinload(MediaAsset.testimony).selectinload(Testimony.consent)))
 
     def _visible(self, session: Session, identity: Identity, asset_key: str) -> MediaAsset:

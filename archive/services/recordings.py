@@ -1,0 +1,235 @@
+"""Recordings for every audience: redacted derivatives, time ranges drawn by archivists, captions.
+
+Part of MediaService (a mixin, so that the media routes keep one service). An audience hears a
+derivative of the recording with every range that hides something from it silenced (or toned: the
+AUDIO_REDACTION setting): the ranges archivists draw and the transcript redactions placed in time
+(archive/media/audio.py says how). A derivative is named by a fingerprint of its ranges, so a
+reader is only ever given the derivative of the ranges the database holds now: after a rollback,
+or if ffmpeg failed, the right one is simply missing, and is built when first asked for.
+
+Derivatives are rebuilt inside the unit of work that changes a range or a transcript redaction
+(IndexService.sync calls `follow_redactions`), before it commits.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..audience import Audience
+from ..errors import NotFound, ValidationError
+from ..identity import Identity
+from ..media import MediaStore
+from ..media.audio import (DEFAULT_LIMITS, DERIVATIVE_EXT, DERIVATIVE_MIME, DERIVATIVE_PREFIX, FOREVER, MODES,
+                           AudioToolError, TimedSegment, fingerprint, merge, probe_duration, redact, span_ranges)
+from ..media.captions import timed, webvtt_for
+from ..model import AudioRedaction, MediaAsset, Testimony
+from ..policy import gated
+from ..views import audio_redaction, hides_from, view_for
+from ..vocabulary import REDACTION_CATEGORIES
+
+log = logging.getLogger(__name__)
+
+# Every audience has its own derivative; archivists' and admins' silence what they may not hear.
+AUDIO_AUDIENCES = tuple(Audience)
+
+
+def transcript_ranges(testimony: Testimony, audience: Audience, duration: float | None) -> list:
+    """Where the testimony's transcript redactions hiding from `audience` are heard."""
+    ranges = []
+    transcripts = {t.id: t for t in testimony.transcripts}
+    for r in testimony.redactions:
+        if r.transcript_id is None or r.start is None or not hides_from(r, audience):
+            continue
+        transcript = transcripts.get(r.transcript_id)
+        segments = [TimedSegment(s.text_start, s.text_end, s.start, s.end) for s in transcript.segments] \
+            if transcript else []
+        ranges += span_ranges(r.start, r.end, segments, duration)
+    return ranges
+
+
+class RecordingsMixin:
+    """Audio derivatives, drawn ranges and captions (mixed into MediaService)."""
+    # "silence" or "tone" (app/config.py AUDIO_REDACTION); part of every derivative's fingerprint.
+    audio_redaction = "silence"
+    audio_limits = DEFAULT_LIMITS
+
+    # --- derivatives ---------------------------------------------------------------------------
+
+    def audio_ranges(self, asset: MediaAsset, audience: Audience) -> tuple:
+        drawn = [(r.start, r.end) for r in asset.audio_redactions if hides_from(r, audience)]
+        return merge(drawn + transcript_ranges(asset.testimony, audience, asset.duration))
+
+    def _audio_name(self, asset: MediaAsset, audience: Audience) -> str:
+        return fingerprint(self.audio_ranges(asset, audience), self.audio_redaction)
+
+    def _derive_audio(self, store: MediaStore, asset: MediaAsset) -> None:
+        """Build every audience's derivative that is not there yet; drop the ones of older ranges."""
+        if self.audio_redaction not in MODES:
+            raise ValidationError(f"AUDIO_REDACTION is {self.audio_redaction!r}; expected one of: {', '.join(MODES)}")
+        built: dict[str, bytes] = {}
+        # Lowest audiences first: if writing stops half-way, the most exposed copies are the new ones.
+        for audience in AUDIO_AUDIENCES:
+            name = self._audio_name(asset, audience)
+            try:
+                if not store.derivative_path(asset.key, audience, name, DERIVATIVE_EXT).exists():
+                    if name not in built:
+                        built[name] = redact(store.path(asset.sha256), self.audio_ranges(asset, audience),
+                                             self.audio_redaction, self.audio_limits)
+                    store.put_derivative(asset.key, audience, name, built[name], DERIVATIVE_EXT)
+            finally:
+                for old in store.derivative_names(asset.key, audience, DERIVATIVE_EXT):
+                    if old.startswith(DERIVATIVE_PREFIX) and old != name:
+                        store.derivative_path(asset.key, audience, old, DERIVATIVE_EXT).unlink(missing_ok=True)
+
+    def follow_redactions(self, session: Session, *testimonies: Testimony) -> None:
+        """Rebuild the recordings' derivatives of testimonies whose redactions may have changed.
+
+        Called by IndexService.sync inside the writer's unit of work. A derivative that cannot be
+        built is left missing (nothing is served until it can be), never stale, and the write that
+        hides more goes through: refusing it would keep the words visible in the transcript.
+        """
+        ids = [t.id for t in testimonies if t.id is not None]
+        if not ids or self.archive.media_dir is None:
+            return
+        assets = session.scalars(select(MediaAsset).where(MediaAsset.testimony_id.in_(ids),
+                                                          MediaAsset.kind == "audio")
+                                 .options(selectinload(MediaAsset.audio_redactions))).all()
+        if not assets:
+            return
+        store = self._store()
+        for asset in assets:
+            try:
+                self._derive_audio(store, asset)
+            except AudioToolError as exc:
+                log.error("recording %s of %s: derivative not rebuilt: %s", asset.key[:12],
+                          asset.testimony.accession_id, exc)
+
+    def _accept_recording(self, store: MediaStore, asset: MediaAsset) -> str | None:
+        """At intake: the duration and every audience's derivative, if ffmpeg can read the recording.
+
+        A recording ffmpeg cannot read is still kept (a damaged field recording may be the only
+        one), for archivists only: no derivative, so nobody below hears anything. Returns why.
+        """
+        try:
+            asset.duration = probe_duration(store.path(asset.sha256), self.audio_limits)
+            self._derive_audio(store, asset)
+        except AudioToolError as exc:
+            log.warning("recording %s kept without derivatives: %s", asset.key[:12], exc)
+            return f"{exc.message}; the recording is kept for archivists only until it can be read"
+        return None
+
+    # --- ranges drawn by archivists -----------------------------------------------------------
+
+    @gated("redaction.write")
+    def add_audio_redaction(self, identity: Identity, asset_key: str, *, start: float, end: float, category: str,
+                            reason: str = "", visible_to: str = "archivist") -> dict:
+        """Propose a time range; from now on it is silenced for every audience below `visible_to`."""
+        if category not in REDACTION_CATEGORIES:
+            raise ValidationError(f"unknown category {category!r}", field="category")
+        try:
+            visible = Audience.parse(visible_to)
+        except ValueError as exc:
+            raise ValidationError(str(exc), field="visible_to") from None
+        if visible == Audience.PUBLIC:
+            raise ValidationError("a range the public may hear hides nothing; choose researcher or above",
+                                  field="visible_to")
+        store = self._store()
+        with self.archive.unit_of_work() as session:
+            asset = self._staff_asset(session, asset_key)
+            if asset.kind != "audio":
+                raise ValidationError(f"a {asset.kind} has no time ranges to silence", record=asset.key[:12])
+            start, end = _check_range(start, end, asset.duration)
+            taken = {r.key for r in asset.audio_redactions}
+            n = len(taken) + 1
+            while f"A-{n}" in taken:
+                n += 1
+            redaction = AudioRedaction(key=f"A-{n}", start=start, end=end, category=category, reason=reason or "",
+                                       visible_to=visible.label, state="proposed", proposed_by=identity.describe())
+            asset.audio_redactions.append(redaction)
+            accession = asset.testimony.accession_id
+            self.archive.audit.record(session, identity, "media.audio_redaction.add", accession, asset=asset.key,
+                                      key=redaction.key, start=start, end=end, category=category,
+                                      visible_to=visible.label)
+            self.archive.audit.revision(session, identity, accession,
+                                        f"range {redaction.key} on {asset.key[:12]} proposed",
+                                        {"media": asset.key, "range": redaction.key, "seconds": [start, end]})
+            session.flush()
+            self._derive_audio(store, asset)
+            return audio_redaction(redaction)
+
+    @gated("redaction.write")
+    def approve_audio_redaction(self, identity: Identity, asset_key: str, key: str, *,
+                                two_person: bool = True) -> dict:
+        with self.archive.unit_of_work() as session:
+            asset = self._staff_asset(session, asset_key)
+            redaction = next((r for r in asset.audio_redactions if r.key == key), None)
+            if redaction is None:
+                raise NotFound(f"no range {key} on this recording")
+            if two_person and redaction.proposed_by == identity.describe():
+                raise ValidationError("a second archivist must approve a redaction", record=key)
+            redaction.state, redaction.approved_by = "approved", identity.describe()
+            accession = asset.testimony.accession_id
+            self.archive.audit.record(session, identity, "media.audio_redaction.approve", accession,
+                                      asset=asset.key, key=key)
+            self.archive.audit.revision(session, identity, accession,
+                                        f"range {key} on {asset.key[:12]} approved", {})
+            # (a proposed range already silences: approval changes no sample)
+            return audio_redaction(redaction)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    @gated("media.read")
+    def audio(self, identity: Identity, asset_key: str) -> dict:
+        """The recording as the caller's audience hears it: {"path", "mime"} of its derivative.
+        NotFound for anything the caller may not hear, exactly as for an asset that does not exist."""
+        store = self._store()
+        with self.archive.db.session() as session:
+            asset = self._recording(session, identity, asset_key)
+            name = self._audio_name(asset, identity.audience)
+            path = store.derivative_path(asset.key, identity.audience, name, DERIVATIVE_EXT)
+            if not path.exists():
+                # After a rollback or a failed build: made now, from the ranges the database holds.
+                try:
+                    data = redact(store.path(asset.sha256), self.audio_ranges(asset, identity.audience),
+                                  self.audio_redaction, self.audio_limits)
+                except AudioToolError as exc:
+                    log.error("recording %s: derivative for %s not built: %s", asset.key[:12],
+                              identity.audience.label, exc)
+                    raise NotFound("no such media") from None
+                store.put_derivative(asset.key, identity.audience, name, data, DERIVATIVE_EXT)
+        return {"path": Path(path), "mime": DERIVATIVE_MIME}
+
+    @gated("media.read")
+    def captions(self, identity: Identity, asset_key: str, transcript: str | None = None) -> str:
+        """WebVTT captions of a recording from the caller's view of its testimony's transcript (the
+        given one, else the first with timed segments): every redaction above the caller applied."""
+        with self.archive.db.session() as session:
+            asset = self._recording(session, identity, asset_key)
+            view = view_for(asset.testimony, identity.audience, self.archive.today())
+            choices = [t for t in (view or {}).get("transcripts", []) if timed(t)]
+            chosen = next((t for t in choices if transcript is None or t["key"] == transcript), None)
+            if chosen is None:
+                raise NotFound("no captions for this recording")
+            return webvtt_for(chosen, asset.duration)
+
+    def _recording(self, session: Session, identity: Identity, asset_key: str) -> MediaAsset:
+        asset = self._visible(session, identity, asset_key)
+        if asset.kind != "audio":
+            raise NotFound("no such media")
+        return asset
+
+
+def _check_range(start, end, duration: float | None) -> tuple[float, float]:
+    try:
+        start, end = float(start), float(end)
+    except (TypeError, ValueError):
+        raise ValidationError("a range is two numbers of seconds, start and end", field="start") from None
+    if not (0 <= start < end < FOREVER):
+        raise ValidationError(f"the range {start:g}–{end:g} s is empty or negative", field="end")
+    if duration is not None and start >= duration:
+        raise ValidationError(f"the range starts at {start:g} s, after the recording's end ({duration:g} s)",
+                              field="start")
+    return round(start, 3), round(end, 3)
