@@ -152,3 +152,5 @@ def _csrf_failed():
 from . import media_routes  # noqa: E402,F401  (media pages on this blueprint)
 from . import redaction_routes, sensitive_routes  # noqa: E402,F401  (redaction editor, sensitive terms)
 from . import intake_routes  # noqa: E402,F401  (file imports: upload, preview, confirm)
+from . import records_routes  # noqa: E402,F401  (collections, testimonies, narrators, authorities)
+from . import consent_routes  # noqa: E402,F401  (recording consent, its history, purge)

@@ -1,0 +1,110 @@
+"""Consent: recording it (with the signed form, kept as a restricted document), its history, and the
+admin's purge of a withdrawn testimony behind a typed confirmation."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from archive.errors import ValidationError
+from archive.vocabulary import PERMISSIONS
+
+from ..identity import archive, audience, current
+from .records_routes import page, submitted
+from .routes import _csrf_failed, bp
+
+SCOPE_CHOICES = [SelectChoice("open", "open: the public and up"),
+                 SelectChoice("researchers", "researchers: vetted researchers and up"),
+                 SelectChoice("archive", "archive only: archivists")]
+PERMISSION_LABELS = {"publish_transcript": "Publish the transcript", "publish_audio": "Publish the audio",
+                     "publish_images": "Publish images", "quote": "Quote",
+                     "attribute_real_name": "Attribute by real name"}
+
+
+class ConsentForm(FlaskForm):
+    status = SelectField("Status", choices=[SelectChoice("pending"), SelectChoice("granted")])
+    scope = SelectField("Scope: who may read it once published", choices=SCOPE_CHOICES, default="archive")
+    embargo_until = DateField("Embargo until (nobody below archivist reads it before)", validators=[Optional()])
+    date = DateField("Date consent was given", validators=[Optional()])
+    obtained_by = StringField("Obtained by", validators=[Optional(), Length(max=200)])
+
+
+for _name in PERMISSIONS:
+    setattr(ConsentForm, f"perm_{_name}", BooleanField(PERMISSION_LABELS.get(_name, _name)))
+
+
+class ConsentFormUpload(FlaskForm):
+    file = FileField("Signed consent form (PDF or image; kept as a restricted original)", validators=[FileRequired()])
+
+
+class PurgeForm(FlaskForm):
+    confirmation = StringField("Type the accession id to confirm", validators=[DataRequired(), Length(max=64)])
+
+
+def _consent_form(view: dict) -> ConsentForm:
+    consent = view.get("consent") or {}
+    data = {"status": consent.get("status") if consent.get("status") in ("pending", "granted") else "pending",
+            "scope": consent.get("scope", "archive"), "obtained_by": consent.get("obtained_by") or "",
+            "date": consent.get("date"), "embargo_until": consent.get("embargo_until"),
+            **{f"perm_{p}": bool((consent.get("permissions") or {}).get(p)) for p in PERMISSIONS}}
+    for name in ("date", "embargo_until"):
+        data[name] = dt.date.fromisoformat(data[name]) if data[name] else None
+    return ConsentForm(data=data)
+
+
+def _context(accession_id: str) -> dict:
+    identity = current()
+    view = archive().testimonies.get(identity, accession_id)
+    return {"t": view, "history": archive().consent.history(identity, accession_id),
+            "forms": [m for m in view.get("media", []) if m["kind"] == "consent-form"],
+            "permissions": PERMISSIONS}
+
+
+@bp.route("/testimonies/<accession_id>/consent", methods=["GET", "POST"])
+@audience("archivist")
+def consent(accession_id: str):
+    context = _context(accession_id)
+    form = _consent_form(context["t"])
+    done = submitted(form, lambda: archive().consent.record(
+        current(), accession_id, form.status.data, form.scope.data, embargo_until=form.embargo_until.data,
+        permissions={p: bool(getattr(form, f"perm_{p}").data) for p in PERMISSIONS},
+        date=form.date.data, obtained_by=form.obtained_by.data))
+    if done:
+        flash(f"Consent for {accession_id} recorded ({', '.join(done['changed']) or 'nothing changed'}); "
+              f"it takes effect in every page and index now. The workflow state stays "
+              f"{done['state'].replace('_', ' ')}.", "ok")
+        return redirect(url_for("staff.consent", accession_id=accession_id))
+    return page("staff/consent.html", form, upload_form=ConsentFormUpload(formdata=None), **context)
+
+
+@bp.post("/testimonies/<accession_id>/consent/form")
+@audience("archivist")
+def upload_consent_form(accession_id: str):
+    form = ConsentFormUpload()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            _csrf_failed()
+        raise ValidationError("choose the signed form's file", record=accession_id, field="file")
+    upload = form.file.data
+    archive().media.add(current(), accession_id, upload.read(), upload.filename, kind="consent-form")
+    flash("Signed consent form attached; only archivists can read it.", "ok")
+    return redirect(url_for("staff.consent", accession_id=accession_id) + "#signed-forms")
+
+
+@bp.route("/testimonies/<accession_id>/purge", methods=["GET", "POST"])
+@audience("admin")
+def purge(accession_id: str):
+    identity = current()
+    view = archive().testimonies.get(identity, accession_id)
+    form = PurgeForm()
+    done = submitted(form, lambda: archive().consent.purge(identity, accession_id, form.confirmation.data))
+    if done:
+        flash(f"{accession_id} purged: its content, media files and revisions are deleted. Its tombstone "
+              "remains at its address, and the audit log keeps the purge.", "ok")
+        return redirect(url_for("staff.dashboard"))
+    return page("staff/purge.html", form, t=view,
+                revisions=len(archive().audit.revisions(identity, accession_id)))

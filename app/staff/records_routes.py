@@ -1,0 +1,288 @@
+"""Records: collections, testimonies, narrators (restricted fields marked) and authority records,
+created and edited in forms whose errors are shown next to the field they concern."""
+from __future__ import annotations
+
+import re
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from archive.errors import ValidationError
+from archive.services.records import AUTHORITY_TYPES
+
+from ..identity import archive, audience, current
+from .routes import ActionForm, _csrf_failed, bp
+
+LINES = "one per line"
+
+
+class CollectionForm(FlaskForm):
+    slug = StringField("Slug (its stable URL: lowercase letters, digits and -)",
+                       validators=[DataRequired(), Length(max=50)])
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=20000)])
+
+
+class TestimonyForm(FlaskForm):
+    accession_id = StringField("Accession id (stable, e.g. OH-2026-0001)", validators=[DataRequired(), Length(max=64)])
+    collection = SelectField("Collection")
+    title = StringField("Title", validators=[DataRequired(), Length(max=500)])
+    summary = TextAreaField("Summary", validators=[Optional(), Length(max=50000)])
+    interview_date = StringField("Interview date (EDTF: 2015-06, 2015?, 2014/2015)",
+                                 validators=[Optional(), Length(max=64)])
+    interview_place = StringField("Interview place", validators=[Optional(), Length(max=300)])
+    languages = StringField("Languages (codes, e.g. en ar fr)", validators=[Optional(), Length(max=200)])
+    interviewers = TextAreaField(f"Interviewers, {LINES}", validators=[Optional(), Length(max=5000)])
+    subjects = TextAreaField(f"Subjects, {LINES}", validators=[Optional(), Length(max=5000)])
+    keywords = TextAreaField(f"Keywords, {LINES}", validators=[Optional(), Length(max=5000)])
+    places = TextAreaField(f"Places mentioned: authority keys (e.g. place:raqqa), {LINES}",
+                           validators=[Optional(), Length(max=5000)])
+    rights = TextAreaField("Rights statement", validators=[Optional(), Length(max=5000)])
+
+
+class NarratorForm(FlaskForm):
+    key = StringField("Narrator key (e.g. N-0042)", validators=[DataRequired(), Length(max=50)])
+    public_name = StringField("Public name (pseudonym)", validators=[DataRequired(), Length(max=200)])
+    birth_year = StringField("Birth year", validators=[Optional(), Length(max=4)])
+    gender = StringField("Gender", validators=[Optional(), Length(max=40)])
+    nationality = StringField("Nationality", validators=[Optional(), Length(max=80)])
+    role = StringField("Role (e.g. defector, smuggler, activist)", validators=[Optional(), Length(max=80)])
+    legal_name = StringField("Legal name", validators=[Optional(), Length(max=300)])
+    contact = TextAreaField("Contact", validators=[Optional(), Length(max=5000)])
+    risk_notes = TextAreaField("Risk notes", validators=[Optional(), Length(max=5000)])
+
+
+PUBLIC_NARRATOR_FIELDS = ("public_name", "birth_year", "gender", "nationality", "role")
+RESTRICTED_NARRATOR_FIELDS = ("legal_name", "contact", "risk_notes")
+
+
+class LinkNarratorForm(FlaskForm):
+    narrator = StringField("Narrator key", validators=[DataRequired(), Length(max=64)])
+
+
+class AuthorityForm(FlaskForm):
+    key = StringField("Key (e.g. place:raqqa)", validators=[DataRequired(), Length(max=50)])
+    type = SelectField("Type", choices=[SelectChoice(t) for t in AUTHORITY_TYPES])
+    label = StringField("Preferred label", validators=[DataRequired(), Length(max=300)])
+    variants = TextAreaField(f"Variants: other spellings and scripts, {LINES}",
+                             validators=[Optional(), Length(max=20000)])
+
+
+def submitted(form: FlaskForm, save) -> object | None:
+    """Validate, then save; a ValidationError from the archive is shown next to the field it names
+    (or above the form). None when the form is to be shown again."""
+    if not form.validate_on_submit():
+        if request.method == "POST" and "csrf_token" in form.errors:
+            _csrf_failed()
+        return None
+    try:
+        return save()
+    except ValidationError as exc:
+        field = getattr(form, exc.field or "", None)
+        if field is not None and hasattr(field, "errors") and exc.field != "csrf_token":
+            field.errors = [*field.errors, exc.message]
+        else:
+            form.form_errors.append(str(exc))
+        return None
+
+
+def page(template: str, form: FlaskForm, **context):
+    """The form page: 400 when it comes back with errors, so no client takes it for a success."""
+    status = 400 if request.method == "POST" else 200
+    return render_template(template, form=form, **context), status
+
+
+def _lines(text: str | None) -> list[str]:
+    return (text or "").splitlines()
+
+
+def _languages(text: str | None) -> list[str]:
+    return [code for code in re.split(r"[\s,;]+", text or "") if code]
+
+
+def _drop(form: FlaskForm, name: str) -> FlaskForm:
+    """An edit form has no key field: keys (slugs, accession ids) are stable URLs and never change."""
+    delattr(form, name)
+    return form
+
+
+# -- the records' home --------------------------------------------------------------------------
+
+@bp.get("/records")
+@audience("archivist")
+def records():
+    identity = current()
+    return render_template("staff/record_index.html", collections=archive().records.list_collections(identity),
+                           narrators=archive().records.list_narrators(identity),
+                           authorities=archive().records.list_authorities(identity))
+
+
+# -- collections --------------------------------------------------------------------------------
+
+@bp.route("/records/collections/new", methods=["GET", "POST"])
+@audience("archivist")
+def new_collection():
+    form = CollectionForm()
+    done = submitted(form, lambda: archive().records.create_collection(
+        current(), form.slug.data, form.title.data, form.description.data or ""))
+    if done:
+        flash(f"Collection {done['id']} created.", "ok")
+        return redirect(url_for("staff.records") + "#collections")
+    return page("staff/record_collection.html", form, collection=None)
+
+
+@bp.route("/records/collections/<slug>", methods=["GET", "POST"])
+@audience("archivist")
+def edit_collection(slug: str):
+    found = archive().records.get_collection(current(), slug)
+    form = _drop(CollectionForm(data=found), "slug")
+    done = submitted(form, lambda: archive().records.edit_collection(
+        current(), slug, title=form.title.data, description=form.description.data or ""))
+    if done:
+        flash(f"Collection {slug} saved.", "ok")
+        return redirect(url_for("staff.records") + "#collections")
+    return page("staff/record_collection.html", form, collection=found)
+
+
+# -- testimonies --------------------------------------------------------------------------------
+
+def _testimony_form(identity, data: dict | None = None) -> TestimonyForm:
+    form = TestimonyForm(data=data)
+    form.collection.choices = [SelectChoice(c["id"], f"{c['title']} ({c['id']})")
+                               for c in archive().records.list_collections(identity)]
+    return form
+
+
+def _testimony_fields(form: TestimonyForm) -> dict:
+    return {"collection": form.collection.data, "title": form.title.data, "summary": form.summary.data or "",
+            "interview_date": form.interview_date.data, "interview_place": form.interview_place.data,
+            "languages": _languages(form.languages.data), "interviewers": _lines(form.interviewers.data),
+            "subjects": _lines(form.subjects.data), "keywords": _lines(form.keywords.data),
+            "places": _lines(form.places.data), "rights": form.rights.data or ""}
+
+
+@bp.route("/records/testimonies/new", methods=["GET", "POST"])
+@audience("archivist")
+def new_testimony():
+    identity = current()
+    form = _testimony_form(identity, {"collection": request.args.get("collection")})
+    done = submitted(form, lambda: archive().records.create_testimony(
+        identity, form.accession_id.data, **_testimony_fields(form)))
+    if done:
+        flash(f"Testimony {done['accession_id']} created as a draft; consent is pending until you record it.", "ok")
+        return redirect(url_for("staff.edit_testimony", accession_id=done["accession_id"]))
+    return page("staff/record_testimony.html", form, record=None,
+                authorities=archive().records.list_authorities(identity))
+
+
+@bp.route("/testimonies/<accession_id>/edit", methods=["GET", "POST"])
+@audience("archivist")
+def edit_testimony(accession_id: str):
+    identity = current()
+    record = archive().records.get_testimony_record(identity, accession_id)
+    data = {**record, "languages": " ".join(record["languages"]),
+            **{k: "\n".join(record[k]) for k in ("interviewers", "subjects", "keywords", "places")}}
+    form = _drop(_testimony_form(identity, data), "accession_id")
+    done = submitted(form, lambda: archive().records.edit_testimony(identity, accession_id, **_testimony_fields(form)))
+    if done:
+        flash(f"{accession_id} saved ({', '.join(done['changed']) or 'nothing changed'}).", "ok")
+        return redirect(url_for("staff.edit_testimony", accession_id=accession_id))
+    return page("staff/record_testimony.html", form, record=record, link_form=LinkNarratorForm(formdata=None),
+                action_form=ActionForm(), authorities=archive().records.list_authorities(identity))
+
+
+@bp.post("/testimonies/<accession_id>/narrators")
+@audience("archivist")
+def link_narrator(accession_id: str):
+    form = LinkNarratorForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            _csrf_failed()
+        raise ValidationError("name the narrator to link by its key", record=accession_id, field="narrator")
+    done = archive().records.link_narrator(current(), accession_id, form.narrator.data.strip())
+    flash(f"Narrator {done['narrator']} linked to {accession_id}.", "ok")
+    return redirect(url_for("staff.edit_testimony", accession_id=accession_id) + "#narrators")
+
+
+@bp.post("/testimonies/<accession_id>/narrators/<narrator>/unlink")
+@audience("archivist")
+def unlink_narrator(accession_id: str, narrator: str):
+    ActionForm().validate_on_submit() or _csrf_failed()
+    archive().records.unlink_narrator(current(), accession_id, narrator)
+    flash(f"Narrator {narrator} is no longer linked to {accession_id}.", "ok")
+    return redirect(url_for("staff.edit_testimony", accession_id=accession_id) + "#narrators")
+
+
+# -- narrators ----------------------------------------------------------------------------------
+
+def _narrator_fields(form: NarratorForm) -> dict:
+    return {name: getattr(form, name).data for name in PUBLIC_NARRATOR_FIELDS + RESTRICTED_NARRATOR_FIELDS}
+
+
+@bp.route("/records/narrators/new", methods=["GET", "POST"])
+@audience("archivist")
+def new_narrator():
+    identity = current()
+    into = request.args.get("into") or None
+    if into:
+        archive().records.get_testimony_record(identity, into)     # 404 before anyone types a name
+
+    def save():
+        created = archive().records.create_narrator(identity, form.key.data, **_narrator_fields(form))
+        if into:
+            archive().records.link_narrator(identity, into, created["key"])
+        return created
+
+    form = NarratorForm()
+    done = submitted(form, save)
+    if done:
+        flash(f"Narrator {done['key']} created" + (f" and linked to {into}." if into else "."), "ok")
+        if into:
+            return redirect(url_for("staff.edit_testimony", accession_id=into) + "#narrators")
+        return redirect(url_for("staff.records") + "#narrators")
+    return page("staff/record_narrator.html", form, narrator=None, into=into,
+                public_fields=PUBLIC_NARRATOR_FIELDS, restricted_fields=RESTRICTED_NARRATOR_FIELDS)
+
+
+@bp.route("/records/narrators/<narrator>", methods=["GET", "POST"])
+@audience("archivist")
+def edit_narrator(narrator: str):
+    identity = current()
+    found = archive().records.get_narrator(identity, narrator)
+    form = _drop(NarratorForm(data={k: ("" if v is None else v) for k, v in found.items()}), "key")
+    done = submitted(form, lambda: archive().records.edit_narrator(identity, narrator, **_narrator_fields(form)))
+    if done:
+        flash(f"Narrator {narrator} saved ({', '.join(done['changed']) or 'nothing changed'}).", "ok")
+        return redirect(url_for("staff.edit_narrator", narrator=narrator))
+    return page("staff/record_narrator.html", form, narrator=found, into=None,
+                public_fields=PUBLIC_NARRATOR_FIELDS, restricted_fields=RESTRICTED_NARRATOR_FIELDS)
+
+
+# -- authority records --------------------------------------------------------------------------
+
+@bp.route("/records/authorities/new", methods=["GET", "POST"])
+@audience("archivist")
+def new_authority():
+    form = AuthorityForm()
+    done = submitted(form, lambda: archive().records.create_authority(
+        current(), form.key.data, form.type.data, form.label.data, _lines(form.variants.data)))
+    if done:
+        flash(f"Authority record {done['id']} created.", "ok")
+        return redirect(url_for("staff.records") + "#authorities")
+    return page("staff/record_authority.html", form, authority=None)
+
+
+@bp.route("/records/authorities/<authority>", methods=["GET", "POST"])
+@audience("archivist")
+def edit_authority(authority: str):
+    found = archive().records.get_authority(current(), authority)
+    form = _drop(AuthorityForm(data={**found, "variants": "\n".join(found["variants"])}), "key")
+    done = submitted(form, lambda: archive().records.edit_authority(
+        current(), authority, type=form.type.data, label=form.label.data, variants=_lines(form.variants.data)))
+    if done:
+        flash(f"Authority record {authority} saved; {len(done['reindexed'])} testimon"
+              f"{'y' if len(done['reindexed']) == 1 else 'ies'} re-indexed.", "ok")
+        return redirect(url_for("staff.edit_authority", authority=authority))
+    return page("staff/record_authority.html", form, authority=found)
