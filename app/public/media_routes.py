@@ -1,7 +1,7 @@
-"""Photos as a reader may see them: only derivatives, only where consent permits images."""
+"""Photos and recordings as a reader may see and hear them: only derivatives, only where consent permits."""
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, request, send_file
 
 from ..identity import archive, audience, current
 from .routes import bp
@@ -14,3 +14,18 @@ def media_derivative(asset: str, size: str):
     # (Cache-Control: no-store for signed-in readers is set for every response in app/security.py.)
     data = archive().media.derivative(current(), asset, size)
     return Response(data, mimetype="image/png")
+
+
+@bp.get("/media/<asset>/audio")
+@audience("public")
+def media_audio(asset: str):
+    # The caller's audience's derivative (its ranges silenced); Range requests answered with 206.
+    found = archive().media.audio(current(), asset)
+    return send_file(found["path"], mimetype=found["mime"], conditional=True, etag=True, max_age=0)
+
+
+@bp.get("/media/<asset>/captions.vtt")
+@audience("public")
+def media_captions(asset: str):
+    text = archive().media.captions(current(), asset, request.args.get("transcript") or None)
+    return Response(text, mimetype="text/vtt")

@@ -1,0 +1,86 @@
+// The recording and its transcript, kept together: the segment being heard is highlighted (class
+// "playing", aria-current="time"); a segment's timecode seeks there and plays; a #seg-... link (a
+// search hit) seeks there on load; with the player focused, Space plays or pauses and the arrow
+// keys go 5 seconds back or forward.
+(function () {
+  'use strict';
+  const audio = document.querySelector('audio.player');
+  if (!audio) return;
+  const STEP = 5;
+
+  // Every timed segment of every transcript (translations share the original's times); a segment
+  // without an end runs to the next one's start in its transcript.
+  const segments = [];
+  document.querySelectorAll('.transcript').forEach(function (transcript) {
+    const timed = Array.from(transcript.querySelectorAll('.segment[data-start]'));
+    timed.forEach(function (el, i) {
+      const next = timed[i + 1];
+      const end = el.dataset.end !== undefined ? parseFloat(el.dataset.end)
+        : (next ? parseFloat(next.dataset.start) : Infinity);
+      segments.push({ el: el, start: parseFloat(el.dataset.start), end: end });
+    });
+  });
+
+  let active = [];
+  function highlight() {
+    const t = audio.currentTime;
+    const now = segments.filter(function (s) { return t >= s.start && t < s.end; });
+    if (now.length === active.length && now.every(function (s, i) { return s === active[i]; })) return;
+    active.forEach(function (s) { s.el.classList.remove('playing'); s.el.removeAttribute('aria-current'); });
+    now.forEach(function (s) { s.el.classList.add('playing'); s.el.setAttribute('aria-current', 'time'); });
+    active = now;
+  }
+
+  function seek(seconds, play) {
+    const limit = isFinite(audio.duration) ? audio.duration : Infinity;
+    audio.currentTime = Math.max(0, Math.min(seconds, limit));
+    highlight();
+    if (play) {
+      audio.play().catch(function () { /* the reader presses play: nothing is lost */ });
+    }
+  }
+
+  audio.addEventListener('timeupdate', highlight);
+  audio.addEventListener('seeked', highlight);
+
+  document.addEventListener('click', function (event) {
+    const link = event.target.closest('a.tc');
+    const segment = link && link.closest('.segment[data-start]');
+    if (!segment) return;
+    event.preventDefault();
+    history.replaceState(null, '', link.getAttribute('href'));
+    seek(parseFloat(segment.dataset.start), true);
+  });
+
+  audio.addEventListener('keydown', function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.key === ' ' || event.key === 'Spacebar') {
+      if (audio.paused) {
+        audio.play().catch(function () {});
+      } else {
+        audio.pause();
+      }
+    } else if (event.key === 'ArrowRight') {
+      seek(audio.currentTime + STEP, false);
+    } else if (event.key === 'ArrowLeft') {
+      seek(audio.currentTime - STEP, false);
+    } else {
+      return;
+    }
+    event.preventDefault();   // the browser's own controls would act on the key a second time
+  });
+
+  function fromHash() {
+    const id = decodeURIComponent(location.hash.slice(1));
+    const segment = id.indexOf('seg-') === 0 ? document.getElementById(id) : null;
+    if (!segment || segment.dataset.start === undefined) return;
+    const start = parseFloat(segment.dataset.start);
+    if (audio.readyState >= 1) {
+      seek(start, false);
+    } else {
+      audio.addEventListener('loadedmetadata', function () { seek(start, false); }, { once: true });
+    }
+  }
+  fromHash();
+  window.addEventListener('hashchange', fromHash);
+}());

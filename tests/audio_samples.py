@@ -1,0 +1,46 @@
+"""Recordings for the tests: sine waves written with the wave module, and derivatives decoded back
+to samples (with ffmpeg, as the archive makes them) to measure what a listener would hear."""
+from __future__ import annotations
+
+import array
+import io
+import math
+import subprocess
+import wave
+
+RATE = 8000
+FREQUENCY = 440
+AMPLITUDE = 10000           # of 32767: a sine at this level has an RMS of about 7071
+SINE_RMS = AMPLITUDE / math.sqrt(2)
+
+
+def sine_wav(seconds: float, rate: int = RATE, frequency: float = FREQUENCY, channels: int = 1) -> bytes:
+    """A 16-bit PCM WAV holding a steady sine wave."""
+    frames = array.array("h")
+    for i in range(int(seconds * rate)):
+        value = int(AMPLITUDE * math.sin(2 * math.pi * frequency * i / rate))
+        frames.extend([value] * channels)
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(frames.tobytes())
+    return buffer.getvalue()
+
+
+def samples(data: bytes, rate: int = RATE) -> array.array:
+    """Any recording ffmpeg reads, decoded to mono 16-bit samples at `rate`."""
+    done = subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-i", "pipe:0", "-f", "s16le",
+                           "-ac", "1", "-ar", str(rate), "pipe:1"], input=data, capture_output=True,
+                          timeout=120, check=True)
+    out = array.array("h")
+    out.frombytes(done.stdout)
+    return out
+
+
+def rms(decoded: array.array, start: float, end: float, rate: int = RATE) -> float:
+    """Root mean square of the samples between two times (seconds)."""
+    window = decoded[int(start * rate):int(end * rate)]
+    assert len(window) > 0, (start, end, len(decoded))
+    return math.sqrt(sum(v * v for v in window) / len(window))
