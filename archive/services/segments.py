@@ -100,7 +100,10 @@ class SegmentService(Service):
                               category=r.category, revealed=not hides_from(r, identity.audience))
                          for r in redactions]
                 segments = []
-                for s in tr.segments:
+                whole = [] if tr.segments or not tr.text else [
+                    Segment(seq=0, start=None, end=None, title="", synopsis="", keywords=[], text_start=0,
+                            text_end=len(tr.text))]
+                for s in tr.segments or whole:
                     pieces = offset_pieces(tr.text, spans, s.text_start, s.text_end)
                     segments.append({
                         "seq": s.seq, "start": s.start, "end": s.end, "title": s.title, "synopsis": s.synopsis,
@@ -251,6 +254,10 @@ class SegmentService(Service):
         tr = next((t for t in testimony.transcripts if t.key == transcript), None)
         if tr is None:
             raise NotFound(f"no transcript {transcript} in {accession_id}")
+        if not tr.segments and tr.text and seq == 0:
+            # A transcript without segments reads as one; editing it makes that one real.
+            tr.segments.append(Segment(seq=0, start=None, end=None, title="", synopsis="", keywords=[],
+                                       text_start=0, text_end=len(tr.text)))
         if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < len(tr.segments):
             raise NotFound(f"no segment {seq} in transcript {transcript} of {accession_id}")
         return testimony, tr, tr.segments[seq]
