@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export ARCHIVE_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test install install-test demo init reindex check serve bench clean
+.PHONY: run test install install-test system-packages demo init reindex check serve bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,16 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	$(PY) -m pip install --quiet -r requirements-test.txt
 	touch $@
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+# Debian's ffmpeg makes the redacted recordings; installed with apt-get only when it is missing
+# (as root, or through sudo), so `make install` needs no root where ffmpeg is already there.
+system-packages:
+	@command -v ffmpeg >/dev/null 2>&1 || { \
+	  echo "Installing Debian's ffmpeg (audio redaction needs it)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q ffmpeg; }
+
+install: system-packages $(VENV)/.installed
+install-test: system-packages $(VENV)/.installed-test
 
 init: install
 	$(PY) -m app init
