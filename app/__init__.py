@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     clock = (lambda: dt.date.fromisoformat(today)) if today else None
     app.extensions["archive"] = Archive(app.config["DATABASE_URL"], app.config["INDEX_DIR"],
                                         app.config["MEDIA_DIR"], clock=clock)
+    app.extensions["archive"].media.audio_redaction = app.config["AUDIO_REDACTION"]
 
     from . import errors, identity, security
     from .api.routes import bp as api_bp

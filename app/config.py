@@ -29,6 +29,8 @@ DEFAULTS = {
     "SEARCH_PAGE_SIZE": 20,
     # A second archivist must approve each redaction.
     "TWO_PERSON_RULE": True,
+    # What lower audiences hear in a redacted time range of a recording: "silence" or "tone".
+    "AUDIO_REDACTION": "silence",
     # Site name shown in the header; also the repository named in citations.
     "SITE_NAME": "Testimony Archive",
     # Public address of the archive (e.g. https://archive.example.org) for the stable URLs in
