@@ -3,6 +3,7 @@ and index before the call returns; granting never publishes (the workflow does t
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from sqlalchemy import delete, select
 
@@ -231,6 +232,7 @@ class ConsentService(Service):
             self.archive.index.sync(session, testimony)
             shared = {sha for sha, _ in files if session.scalar(
                 select(MediaAsset.id).where(MediaAsset.sha256 == sha).limit(1)) is not None}
+        self._checkpoint()
         # Files go once the database has forgotten them: a failed commit leaves everything in place.
         left = []
         for sha256, key in files:
@@ -247,6 +249,20 @@ class ConsentService(Service):
                                   f"all be deleted from the media store: {', '.join(left)}", record=accession_id)
         return {"accession_id": accession_id, "purged": True, "files": len(files),
                 "withdrawn_at": withdrawn.isoformat() if withdrawn else None}
+
+    def _checkpoint(self) -> None:
+        """On SQLite, copy the write-ahead log into the database file and empty it: secure_delete
+        overwrites the purged rows in the file, but until a checkpoint the log still holds the pages
+        as they were. (A reader holding an old snapshot makes it busy: the next checkpoint does it.)"""
+        engine = self.archive.db.engine
+        if engine.dialect.name != "sqlite":
+            return
+        for _ in range(3):
+            with engine.connect() as connection:
+                busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
+            if not busy:
+                return
+            time.sleep(0.05)
 
 
 def _consent_in(snapshot: dict) -> dict | None:
