@@ -152,7 +152,7 @@ def post_rules(app):
 
 
 def filled(rule) -> str:
-    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: FILL[m.group(1)], rule.rule)
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: FILL.get(m.group(1), "1"), rule.rule)
 
 
 FORM = {"reason": "testing", "state": "draft", "username": "archivist", "password": PASSWORD,

@@ -7,6 +7,7 @@ import pytest
 
 from archive.identity import SYSTEM
 from tests.conftest import PASSWORD, TODAY, csrf_from, sign_in
+from tests.web.test_auth_csrf_headers import FILL
 
 
 def test_bad_password_gets_401_and_no_session(client):
@@ -50,8 +51,7 @@ def test_every_post_route_demands_a_csrf_token(app):
     posts = [r for r in app.url_map.iter_rules() if "POST" in r.methods]
     assert len(posts) >= 6
     for rule in posts:
-        url = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: {"accession_id": "OH-2015-0001", "key": "R-1"}[m.group(1)],
-                     rule.rule)
+        url = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: FILL.get(m.group(1), "1"), rule.rule)
         response = client.post(url, data={"reason": "x", "state": "draft", "username": "admin", "password": PASSWORD})
         assert response.status_code == 400, f"POST {url} without a token -> {response.status_code}"
     assert app.extensions["archive"].testimonies.get(SYSTEM, "OH-2015-0001")["state"] == "published"
