@@ -44,3 +44,14 @@ def rms(decoded: array.array, start: float, end: float, rate: int = RATE) -> flo
     window = decoded[int(start * rate):int(end * rate)]
     assert len(window) > 0, (start, end, len(decoded))
     return math.sqrt(sum(v * v for v in window) / len(window))
+
+
+def tagged_wav(seconds: float, title: str) -> bytes:
+    """A sine WAV with a LIST/INFO chunk naming it (INAM), as a field recorder writes one."""
+    data = bytearray(sine_wav(seconds))
+    text = title.encode() + b"\0"
+    text += b"\0" * (len(text) % 2)
+    info = b"INFO" + b"INAM" + len(text).to_bytes(4, "little") + text
+    data += b"LIST" + len(info).to_bytes(4, "little") + info
+    data[4:8] = (len(data) - 8).to_bytes(4, "little")
+    return bytes(data)

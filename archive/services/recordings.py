@@ -58,12 +58,12 @@ class RecordingsMixin:
 
     # --- derivatives ---------------------------------------------------------------------------
 
-    def audio_ranges(self, asset: MediaAsset, audience: Audience) -> tuple:
+    def _audio_ranges(self, asset: MediaAsset, audience: Audience) -> tuple:
         drawn = [(r.start, r.end) for r in asset.audio_redactions if hides_from(r, audience)]
         return merge(drawn + transcript_ranges(asset.testimony, audience, asset.duration))
 
     def _audio_name(self, asset: MediaAsset, audience: Audience) -> str:
-        return fingerprint(self.audio_ranges(asset, audience), self.audio_redaction)
+        return fingerprint(self._audio_ranges(asset, audience), self.audio_redaction)
 
     def _derive_audio(self, store: MediaStore, asset: MediaAsset) -> None:
         """Build every audience's derivative that is not there yet; drop the ones of older ranges."""
@@ -76,7 +76,7 @@ class RecordingsMixin:
             try:
                 if not store.derivative_path(asset.key, audience, name, DERIVATIVE_EXT).exists():
                     if name not in built:
-                        built[name] = redact(store.path(asset.sha256), self.audio_ranges(asset, audience),
+                        built[name] = redact(store.path(asset.sha256), self._audio_ranges(asset, audience),
                                              self.audio_redaction, self.audio_limits)
                     store.put_derivative(asset.key, audience, name, built[name], DERIVATIVE_EXT)
             finally:
@@ -193,7 +193,7 @@ class RecordingsMixin:
             if not path.exists():
                 # After a rollback or a failed build: made now, from the ranges the database holds.
                 try:
-                    data = redact(store.path(asset.sha256), self.audio_ranges(asset, identity.audience),
+                    data = redact(store.path(asset.sha256), self._audio_ranges(asset, identity.audience),
                                   self.audio_redaction, self.audio_limits)
                 except AudioToolError as exc:
                     log.error("recording %s: derivative for %s not built: %s", asset.key[:12],

@@ -1,6 +1,8 @@
 """Media planted in the canary archive: a photo carrying GPS coordinates and canary words in every
 metadata place a camera or editor writes, coloured regions under redaction boxes, a document and a
-consent form, and photos where consent or the testimony's state forbids them.
+consent form, photos where consent or the testimony's state forbids them, and recordings: one on the
+open testimony (its file name and a LIST/INFO title as canaries, its transcript's redactions to silence),
+others where the scope, consent (publish_audio) or an embargo forbid them.
 
 `plant(archive)` attaches them through the media service (as the browser and the CLI do).
 `MEDIA_CANARIES` maps each word to the lowest audience allowed to see it (kept apart from
@@ -14,6 +16,7 @@ import struct
 from PIL import Image
 
 from archive.identity import SYSTEM
+from tests.audio_samples import sine_wav, tagged_wav
 from tests.security import canaries
 
 # Degrees, minutes, seconds of a place a narrator could be found at.
@@ -36,9 +39,14 @@ MEDIA_CANARIES = {
     "CNRYNOIMGCAPTION": "archivist",    # caption of a photo on a testimony without publish_images
     "CNRYHIDDENCAPTION": "archivist",   # caption of a photo on an embargoed testimony
     "CNRYRESCAPTION": "researcher",     # caption of a photo on the researchers-only testimony
+    "CNRYAUDIOFILE": "archivist",       # the open recording's original file name
+    "CNRYWAVTAG": "archivist",          # the open recording's LIST/INFO title (metadata)
+    "CNRYNOAUDIOCAPTION": "archivist",  # caption of a recording on a testimony without publish_audio
     **{text: "archivist" for text in COORDINATE_TEXTS},
 }
 VISIBLE_CAPTION = "The ferry at the crossing"   # the open photo's caption: public text
+AUDIO_CAPTION = "The interview, recorded"        # the open recording's caption: public text
+AUDIO_SECONDS = 60                               # CNRY-OPEN's one segment runs 0..60 s
 
 # Solid regions of the open photo and the box over each: (colour, region, box, visible_to).
 MAGENTA, CYAN, BACKGROUND = (250, 0, 250), (0, 250, 250), (90, 110, 90)
@@ -56,6 +64,10 @@ ASSETS = {
     "hidden-photo": (canaries.HIDDEN["embargoed"][0], "photo", "Hidden CNRYHIDDENCAPTION", "hidden.png"),
     "document": (canaries.OPEN_ID, "document", "CNRYDOCCAPTION", "CNRYDOCFILE.pdf"),
     "consent-form": (canaries.OPEN_ID, "consent-form", "", "CNRYCONSENTFILE.png"),
+    "open-audio": (canaries.OPEN_ID, "audio", AUDIO_CAPTION, "CNRYAUDIOFILE.wav"),
+    "research-audio": (canaries.RESEARCH_ID, "audio", "", "ledger.wav"),
+    "no-audio-recording": (canaries.EXAMPLE_OPEN_ID, "audio", "Voice CNRYNOAUDIOCAPTION", "voice.wav"),
+    "hidden-audio": (canaries.HIDDEN["embargoed"][0], "audio", "", "hidden.wav"),
 }
 MISSING_ASSET = "0" * 64
 
@@ -111,6 +123,10 @@ def files() -> dict[str, bytes]:
         "hidden-photo": _png((20, 200, 10)),
         "document": b"%PDF-1.4\n1 0 obj << /Title (CNRYPDFWORD) >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",
         "consent-form": _png((240, 240, 240), {"Comment": "Signed by CNRYCONSENTWORD"}),
+        "open-audio": tagged_wav(AUDIO_SECONDS, "Interview with CNRYWAVTAG"),
+        "research-audio": sine_wav(2, frequency=330),
+        "no-audio-recording": sine_wav(2, frequency=550),
+        "hidden-audio": sine_wav(2, frequency=660),
     }
 
 

@@ -81,7 +81,17 @@ PHOTO_DERIVATIVE = {                     # /media/<asset>/thumb.png
     "hidden-photo":    row(404, 404, 200, 200),     # its testimony is embargoed
     "document":        row(404, 404, 404, 404),     # documents have no derivatives: originals only
     "consent-form":    row(404, 404, 404, 404),
+    "open-audio":      row(404, 404, 404, 404),     # a recording has no PNG
     "missing":         row(404, 404, 404, 404),
+}
+RECORDING = {                            # /media/<asset>/audio and /media/<asset>/captions.vtt
+    "open-audio":         row(200, 200, 200, 200),
+    "research-audio":     row(404, 200, 200, 200),
+    "no-audio-recording": row(404, 404, 200, 200),  # consent does not permit audio
+    "hidden-audio":       row(404, 404, 200, 200),  # its testimony is embargoed
+    "open-photo":         row(404, 404, 404, 404),  # not a recording
+    "document":           row(404, 404, 404, 404),
+    "missing":            row(404, 404, 404, 404),
 }
 STAFF_ASSET = {case: (row(302, 403, 404, 404) if case == "missing" else STAFF_PAGE) for case in ASSET_CASES}
 ASSET_FORM_INCOMPLETE = {case: row(403, 403, 400, 400) for case in ASSET_CASES}
@@ -142,6 +152,8 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("staff.intake_preview", "POST"):    ("plain", row(403, 403, 400, 400)),   # no file: the form again
     ("staff.intake_confirm", "POST"):    ("plain", row(403, 403, 400, 400)),   # no upload named
     ("public.media_derivative", "GET"):  ("asset", PHOTO_DERIVATIVE),
+    ("public.media_audio", "GET"):       ("asset", RECORDING),
+    ("public.media_captions", "GET"):    ("asset", RECORDING),
     ("staff.media", "GET"):              ("state", STAFF_RECORD),
     ("staff.upload_media", "POST"):      ("state", FORM_INCOMPLETE),
     ("staff.media_asset", "GET"):        ("asset", STAFF_ASSET),
@@ -320,6 +332,7 @@ INTERNAL_HELPERS = {
     "load_testimony": "Session", "get_testimony": "Session", "authorities": "Session",
     "all_testimonies": "Session", "record": "Session", "revision": "Session", "sync": "Session",
     "publication_problems": "Testimony", "resync": "accession ids (after a rollback)",
+    "follow_redactions": "Session",
 }
 
 

@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from PIL import Image
 
 from archive.audience import Audience
 from archive.identity import SYSTEM, Identity
+from tests.audio_samples import rms, samples
 from tests.security import canaries, media_canaries
 from tests.security.conftest import client_as, inflated
 from tests.security.test_leaks import as_text, dataset_values, found_in, query_strings, urls_for
 
 LOWER = ("public", "researcher")
+CSRF_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')
 
 
 def binary_leaks(data: bytes, words, coordinates: set[bytes]) -> set[str]:
@@ -125,14 +128,27 @@ def test_documents_forms_and_forbidden_photos_are_never_served(security_app, pla
         for size in ("thumb", "medium", "full"):
             response = client.get(f"/media/{keys[case]}/{size}.png")
             assert (response.status_code, response.data) == (missing.status_code, missing.data), (case, size)
+    unheard = ["no-audio-recording", "hidden-audio", "document", "open-photo"]
+    if audience == "public":
+        unheard.append("research-audio")
+    for case in unheard:
+        for path in ("audio", "captions.vtt"):
+            response = client.get(f"/media/{keys[case]}/{path}", headers={"Range": "bytes=0-99"})
+            response.close()
+            # (the signed-in page's CSRF token carries the second it was made in)
+            assert (response.status_code, CSRF_VALUE.sub("", response.get_data(as_text=True))) == \
+                (missing.status_code, CSRF_VALUE.sub("", missing.get_data(as_text=True))), (case, path)
+        forbidden.append(case)
         for path in ("/staff/media/{}", "/staff/media/{}/original"):
             response = client.get(path.format(keys[case]))
             assert response.status_code == (302 if audience == "public" else 403), (case, path)
     identity = Identity(Audience.parse(audience), username=f"leak-{audience}")
     for accession in canaries.visible_to(audience):
         listed = security_app.extensions["archive"].media.assets_for(identity, accession)
-        assert {a["kind"] for a in listed} <= {"photo"}
-        assert all(set(a) == {"id", "kind", "caption", "width", "height", "sizes"} for a in listed)
+        assert {a["kind"] for a in listed} <= {"photo", "audio"}
+        assert all(set(a) == {"id", "kind", "caption", "width", "height", "sizes"} for a in listed
+                   if a["kind"] == "photo")
+        assert all(set(a) == {"id", "kind", "caption", "duration"} for a in listed if a["kind"] == "audio")
     page = as_text(client.get(f"/testimonies/{canaries.PAST_EMBARGO_ID}"))
     assert keys["no-images-photo"] not in page and "Photos" not in page
 
@@ -152,4 +168,46 @@ def test_exports_and_api_views_hold_no_media_canary(security_app, planted, audie
         body = client.get(f"/api/v1/testimonies/{accession}").data
         assert not binary_leaks(body, hidden, coordinates), accession
     view = client.get(f"/api/v1/testimonies/{canaries.OPEN_ID}").get_json()
-    assert [m["caption"] for m in view["media"]] == [media_canaries.VISIBLE_CAPTION]
+    assert [m["caption"] for m in view["media"]] == [media_canaries.VISIBLE_CAPTION, media_canaries.AUDIO_CAPTION]
+
+
+# -- recordings ----------------------------------------------------------------------------------
+
+def _fetch(client, url: str):
+    response = client.get(url)
+    data = response.get_data()
+    response.close()           # (a recording is streamed from an open file)
+    assert response.status_code == 200, url
+    return data
+
+
+@pytest.mark.parametrize("audience", LOWER)
+def test_captions_carry_replacements_and_never_a_redacted_original(security_app, planted, audience):
+    keys, _ = planted
+    url = f"/media/{keys['open-audio']}/captions.vtt"
+    text = _fetch(client_as(security_app, audience), url).decode()
+    assert "[name withheld]" in text and "CNRYVISIBLE" in text
+    hidden = canaries.hidden_from(audience) | media_canaries.hidden_from(audience)
+    assert not found_in(text, hidden)
+    assert ("CNRYSPANRES" in text) == (audience == "researcher")
+    staff = _fetch(client_as(security_app, "archivist"), url).decode()     # positive control
+    assert "CNRYSPANARC" in staff and "CNRYSPANRES" in staff
+
+
+@pytest.mark.parametrize("audience", LOWER)
+def test_the_recording_is_silent_where_its_transcript_is_redacted(security_app, planted, audience):
+    """R-1 (CNRYSPANARC, archivist) placed in time in the one 0..60 s segment: silent below staff."""
+    keys, _ = planted
+    archive = security_app.extensions["archive"]
+    with archive.db.session() as session:
+        testimony = archive.testimonies.load_testimony(session, canaries.OPEN_ID)
+        (segment,) = testimony.transcripts[0].segments
+        r1 = next(r for r in testimony.redactions if r.key == "R-1")
+        share = ((r1.start + r1.end) / 2 - segment.text_start) / (segment.text_end - segment.text_start)
+        middle = segment.start + share * (segment.end - segment.start)
+    url = f"/media/{keys['open-audio']}/audio"
+    heard = samples(_fetch(client_as(security_app, audience), url))
+    staff = samples(_fetch(client_as(security_app, "archivist"), url))
+    assert rms(heard, middle - 0.4, middle + 0.4) < 60
+    assert rms(staff, middle - 0.4, middle + 0.4) > 5000                # the original is loud there
+    assert rms(heard, 1.0, 4.0) > 5000          # "Interviewer: Who drove the boat?" is heard by all

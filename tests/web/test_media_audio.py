@@ -61,9 +61,9 @@ def test_each_audience_hears_its_own_derivative(app, signed_in, client):
     hidden = span(app, LISTEN, "researcher")
     with archive.db.session() as session:
         asset = archive.media._load(session, key)
-        public = archive.media.audio_ranges(asset, Audience.PUBLIC)
-        researcher = archive.media.audio_ranges(asset, Audience.RESEARCHER)
-        assert archive.media.audio_ranges(asset, Audience.ARCHIVIST) == ()
+        public = archive.media._audio_ranges(asset, Audience.PUBLIC)
+        researcher = archive.media._audio_ranges(asset, Audience.RESEARCHER)
+        assert archive.media._audio_ranges(asset, Audience.ARCHIVIST) == ()
     assert len(public) == len(researcher) + 1 and set(researcher) < set(public)
     (only_public,) = set(public) - set(researcher)
     a, b = only_public
