@@ -14,7 +14,7 @@ from archive.errors import ValidationError
 from archive.vocabulary import PERMISSIONS
 
 from ..identity import archive, audience, current
-from .records_routes import page, submitted
+from .records_routes import page, prefilled, submitted
 from .routes import _csrf_failed, bp
 
 SCOPE_CHOICES = [SelectChoice("open", "open: the public and up"),
@@ -53,7 +53,7 @@ def _consent_form(view: dict) -> ConsentForm:
             **{f"perm_{p}": bool((consent.get("permissions") or {}).get(p)) for p in PERMISSIONS}}
     for name in ("date", "embargo_until"):
         data[name] = dt.date.fromisoformat(data[name]) if data[name] else None
-    return ConsentForm(data=data)
+    return ConsentForm(**prefilled(data))
 
 
 def _context(accession_id: str) -> dict:

@@ -102,6 +102,12 @@ def _languages(text: str | None) -> list[str]:
     return [code for code in re.split(r"[\s,;]+", text or "") if code]
 
 
+def prefilled(data: dict | None) -> dict:
+    """Keyword arguments for an edit form: the record's values on GET only. A POST is read from what
+    was sent alone, so a field left out is missing (and refused), never silently kept."""
+    return {"data": data} if request.method == "GET" else {}
+
+
 def _drop(form: FlaskForm, name: str) -> FlaskForm:
     """An edit form has no key field: keys (slugs, accession ids) are stable URLs and never change."""
     delattr(form, name)
@@ -137,7 +143,7 @@ def new_collection():
 @audience("archivist")
 def edit_collection(slug: str):
     found = archive().records.get_collection(current(), slug)
-    form = _drop(CollectionForm(data=found), "slug")
+    form = _drop(CollectionForm(**prefilled(found)), "slug")
     done = submitted(form, lambda: archive().records.edit_collection(
         current(), slug, title=form.title.data, description=form.description.data or ""))
     if done:
@@ -149,7 +155,7 @@ def edit_collection(slug: str):
 # -- testimonies --------------------------------------------------------------------------------
 
 def _testimony_form(identity, data: dict | None = None) -> TestimonyForm:
-    form = TestimonyForm(data=data)
+    form = TestimonyForm(**prefilled(data))
     form.collection.choices = [SelectChoice(c["id"], f"{c['title']} ({c['id']})")
                                for c in archive().records.list_collections(identity)]
     return form
@@ -251,7 +257,7 @@ def new_narrator():
 def edit_narrator(narrator: str):
     identity = current()
     found = archive().records.get_narrator(identity, narrator)
-    form = _drop(NarratorForm(data={k: ("" if v is None else v) for k, v in found.items()}), "key")
+    form = _drop(NarratorForm(**prefilled({k: ("" if v is None else v) for k, v in found.items()})), "key")
     done = submitted(form, lambda: archive().records.edit_narrator(identity, narrator, **_narrator_fields(form)))
     if done:
         flash(f"Narrator {narrator} saved ({', '.join(done['changed']) or 'nothing changed'}).", "ok")
@@ -278,7 +284,7 @@ def new_authority():
 @audience("archivist")
 def edit_authority(authority: str):
     found = archive().records.get_authority(current(), authority)
-    form = _drop(AuthorityForm(data={**found, "variants": "\n".join(found["variants"])}), "key")
+    form = _drop(AuthorityForm(**prefilled({**found, "variants": "\n".join(found["variants"])})), "key")
     done = submitted(form, lambda: archive().records.edit_authority(
         current(), authority, type=form.type.data, label=form.label.data, variants=_lines(form.variants.data)))
     if done:

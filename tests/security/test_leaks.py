@@ -90,7 +90,11 @@ def dataset_values(archive) -> dict[str, list[str]]:
             "key": keys + ["R-99"], "filename": static + ["nosuch.css"], "fmt": ["csv", "json", "xml"],
             "asset": [*media_canaries.asset_keys(archive).values(), media_canaries.MISSING_ASSET],
             "size": ["thumb", "medium", "full", "nosuch"],
-            "term_id": sorted({str(t["id"]) for i in [None, *ids] for t in archive.sensitive.list(SYSTEM, i)}) + ["99999"]}
+            "term_id": sorted({str(t["id"]) for i in [None, *ids] for t in archive.sensitive.list(SYSTEM, i)}) + ["99999"],
+            "narrator": sorted(n["id"] for n in archive.records.list_narrators(SYSTEM)) + ["N-NOSUCH"],
+            # (hidden places' keys are canaries themselves, and a redirect to sign-in repeats its URL)
+            "authority": sorted(a["id"] for a in archive.records.list_authorities(SYSTEM)
+                                if not found_in(a["id"], canaries.CANARIES)) + ["place:nosuch"]}
 
 
 def urls_for(rule, values: dict[str, list[str]]) -> list[str]:
@@ -538,6 +542,65 @@ def test_withdrawal_through_the_web_leaves_only_the_tombstone_at_once(security_a
             other = canaries.HIDDEN["withdrawn"][0]
             assert _tombstone_shape(page, accession) == _tombstone_shape(client.get(prefix + other), other)
     assert client_as(app, "archivist").get(f"/testimonies/{accession}").status_code == 200
+
+
+# -- narrators' restricted fields typed through the record forms ------------------------------
+
+FORM_SECRETS = {"legal_name": "Cnryformlegal Verysecret", "contact": "cnryformcontact@example.org",
+                "risk_notes": "Hunted by the Cnryformrisk unit"}
+FORM_WORDS = {"Cnryformlegal", "Verysecret", "cnryformcontact", "Cnryformrisk", "Cnryformlegaltwo"}
+
+
+def test_narrator_fields_typed_through_the_forms_reach_only_archivists(security_app):
+    app, accession = security_app, canaries.OPEN_ID
+    archive = app.extensions["archive"]
+    archivist = client_as(app, "archivist")
+    new = "/staff/records/narrators/new"
+    response = archivist.post(f"{new}?into={accession}", data={
+        "csrf_token": csrf_from(archivist, new), "key": "N-CNRYFORM", "public_name": "Formpseudo",
+        "role": "witness", **FORM_SECRETS})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    edit = "/staff/records/narrators/N-CNRYFORM"
+    response = archivist.post(edit, data={"csrf_token": csrf_from(archivist, edit), "public_name": "Formpseudo",
+                                          "role": "witness", **FORM_SECRETS, "legal_name": "Cnryformlegaltwo"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    # (the positive controls: staff read and search them; the public reads the pseudonym)
+    assert {"Cnryformlegaltwo", "cnryformcontact"} <= found_in(as_text(archivist.get(edit)), FORM_WORDS)
+    assert "Cnryformlegaltwo" in as_text(archivist.get(f"/testimonies/{accession}"))
+    assert api_search(archivist, "Cnryformlegaltwo")["total"] == 1
+    assert index_leaks(archive, "staff", {"Cnryformlegaltwo", "Cnryformrisk"}) == {"Cnryformlegaltwo"}
+    values = dataset_values(archive)
+    one = {**{k: v[:1] for k, v in values.items()}, "accession_id": [accession], "narrator": ["N-CNRYFORM"]}
+    for audience in LOWER:
+        client = client_as(app, audience)
+        assert api_search(client, "Formpseudo")["total"] == 1
+        leaks: dict[str, set[str]] = {}
+        for rule in app.url_map.iter_rules():
+            if "GET" not in rule.methods:
+                continue
+            for url in urls_for(rule, one):
+                for args in query_strings(rule.endpoint, values):
+                    response = client.get(url, query_string=args)
+                    if rule.endpoint.startswith("staff."):
+                        assert response.status_code in (302, 403), (url, audience)
+                    if found_in(as_text(response), FORM_WORDS):
+                        leaks[f"GET {url} {args}"] = found_in(as_text(response), FORM_WORDS)
+                    response.close()
+        for word in sorted(FORM_WORDS):
+            for q in (word, f"narrator:{word}", word[:6] + "*"):
+                result = api_search(client, q)
+                untyped = {w for w in FORM_WORDS if w.lower() not in q.lower()}   # (the result repeats q)
+                if result["total"] or found_in(json.dumps(result), untyped):
+                    leaks[f"search {q}"] = {word}
+            suggestions = client.get("/api/v1/suggest", query_string={"q": word[:5]}).get_data(as_text=True)
+            if found_in(suggestions, FORM_WORDS):
+                leaks[f"suggest {word[:5]}"] = found_in(suggestions, FORM_WORDS)
+        for fmt in ("csv", "json"):
+            exported = as_text(client.get(f"/search/export.{fmt}", query_string={"q": "Formpseudo"}))
+            if found_in(exported, FORM_WORDS):
+                leaks[f"export.{fmt}"] = found_in(exported, FORM_WORDS)
+        assert not leaks, f"restricted narrator fields reached {audience}: {leaks}"
+        assert index_leaks(archive, audience, FORM_WORDS) == set(), audience
 
 
 # -- no existence oracle ------------------------------------------------------------------------
