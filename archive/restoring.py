@@ -32,6 +32,8 @@ METADATA_FIELDS = ("title", "summary", "interview_date", "interview_place", "lan
                    "interviewers", "subjects", "keywords", "places", "rights", "fictional")
 RESTRICTED_NARRATOR_FIELDS = ("legal_name", "contact", "risk_notes")
 LOWER = (Audience.PUBLIC, Audience.RESEARCHER)
+# An admin-only redaction hides its original from archivists too: checked for them as well.
+CHECKED = (*LOWER, Audience.ARCHIVIST)
 REDACTION_CONTENT = ("transcript", "start", "end", "text", "field", "category", "reason", "visible_to", "replacement")
 
 
@@ -57,10 +59,10 @@ def refusals(current: dict, restored: dict, *, withdrawn: bool, revision: int) -
 
 
 def exposures(current: dict, restored: dict, revision: int) -> list[str]:
-    """Hidden text that the restored record would show a lower audience more often than now (each
-    record read as the public and a researcher would read it once published, open to all)."""
+    """Hidden text that the restored record would show an audience more often than now (each record
+    read as the public, a researcher and an archivist would read it once published, open to all)."""
     problems = []
-    for audience in LOWER:
+    for audience in CHECKED:
         before, after = _reader_text(current, audience), _reader_text(restored, audience)
         for label, text in guarded(current, audience):
             pattern = re.compile(r"(?<!\w)" + re.escape(text.casefold()) + r"(?!\w)")
@@ -78,6 +80,8 @@ def guarded(record: dict, audience: Audience) -> list[tuple[str, str]]:
         values = [r.get("text")] if not r.get("field") else record.get(r["field"])
         for value in values if isinstance(values, list) else [values]:
             out.append((f"what redaction {r['id']} hides", value))
+    if audience >= Audience.ARCHIVIST:
+        return [(label, value) for label, value in out if isinstance(value, str) and value.strip()]
     for n in record.get("narrators", []):
         for name in RESTRICTED_NARRATOR_FIELDS:
             out.append((f"narrator {n['id']}'s {name.replace('_', ' ')}", n.get(name)))
@@ -96,10 +100,13 @@ def _as_published(record: dict) -> SimpleNamespace:
     """A whole record as a stand-in testimony, published and open to all with every permission: the
     most any audience could ever read of it (redactions applied by `view_for`, as always)."""
     ns = SimpleNamespace
-    consent = ns(status="granted", scope="open", embargo_until=None, permissions={}, permits=lambda _: True)
+    consent = ns(status="granted", scope="open", embargo_until=None, permissions={}, permits=lambda _: True,
+                 date=None, obtained_by=None, withdrawn_date=None, withdrawal_reason=None)
     transcripts = [ns(id=t["id"], key=t["id"], language=t["language"], kind=t["kind"], text=t["text"],
                       segments=[ns(**s) for s in t.get("segments", [])]) for t in record.get("transcripts", [])]
     redactions = [ns(key=r["id"], field=r.get("field"), transcript_id=r.get("transcript"), start=r.get("start"),
+                     transcript=ns(key=r["transcript"]) if r.get("transcript") else None, proposed_by=None,
+                     approved_by=None,
                      end=r.get("end"), text=r.get("text"), replacement=r["replacement"], reason=r.get("reason", ""),
                      category=r["category"], visible_to=r["visible_to"], state=r.get("state"))
                   for r in record.get("redactions", [])]

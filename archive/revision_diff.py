@@ -6,6 +6,8 @@ import difflib
 import re
 from typing import Any
 
+from .audience import Audience
+
 METADATA_FIELDS = ("collection", "title", "summary", "interview_date", "interview_place", "languages",
                    "duration", "interviewers", "subjects", "keywords", "places", "rights", "fictional", "state")
 CONSENT_FIELDS = ("status", "scope", "date", "obtained_by", "embargo_until", "permissions",
@@ -168,3 +170,32 @@ def diff_records(before: dict, after: dict, labels: tuple[str, str] = ("before",
     }
     diff["empty"] = not any(diff.values())
     return diff
+
+
+def withheld(records: list[dict], audience: Audience) -> list[dict]:
+    """The records with every original hidden from `audience` (by any of their redactions: an
+    admin-only span is hidden from archivists too) replaced by its replacement wherever it occurs,
+    in every string of every record: an older record may hold the words before they were redacted."""
+    hidden: dict[str, str] = {}
+    for record in records:
+        for r in record.get("redactions", []):
+            if audience >= Audience.parse(r["visible_to"]):
+                continue
+            value = r.get("text") if not r.get("field") else record.get(r["field"])
+            for v in value if isinstance(value, list) else [value]:
+                if isinstance(v, str) and v.strip():
+                    hidden[v] = r["replacement"]
+    if not hidden:
+        return records
+    pattern = re.compile("|".join(re.escape(h) for h in sorted(hidden, key=len, reverse=True)))
+
+    def walk(value):
+        if isinstance(value, str):
+            return pattern.sub(lambda m: hidden[m.group()], value)
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        return value
+
+    return [walk(record) for record in records]

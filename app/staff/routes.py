@@ -120,7 +120,7 @@ def set_state(accession_id: str):
 @bp.get("/audit")
 @audience("archivist")
 def audit():
-    return render_template("staff/audit.html", events=archive().audit.events(current(), limit=500))
+    return history_routes.audit_page()      # filters and pages: app/staff/history_routes.py
 
 
 @bp.get("/export.json")
@@ -154,3 +154,5 @@ from . import redaction_routes, sensitive_routes  # noqa: E402,F401  (redaction 
 from . import intake_routes  # noqa: E402,F401  (file imports: upload, preview, confirm)
 from . import records_routes  # noqa: E402,F401  (collections, testimonies, narrators, authorities)
 from . import consent_routes  # noqa: E402,F401  (recording consent, its history, purge)
+from . import history_routes  # noqa: E402,F401  (revisions, diffs, restore, the audit log's filters)
+from . import segment_routes  # noqa: E402,F401  (the segment editor)

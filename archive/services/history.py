@@ -14,7 +14,7 @@ from ..formats.serialize import full_testimony
 from ..identity import Identity
 from ..model import AuditEvent, Revision, Testimony, testimony_narrators
 from ..policy import gated
-from ..revision_diff import diff_records
+from ..revision_diff import diff_records, withheld
 from .base import Service
 from .segments import check_segments
 
@@ -24,7 +24,7 @@ AUDIT_PAGE_SIZE = 50
 
 def _describe(r: Revision) -> dict:
     return {"id": r.id, "at": r.created_at.isoformat(timespec="seconds"), "author": r.author, "summary": r.summary,
-            "whole": "testimony" in (r.snapshot or {}), "change": (r.snapshot or {}).get("change", r.snapshot)}
+            "whole": "testimony" in (r.snapshot or {})}
 
 
 class HistoryService(Service):
@@ -64,7 +64,9 @@ class HistoryService(Service):
                 new = self._revision(session, accession_id, after)
                 new_record, new_label = new.snapshot["testimony"], self._label(new)
             old_label = self._label(old)
-            diff = diff_records(old.snapshot["testimony"], new_record, (old_label["label"], new_label["label"]))
+            # Originals above the reader (admin-only redactions, for an archivist) stay replaced.
+            shown = withheld([old.snapshot["testimony"], new_record, full_testimony(testimony)], identity.audience)
+            diff = diff_records(shown[0], shown[1], (old_label["label"], new_label["label"]))
             self.archive.audit.record(session, identity, "history.view", accession_id, before=old.id,
                                       after=new_label["id"])
             return {"accession_id": accession_id, "title": testimony.title, "state": testimony.state,

@@ -5,6 +5,7 @@ withdrawn testimony's content, or show anything else hidden now; the audit log's
 from __future__ import annotations
 
 import copy
+import json
 import datetime as dt
 
 import pytest
@@ -270,3 +271,19 @@ def test_the_audit_log_filters_and_pages(example_archive):
         archive.history.audit_log(ANN, page=0)
     with pytest.raises(ValidationError, match="after it ends"):
         archive.history.audit_log(ANN, since=today, until=today - dt.timedelta(days=1))
+
+
+def test_a_diff_never_shows_a_reader_an_original_above_them(example_archive):
+    """An admin-only redaction hides its original from archivists in diffs too, in every string of
+    both records (the older one may hold the words before they were redacted)."""
+    archive = example_archive
+    admin = for_role("admin", 9, "ada")
+    text = record(archive)["transcripts"][0]["text"]
+    start = text.index("Raqqa")
+    archive.redactions.add(ANN, OH1, category="place", replacement="[city]", transcript="en", start=start,
+                           end=start + 5, visible_to="admin")
+    seen = json.dumps(archive.history.diff(ANN, OH1, first_revision(archive)), ensure_ascii=False)
+    assert "[city]" in seen and "Raqqa" not in seen
+    assert "Raqqa" in json.dumps(archive.history.diff(admin, OH1, first_revision(archive)), ensure_ascii=False)
+    # and no restore brings it back to archivists
+    _refused(archive, BOB, first_revision(archive), "no such redaction")

@@ -195,6 +195,15 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("staff.media_original", "GET"):     ("asset", STAFF_ASSET),
     ("staff.add_image_redaction", "POST"): ("asset", ASSET_FORM_INCOMPLETE),
     ("staff.approve_image_redaction", "POST"): ("asset", ASSET_APPROVE_MISSING_KEY),
+    # history and the segment editor: a form with nothing but its CSRF token is refused (400)
+    ("staff.history", "GET"):            ("state", STAFF_RECORD),
+    ("staff.history_diff", "GET"):       ("state", STAFF_RECORD),
+    ("staff.restore_revision", "POST"):  ("state", FORM_INCOMPLETE),
+    ("staff.segments", "GET"):           ("state", STAFF_RECORD),
+    ("staff.split_segment", "POST"):     ("state", FORM_INCOMPLETE),
+    ("staff.merge_segments", "POST"):    ("state", FORM_INCOMPLETE),
+    ("staff.retime_segment", "POST"):    ("state", FORM_INCOMPLETE),
+    ("staff.describe_segment", "POST"):  ("state", FORM_INCOMPLETE),
 }
 
 # Extra requests with query arguments: (endpoint, query string) -> table
@@ -206,6 +215,8 @@ WITH_ARGS: dict[tuple[str, str], dict] = {
     ("staff.export", "audience=archivist"):  row(302, 403, 403, 403),
     ("staff.export", "audience=admin"):      row(302, 403, 403, 200),
     ("staff.intake", f"into={canaries.HIDDEN['draft'][0]}"): STAFF_PAGE,   # a testimony chosen in advance
+    ("staff.audit", "actor=archivist&action=redaction&since=2020-01-01&page=2"): STAFF_PAGE,   # filters
+    ("staff.audit", "since=yesterday"):      row(302, 403, 400, 400),    # not a date: said so
     ("api.search", "q=CNRYVISIBLE"):         EVERYONE,
     ("api.search", "q=%22unbalanced"):       EVERYONE,                   # a query error, not a failure
     ("api.suggest", "q=CNRY"):               EVERYONE,

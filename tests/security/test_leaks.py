@@ -127,6 +127,9 @@ def query_strings(endpoint: str, values: dict[str, list[str]]) -> list[dict]:
         "api.search": [{"collection": s} for s in values["slug"]] + [{"place": p} for p in hidden_places],
         "staff.export": [{"audience": a} for a in canaries.ORDER],
         "staff.intake": [{"into": i} for i in values["accession_id"][:3]],
+        "staff.history_diff": [{"from": "1"}, {"from": "1", "to": "2"}, {"to": "current"}],
+        "staff.audit": [{"actor": "archivist"}, {"action": "redaction", "page": "2"}, {"target": canaries.OPEN_ID},
+                        {"since": "2020-01-01", "until": "2030-01-01"}],
     }
     return [{}] + extra.get(endpoint, [])
 

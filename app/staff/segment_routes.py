@@ -1,0 +1,111 @@
+"""The segment editor: a form per segment to split (at a chosen place), merge with the next,
+retime, and edit title, synopsis and keywords. The service checks every change; a refusal says
+what was wrong and where, and writes nothing."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from archive.errors import ValidationError
+
+from ..identity import archive, audience, current
+from .routes import _csrf_failed, bp
+
+
+class SegmentForm(FlaskForm):
+    transcript = StringField("Transcript", validators=[DataRequired(), Length(max=40)])
+    seq = IntegerField("Segment", validators=[InputRequired(), NumberRange(min=0)])
+
+
+class SplitForm(SegmentForm):
+    offset = IntegerField("Split after (a place offered)", validators=[Optional(), NumberRange(min=1)])
+    at = IntegerField("Or at a code-point offset typed or clicked", validators=[Optional(), NumberRange(min=1)])
+    start = DecimalField("Second part starts at (seconds; empty: interpolated)", validators=[Optional(), NumberRange(min=0)])
+    title = StringField("Title of the second part", validators=[Optional(), Length(max=500)])
+
+
+class RetimeForm(SegmentForm):
+    start = DecimalField("Start (seconds)", validators=[Optional(), NumberRange(min=0)])
+    end = DecimalField("End (seconds)", validators=[Optional(), NumberRange(min=0)])
+
+
+class DescribeForm(SegmentForm):
+    title = StringField("Title", validators=[Optional(), Length(max=500)])
+    synopsis = TextAreaField("Synopsis", validators=[Optional(), Length(max=20000)])
+    keywords = StringField("Keywords (comma-separated)", validators=[Optional(), Length(max=2000)])
+
+
+def _valid(form: FlaskForm, accession_id: str) -> FlaskForm:
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            _csrf_failed()
+        raise ValidationError("; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()), record=accession_id)
+    return form
+
+
+def _given(field) -> str | None:
+    """A field's value, or None when the form did not send it (that part stays as it is)."""
+    return (field.data or "") if field.raw_data else None
+
+
+def _seconds(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _back(accession_id: str, transcript: str, seq: int):
+    return redirect(url_for("staff.segments", accession_id=accession_id) + f"#seg-{transcript}-{seq}")
+
+
+@bp.get("/testimonies/<accession_id>/segments")
+@audience("archivist")
+def segments(accession_id: str):
+    editor = archive().segments.editor(current(), accession_id)
+    return render_template("staff/segments.html", editor=editor)
+
+
+@bp.post("/testimonies/<accession_id>/segments/split")
+@audience("archivist")
+def split_segment(accession_id: str):
+    form = _valid(SplitForm(), accession_id)
+    # (an offset typed or clicked wins over the place chosen in the list)
+    offset = form.at.data if form.at.data is not None else form.offset.data
+    if offset is None:
+        raise ValidationError("choose where to split: a place in the list, or an offset", record=accession_id,
+                              field="offset")
+    archive().segments.split(current(), accession_id, form.transcript.data, form.seq.data, offset,
+                             start=_seconds(form.start.data), title=form.title.data or "")
+    flash(f"Segment {form.seq.data} of {form.transcript.data} split at {offset}.", "ok")
+    return _back(accession_id, form.transcript.data, form.seq.data + 1)
+
+
+@bp.post("/testimonies/<accession_id>/segments/merge")
+@audience("archivist")
+def merge_segments(accession_id: str):
+    form = _valid(SegmentForm(), accession_id)
+    archive().segments.merge(current(), accession_id, form.transcript.data, form.seq.data)
+    flash(f"Segments {form.seq.data} and {form.seq.data + 1} of {form.transcript.data} merged.", "ok")
+    return _back(accession_id, form.transcript.data, form.seq.data)
+
+
+@bp.post("/testimonies/<accession_id>/segments/retime")
+@audience("archivist")
+def retime_segment(accession_id: str):
+    form = _valid(RetimeForm(), accession_id)
+    archive().segments.retime(current(), accession_id, form.transcript.data, form.seq.data,
+                              _seconds(form.start.data), _seconds(form.end.data))
+    flash(f"Segment {form.seq.data} of {form.transcript.data} retimed.", "ok")
+    return _back(accession_id, form.transcript.data, form.seq.data)
+
+
+@bp.post("/testimonies/<accession_id>/segments/describe")
+@audience("archivist")
+def describe_segment(accession_id: str):
+    form = _valid(DescribeForm(), accession_id)
+    result = archive().segments.describe(current(), accession_id, form.transcript.data, form.seq.data,
+                                         title=_given(form.title), synopsis=_given(form.synopsis),
+                                         keywords=_given(form.keywords))
+    changed = ", ".join(result["changed"]) or "nothing changed"
+    flash(f"Segment {form.seq.data} of {form.transcript.data}: {changed}.", "ok")
+    return _back(accession_id, form.transcript.data, form.seq.data)
