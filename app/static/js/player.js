@@ -52,9 +52,12 @@
     seek(parseFloat(segment.dataset.start), true);
   });
 
-  audio.addEventListener('keydown', function (event) {
-    if (event.altKey || event.ctrlKey || event.metaKey) return;
-    if (event.key === ' ' || event.key === 'Spacebar') {
+  // Listened for on the way down (capture), and stopped there: Chromium's own controls would
+  // otherwise act on the same key a second time (Space would pause and play again at once).
+  function isSpace(event) { return event.key === ' ' || event.key === 'Spacebar'; }
+  window.addEventListener('keydown', function (event) {
+    if (event.target !== audio || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (isSpace(event)) {
       if (audio.paused) {
         audio.play().catch(function () {});
       } else {
@@ -67,7 +70,16 @@
     } else {
       return;
     }
-    event.preventDefault();   // the browser's own controls would act on the key a second time
+    event.preventDefault();
+    event.stopPropagation();
+  }, true);
+  ['keyup', 'keypress'].forEach(function (type) {
+    window.addEventListener(type, function (event) {
+      if (event.target === audio && (isSpace(event) || event.key === 'ArrowRight' || event.key === 'ArrowLeft')) {
+        event.preventDefault();
+        event.stopPropagation();
+      }
+    }, true);
   });
 
   function fromHash() {
