@@ -20,10 +20,20 @@ def _complete_revisions(session: Session) -> None:
     what a diff compares and a restore brings back. Several revisions of one unit of work share
     that state, since they were one change."""
     pending = session.info.pop("revisions", [])
+    if not pending:
+        return
+    # Loaded testimonies come from the session (a bulk import holds them all); each is serialised once.
+    loaded = {obj.accession_id: obj for obj in list(session.identity_map.values())
+              if isinstance(obj, Testimony) and obj not in session.deleted}
+    records: dict[str, dict | None] = {}
     for revision in pending:
-        testimony = session.scalar(select(Testimony).where(Testimony.accession_id == revision.accession_id))
-        if testimony is not None:
-            revision.snapshot = {**revision.snapshot, "testimony": full_testimony(testimony)}
+        accession = revision.accession_id
+        if accession not in records:
+            testimony = loaded.get(accession) or session.scalar(
+                select(Testimony).where(Testimony.accession_id == accession))
+            records[accession] = full_testimony(testimony) if testimony is not None else None
+        if records[accession] is not None:
+            revision.snapshot = {**revision.snapshot, "testimony": records[accession]}
 
 
 class AuditService(Service):
