@@ -82,6 +82,9 @@ PHOTO_DERIVATIVE = {                     # /media/<asset>/thumb.png
     "document":        row(404, 404, 404, 404),     # documents have no derivatives: originals only
     "consent-form":    row(404, 404, 404, 404),
     "open-audio":      row(404, 404, 404, 404),     # a recording has no PNG
+    "research-audio":  row(404, 404, 404, 404),
+    "no-audio-recording": row(404, 404, 404, 404),
+    "hidden-audio":    row(404, 404, 404, 404),
     "missing":         row(404, 404, 404, 404),
 }
 RECORDING = {                            # /media/<asset>/audio and /media/<asset>/captions.vtt
@@ -90,7 +93,11 @@ RECORDING = {                            # /media/<asset>/audio and /media/<asse
     "no-audio-recording": row(404, 404, 200, 200),  # consent does not permit audio
     "hidden-audio":       row(404, 404, 200, 200),  # its testimony is embargoed
     "open-photo":         row(404, 404, 404, 404),  # not a recording
+    "research-photo":     row(404, 404, 404, 404),
+    "no-images-photo":    row(404, 404, 404, 404),
+    "hidden-photo":       row(404, 404, 404, 404),
     "document":           row(404, 404, 404, 404),
+    "consent-form":       row(404, 404, 404, 404),
     "missing":            row(404, 404, 404, 404),
 }
 STAFF_ASSET = {case: (row(302, 403, 404, 404) if case == "missing" else STAFF_PAGE) for case in ASSET_CASES}
