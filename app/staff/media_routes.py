@@ -1,13 +1,17 @@
-"""The archivist's media pages: upload, list, draw redaction boxes on a photo, approve them, read originals."""
+"""The archivist's media pages: upload, list, draw redaction boxes on a photo or silenced ranges on a
+recording's timeline, approve them (a second archivist), read originals."""
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import Field, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import ValidationError as FieldError
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import TextInput
 
 from archive.errors import ValidationError
 from archive.views import MEDIA_KINDS
@@ -37,6 +41,71 @@ class BoxForm(FlaskForm):
     reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
     visible_to = SelectField("Lowest audience that may see what it covers", choices=AUDIENCE_CHOICES,
                              default="archivist")
+
+
+# m:ss, h:mm:ss or plain seconds, each with an optional fraction ("1:05.25", "65.25", "65,25")
+CLOCK = re.compile(r"(?:(?:(\d+):)?(\d+):)?(\d+(?:[.,]\d*)?)")
+# A range typed to the millisecond the page shows may end a rounding hair after the recording.
+END_SLACK = 0.0005
+
+
+def clock(seconds: float) -> str:
+    """Seconds as the page writes and reads them: m:ss.mmm."""
+    millis = round(seconds * 1000)
+    return f"{millis // 60000}:{millis % 60000 / 1000:06.3f}"
+
+
+class SecondsField(Field):
+    """A time typed as m:ss, h:mm:ss or seconds; its data is seconds (a float)."""
+    widget = TextInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return clock(self.data) if self.data is not None else ""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = (valuelist[0] if valuelist else "").strip()
+        if not text:
+            return                        # validate_start / validate_end say so
+        match = CLOCK.fullmatch(text) if len(text) <= 20 else None    # (a day is 86400 seconds: ample)
+        hours, minutes, seconds = match.groups() if match else (None, None, None)
+        if match is None or (minutes is not None and float(seconds.replace(",", ".")) >= 60) \
+                or (hours is not None and int(minutes) >= 60):
+            raise ValueError(f"“{text[:20]}” is not a time: write minutes and seconds (1:05 or 1:05.250) "
+                             "or seconds (65.25)")
+        self.data = int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds.replace(",", "."))
+
+
+class RangeForm(FlaskForm):
+    start = SecondsField("Start (m:ss or seconds)")
+    end = SecondsField("End (m:ss or seconds)")
+    category = SelectField("Category", choices=[SelectChoice(c) for c in REDACTION_CATEGORIES])
+    reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
+    visible_to = SelectField("Lowest audience that may hear it", choices=AUDIENCE_CHOICES, default="archivist")
+
+    def __init__(self, *args, duration: float | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.duration = duration
+
+    @staticmethod
+    def _given(field, what: str) -> float | None:
+        if field.data is None and not field.process_errors:     # (a time that is no time says so itself)
+            raise FieldError(f"give the {what} of the range")
+        return field.data
+
+    def validate_start(self, field):
+        self._given(field, "start")
+
+    def validate_end(self, field):
+        start, end = self.start.data, self._given(field, "end")
+        if end is None:
+            return
+        if start is not None and end <= start:
+            raise FieldError(f"the end ({clock(end)}) must come after the start ({clock(start)})")
+        if self.duration is not None and end > self.duration + END_SLACK:
+            raise FieldError(f"the range ends at {clock(end)}, after the recording ends ({clock(self.duration)})")
 
 
 def _errors(form) -> str:
@@ -70,7 +139,7 @@ def upload_media(accession_id: str):
     flash(f"{KIND_LABELS[asset['kind']].split(' (')[0]} attached (SHA-256 {asset['sha256'][:16]}…).", "ok")
     if asset.get("warning"):
         flash(asset["warning"], "error")
-    if asset["kind"] == "photo":
+    if asset["kind"] in ("photo", "audio"):
         return redirect(url_for("staff.media_asset", asset=asset["id"]))
     return redirect(url_for("staff.media", accession_id=accession_id))
 
@@ -79,7 +148,13 @@ def upload_media(accession_id: str):
 @audience("archivist")
 def media_asset(asset: str):
     found = archive().media.asset(current(), asset)
-    return render_template("staff/media_asset.html", a=found, form=BoxForm(), action_form=ActionForm())
+    return _asset_page(found)
+
+
+def _asset_page(found: dict, range_form: RangeForm | None = None):
+    return render_template("staff/media_asset.html", a=found, form=BoxForm(), action_form=ActionForm(),
+                           range_form=range_form or RangeForm(duration=found.get("duration")), clock=clock,
+                           kind_title=KIND_LABELS[found["kind"]].split(" (")[0])
 
 
 @bp.post("/media/<asset>/redactions")
@@ -103,6 +178,34 @@ def approve_image_redaction(asset: str, key: str):
                                       two_person=bool(current_app.config["TWO_PERSON_RULE"]))
     flash(f"Box {key} approved.", "ok")
     return redirect(url_for("staff.media_asset", asset=asset))
+
+
+@bp.post("/media/<asset>/ranges")
+@audience("archivist")
+def add_audio_range(asset: str):
+    found = archive().media.asset(current(), asset)
+    if found["kind"] != "audio":
+        raise ValidationError(f"a {found['kind']} has no time ranges to silence", record=asset[:12])
+    form = RangeForm(duration=found.get("duration"))
+    if not form.validate_on_submit():
+        # 400 with the form as sent and every message beside its field, so nothing typed is lost
+        return _asset_page(found, form), 400
+    drawn = archive().media.add_audio_redaction(
+        current(), asset, start=form.start.data, end=form.end.data, category=form.category.data,
+        reason=form.reason.data or "", visible_to=form.visible_to.data)
+    flash(f"Range {drawn['key']} ({clock(drawn['start'])}–{clock(drawn['end'])}) proposed; it is already "
+          f"silenced for every audience below {drawn['visible_to']}.", "ok")
+    return redirect(url_for("staff.media_asset", asset=asset) + "#ranges")
+
+
+@bp.post("/media/<asset>/ranges/<key>/approve")
+@audience("archivist")
+def approve_audio_range(asset: str, key: str):
+    ActionForm().validate_on_submit() or _csrf_failed()
+    archive().media.approve_audio_redaction(current(), asset, key,
+                                            two_person=bool(current_app.config["TWO_PERSON_RULE"]))
+    flash(f"Range {key} approved.", "ok")
+    return redirect(url_for("staff.media_asset", asset=asset) + "#ranges")
 
 
 @bp.get("/media/<asset>/original")

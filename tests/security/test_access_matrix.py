@@ -103,6 +103,9 @@ RECORDING = {                            # /media/<asset>/audio and /media/<asse
 STAFF_ASSET = {case: (row(302, 403, 404, 404) if case == "missing" else STAFF_PAGE) for case in ASSET_CASES}
 ASSET_FORM_INCOMPLETE = {case: row(403, 403, 400, 400) for case in ASSET_CASES}
 ASSET_APPROVE_MISSING_KEY = {case: row(403, 403, 404, 404) for case in ASSET_CASES}
+# A range is drawn on a recording only: any other asset is refused (400) before the form is read.
+RANGE_INCOMPLETE = {case: row(403, 403, 404, 404) if case == "missing" else row(403, 403, 400, 400)
+                    for case in ASSET_CASES}
 COLLECTION = {
     "open":        row(200, 200, 200, 200),
     "researchers": row(404, 200, 200, 200),
@@ -202,6 +205,8 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("staff.media_original", "GET"):     ("asset", STAFF_ASSET),
     ("staff.add_image_redaction", "POST"): ("asset", ASSET_FORM_INCOMPLETE),
     ("staff.approve_image_redaction", "POST"): ("asset", ASSET_APPROVE_MISSING_KEY),
+    ("staff.add_audio_range", "POST"):   ("asset", RANGE_INCOMPLETE),
+    ("staff.approve_audio_range", "POST"): ("asset", ASSET_APPROVE_MISSING_KEY),   # range R-99: none
     # history and the segment editor: a form with nothing but its CSRF token is refused (400)
     ("staff.history", "GET"):            ("state", STAFF_RECORD),
     ("staff.history_diff", "GET"):       ("state", STAFF_RECORD),
