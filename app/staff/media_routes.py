@@ -186,6 +186,9 @@ def add_audio_range(asset: str):
     found = archive().media.asset(current(), asset)
     if found["kind"] != "audio":
         raise ValidationError(f"a {found['kind']} has no time ranges to silence", record=asset[:12])
+    if found.get("duration") is None:
+        raise ValidationError("ffmpeg could not read this recording: it has no length to mark ranges on, and no "
+                              "reader hears it", record=asset[:12])
     form = RangeForm(duration=found.get("duration"))
     if not form.validate_on_submit():
         # 400 with the form as sent and every message beside its field, so nothing typed is lost

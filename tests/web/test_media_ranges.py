@@ -202,3 +202,22 @@ def test_researchers_and_the_public_are_refused(app, signed_in, client, recordin
         assert "0:12.000" not in posted.get_data(as_text=True)
     (drawn,) = ranges(app, recording)
     assert drawn["state"] == "proposed"
+
+
+def test_a_recording_ffmpeg_cannot_read_offers_no_timeline_and_takes_no_range(app, signed_in):
+    from tests.web.test_media_routes import OPEN
+    broken = app.extensions["archive"].media.add(SYSTEM, OPEN, b"RIFF\x24\x00\x00\x00WAVEfmt ", "voice.wav",
+                                                 kind="audio")
+    assert broken["duration"] is None and "kept for archivists only" in broken["warning"]
+    archivist = signed_in("archivist")
+    page = archivist.get(f"/staff/media/{broken['id']}")
+    doc = lxml.html.fromstring(page.get_data(as_text=True))
+    assert page.status_code == 200 and doc.xpath("//*[@id='range-unreadable']")
+    assert not doc.xpath("//audio") and not doc.xpath("//form[@id='range-form']")
+    response = archivist.post(f"/staff/media/{broken['id']}/ranges", data={
+        "csrf_token": csrf_from(archivist, f"/staff/media/{broken['id']}"), "start": "1", "end": "2",
+        "category": "person", "visible_to": "archivist"})
+    assert response.status_code == 400
+    assert "ffmpeg could not read this recording: it has no length to mark ranges on" in \
+        " ".join(lxml.html.fromstring(response.data).text_content().split())
+    assert ranges(app, broken["id"]) == []
