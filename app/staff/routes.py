@@ -16,6 +16,7 @@ from ..identity import archive, audience, current
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 AUDIENCE_CHOICES = [SelectChoice(a.label) for a in Audience if a > Audience.PUBLIC]
+PUBLISH_REFUSED = "cannot publish: "            # archive/services/testimonies.py set_state, then "; "-separated reasons
 
 
 class WithdrawForm(FlaskForm):
@@ -58,13 +59,19 @@ def dashboard():
 @bp.get("/testimonies/<accession_id>")
 @audience("archivist")
 def testimony(accession_id: str):
+    return _testimony_page(accession_id)
+
+
+def _testimony_page(accession_id: str, refused: list[str] | None = None):
     identity = current()
     view = archive().testimonies.get(identity, accession_id)
     # The state menu starts at the current state, so "Set state" never unpublishes by default.
+    # (formdata=None: shown again after a refused POST, the forms are not filled from that POST.)
     return render_template("staff/testimony.html", t=view,
                            revisions=archive().audit.revisions(identity, accession_id),
-                           redaction_form=RedactionForm(), state_form=StateForm(data={"state": view["state"]}),
-                           action_form=ActionForm(), **redaction_routes.editor_context(identity, view))
+                           redaction_form=RedactionForm(formdata=None),
+                           state_form=StateForm(formdata=None, data={"state": view["state"]}),
+                           action_form=ActionForm(), refused=refused, **redaction_routes.editor_context(identity, view))
 
 
 @bp.route("/testimonies/<accession_id>/withdraw", methods=["GET", "POST"])
@@ -112,7 +119,14 @@ def set_state(accession_id: str):
     form = StateForm()
     if not form.validate_on_submit():
         _csrf_failed()
-    archive().testimonies.set_state(current(), accession_id, form.state.data)
+    try:
+        archive().testimonies.set_state(current(), accession_id, form.state.data)
+    except ValidationError as exc:
+        if form.state.data != "published" or not exc.message.startswith(PUBLISH_REFUSED):
+            raise
+        # Refused with its reasons: shown on the testimony's own page, each beside the way to resolve
+        # it (an error page offered only "Home", and the archivist had to find their way back).
+        return _testimony_page(accession_id, refused=exc.message.removeprefix(PUBLISH_REFUSED).split("; ")), 400
     flash(f"{accession_id} is now {form.state.data.replace('_', ' ')}.", "ok")
     return redirect(url_for("staff.testimony", accession_id=accession_id))
 
