@@ -323,6 +323,9 @@ def test_the_whole_path_from_intake_to_withdrawal(live_server, browser, page, re
         assert reader.inner_text("#result-count").strip() == "0 testimonies for “apricot”"
         assert ACCESSION not in reader.content()
         assert "apricot" not in reader.request.get(f"{base}/api/v1/suggest?q=apr").json()["suggestions"]
+        assert ACCESSION not in reader.request.get(f"{base}/search/export.csv?q=apricot").text()
+        reader.goto(f"{base}/collections/{COLLECTION}")
+        assert ACCESSION not in reader.content() and "apricot" not in reader.content()
         response = reader.goto(f"{base}/testimonies/{ACCESSION}")
         assert response.status == 410
         tombstone = reader.locator("section.tombstone").inner_text()
