@@ -150,6 +150,12 @@ def _testimony(c: _Checker) -> dict:
     for lang in languages:
         if not LANGUAGE.match(lang):
             c.fail(f"{lang!r} is not a language code (e.g. en, ar, fr)", "languages")
+    for field in ("subjects", "places"):
+        for value in c.strings(field):
+            if "," in value:
+                # Facets are filed comma-separated in the search index; a name heading belongs in keywords.
+                c.fail(f"{value!r} contains a comma: {field} are facet values without commas "
+                       "(put a name heading such as 'Duarte, Ronald, 1930-' in keywords)", field)
     t = {
         "id": accession,
         "collection": c.get("collection", str, required=True),

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import resource
 import shutil
 import subprocess
@@ -174,7 +175,9 @@ def _run(args: list[str], limits: AudioLimits, what: str) -> bytes:
         raise AudioToolError(f"ffmpeg took longer than {limits.wall_seconds:.0f} s to {what}") from None
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise AudioToolError(f"ffmpeg could not {what}: {detail[-1] if detail else f'exit {done.returncode}'}")
+        # ffmpeg names its input by path: the message reaches pages, and the path says where the archive keeps files.
+        last = re.sub(r"(?:/[^\s:'\"/]+)+/?", "<file>", detail[-1]) if detail else f"exit {done.returncode}"
+        raise AudioToolError(f"ffmpeg could not {what}: {last}")
     if len(done.stdout) > limits.output_bytes:
         raise AudioToolError(f"ffmpeg wrote more than {limits.output_bytes:,} bytes to {what}")
     return done.stdout

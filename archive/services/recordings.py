@@ -232,4 +232,7 @@ def _check_range(start, end, duration: float | None) -> tuple[float, float]:
     if duration is not None and start >= duration:
         raise ValidationError(f"the range starts at {start:g} s, after the recording's end ({duration:g} s)",
                               field="start")
+    if duration is not None and end > duration + 0.001:
+        raise ValidationError(f"the range ends at {end:g} s, after the recording's end ({duration:g} s)",
+                              field="end")
     return round(start, 3), round(end, 3)

@@ -345,3 +345,23 @@ def test_parse_document_without_a_file_names_the_input():
         json_format.parse_document(data)
     assert info.value.file == "<input>"
     assert info.value.record == "OH-2015-0001" and info.value.field == "interview_date"
+
+
+def test_a_subject_with_a_comma_is_refused_naming_the_record_and_field():
+    import copy
+    import json
+
+    from archive.errors import ValidationError
+    from archive.formats.json_format import parse_document
+    from tests.conftest import DEMO
+
+    document = json.loads(DEMO.read_text(encoding="utf-8"))
+    broken = copy.deepcopy(document)
+    broken["testimonies"][0]["subjects"].append("Duarte, Ronald, 1930-")
+    try:
+        parse_document(broken, "demo.json")
+    except ValidationError as exc:
+        assert exc.field == "subjects" and exc.record == broken["testimonies"][0]["id"]
+        assert "contains a comma" in exc.message and "keywords" in exc.message
+    else:
+        raise AssertionError("a subject with a comma was accepted")
