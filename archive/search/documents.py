@@ -8,7 +8,7 @@ import re
 from .analysis import TOKEN_PATTERN
 from .schema import FACET_FIELDS, LIST_FIELDS, SPELL_FIELD, TEXT_FIELD_FOR_LANGUAGE, TEXT_FIELDS
 
-_PLAIN = ("transcript", "lang", "collection", "testimony_title")
+_PLAIN = ("has_audio", "transcript", "lang", "collection", "testimony_title")
 _TOKEN = re.compile(TOKEN_PATTERN)
 _SPELL_SOURCES = tuple(TEXT_FIELDS) + ("text_fr",)
 

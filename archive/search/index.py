@@ -105,10 +105,18 @@ class SearchIndexes:
             path.mkdir(exist_ok=True)
             wix.create_in(str(path), make_schema())
 
-    def ensure(self) -> None:
+    def ensure(self) -> bool:
+        """Create missing indexes; True if one was made anew (or held another schema) and needs filling."""
+        fresh = False
+        wanted = sorted(make_schema().names())
         for audience in AUDIENCES:
             with self._locked(audience) as path:
+                if wix.exists_in(str(path)) and sorted(wix.open_dir(str(path)).schema.names()) != wanted:
+                    # Written by an older version: its documents lack fields the searches now read.
+                    shutil.rmtree(path)
+                fresh |= not wix.exists_in(str(path))
                 self._create_missing(path)
+        return fresh
 
     @contextmanager
     def _searcher(self, audience: str):

@@ -17,7 +17,8 @@ TEXT_FIELDS = {"title": 3.0, "narrator": 2.0, "place": 2.0, "subject": 2.0, "sum
 TEXT_FIELD_FOR_LANGUAGE = {"fr": "text_fr"}
 # Request filter key -> index field holding the values.
 FACET_FIELDS = {"collection": "collection", "language": "languages", "place": "places",
-                "subject": "subjects", "role": "roles", "decade": "decade", "year": "year"}
+                "subject": "subjects", "role": "roles", "decade": "decade", "year": "year",
+                "audio": "has_audio"}
 LIST_FIELDS = ("languages", "places", "subjects", "roles")
 SPELL_FIELD = "spell"
 
@@ -99,6 +100,7 @@ def make_schema() -> Schema:
         places=KEYWORD(stored=True, commas=True, scorable=False),
         subjects=KEYWORD(stored=True, commas=True, scorable=False),
         roles=KEYWORD(stored=True, commas=True, scorable=False, lowercase=True),
+        has_audio=ID(stored=True),  # "yes" where the audience may listen to a recording
         year=_year(),
         decade=_year(),
         # The interview date as a span of years (an uncertain "2015?" spans 2014-2016), for year: queries.

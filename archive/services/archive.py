@@ -76,9 +76,12 @@ class Archive:
         return self._clock()
 
     def init(self) -> None:
-        """Create or upgrade the schema and the indexes; safe to run again."""
+        """Create or upgrade the schema and the indexes; safe to run again. Indexes made anew (a new
+        install, a lost index, or one an older version wrote) are filled from the database."""
         self.db.migrate()
-        self.indexes.ensure()
+        if self.indexes.ensure():
+            from ..identity import SYSTEM
+            self.index.reindex(SYSTEM)
 
     def services(self) -> list:
         return [self.audit, self.index, self.testimonies, self.redactions, self.consent, self.search,

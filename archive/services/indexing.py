@@ -55,6 +55,7 @@ def documents(view: dict) -> list[dict]:
         "languages": view["languages"],
         "places": [p["id"] for p in places],
         "subjects": view["subjects"],
+        "has_audio": "yes" if any(m["kind"] in ("audio", "video") for m in view.get("media") or []) else "no",
         "roles": sorted({n["role"].replace(",", " ") for n in view["narrators"] if n.get("role")}),
         **_years(view["interview_date"]),
         "testimony_title": view["title"],

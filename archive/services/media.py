@@ -94,6 +94,8 @@ class MediaService(RecordingsMixin, Service):
                 if kind == "photo":
                     self._derive(store, asset, data)
                 warning = self._accept_recording(store, asset) if kind == "audio" else None
+                if kind in ("audio", "video"):
+                    self.archive.index.sync(session, testimony)  # the "recording" facet follows
                 result = self._describe(asset, identity.audience)
                 if warning:
                     result["warning"] = warning

@@ -15,7 +15,7 @@ from ..search.searching import SORTS  # noqa: F401  (re-exported for the web lay
 from ..views import shows_name
 from .base import Service
 
-FILTER_KEYS = ("collection", "language", "place", "subject", "role", "decade", "year")
+FILTER_KEYS = ("collection", "language", "place", "subject", "role", "decade", "year", "audio")
 
 
 class SearchService(Service):

@@ -123,7 +123,7 @@ def test_empty_query_lists_everything_by_id(corpus):
 def test_facets_count_testimonies(corpus):
     r = corpus.search("public", "")
     f = r.facets
-    assert set(f) == {"collection", "language", "place", "subject", "role", "decade", "year"}
+    assert set(f) == {"collection", "language", "place", "subject", "role", "decade", "year", "audio"}
     assert dict(f["collection"]) == {"oral": 1, "women": 2}
     assert f["collection"][0] == ("women", 2)
     assert dict(f["language"]) == {"en": 2, "ar": 1, "fr": 1}

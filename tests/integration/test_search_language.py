@@ -158,3 +158,38 @@ def test_variants_never_expand_into_a_sensitive_or_redacted_name_below_archivist
     assert archive.search.search(ANONYMOUS, "Zorvakhan").expanded == []
     staff_view = archive.testimonies.get(ARCHIVIST, "T-HIDE")
     assert staff_view["places"][0]["variants"] == ["Zorvakhan", "Qaryat Sirr"]
+
+
+def test_the_recording_facet_counts_only_recordings_the_audience_may_hear(archive):
+    from tests.audio_samples import sine_wav
+    heard = copy.deepcopy(CONSENT)
+    heard["permissions"]["publish_audio"] = True
+    archive.transfer.import_document(SYSTEM, document(
+        record("T-HEARD", "The ferry horn.", consent=heard),
+        record("T-KEPT", "The ferry bell."),
+        record("T-TEXT", "The ferry rope.")))
+    for accession in ("T-HEARD", "T-KEPT"):     # T-KEPT's consent does not permit publishing audio
+        archive.media.add(SYSTEM, accession, sine_wav(2), "voice.wav", kind="audio")
+    result = archive.search.search(ANONYMOUS, "ferry")
+    assert dict(result.facets["audio"]) == {"yes": 1, "no": 2}
+    assert ids(archive, "ferry", filters={"audio": ["yes"]}) == ["T-HEARD"]
+    assert dict(archive.search.search(ARCHIVIST, "ferry").facets["audio"]) == {"yes": 2, "no": 1}
+
+
+def test_init_rebuilds_an_index_an_older_version_wrote(archive):
+    import shutil
+
+    from whoosh import index as wix
+    from whoosh.fields import Schema
+
+    from archive.search.schema import make_schema
+    archive.transfer.import_document(SYSTEM, document(record("T-OLD", "The ferry at dawn.")))
+    path = archive.indexes.index_dirs()["public"]
+    old = make_schema()
+    shutil.rmtree(path)
+    path.mkdir()
+    wix.create_in(str(path), Schema(**{name: old[name] for name in old.names() if name != "has_audio"}))
+    assert ids(archive, "ferry") == []
+    archive.init()
+    assert sorted(wix.open_dir(str(path)).schema.names()) == sorted(make_schema().names())
+    assert ids(archive, "ferry") == ["T-OLD"]

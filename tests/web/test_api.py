@@ -105,7 +105,7 @@ def test_search_answers_a_documented_shape(client):
     segment = next(h for h in body["testimonies"][0]["hits"] if h["kind"] == "segment")
     assert segment["transcript"] == "en" and isinstance(segment["seq"], int) and segment["start"] == 0.0
     assert "<mark>Raqqa</mark>" in segment["snippet_html"]
-    assert set(body["facets"]) == {"collection", "language", "place", "subject", "role", "decade", "year"}
+    assert set(body["facets"]) == {"collection", "language", "place", "subject", "role", "decade", "year", "audio"}
     assert ["en", 2] in body["facets"]["language"] and ["ar", 1] in body["facets"]["language"]
     text = client.get("/api/v1/search?q=Raqqa").get_data(as_text=True)
     for secret in SECRETS:
