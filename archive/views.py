@@ -164,8 +164,10 @@ RESTRICTED_MEDIA_KINDS = ("document", "consent-form")
 
 
 def can_see_asset(asset, audience: Audience, today: dt.date) -> bool:
-    """Consent gates media as it gates the testimony: a photo reaches an audience below archivist
-    only with its testimony and only where the narrator permitted images; documents never."""
+    """Consent gates media as it gates the testimony: below archivist, an asset reaches an audience
+    only with its testimony, and then only as consent permits: a photo with `publish_images`, a
+    recording with `publish_audio`, a video with both (its derivative silences the redacted ranges
+    of its sound, but nothing hides a face in its picture); documents and consent forms never."""
     testimony = asset.testimony
     if not policy.can_see_testimony(testimony, audience, today):
         return False
@@ -177,7 +179,9 @@ def can_see_asset(asset, audience: Audience, today: dt.date) -> bool:
     if asset.kind == "audio":
         # Heard only as a derivative with the audience's ranges silenced (services/recordings.py).
         return consent is not None and consent.permits("publish_audio")
-    # Videos have no redacted derivative yet, and originals are never served below archivist.
+    if asset.kind == "video":
+        # Heard and seen as a derivative: ranges silenced as for audio, the picture as filmed.
+        return consent is not None and consent.permits("publish_audio") and consent.permits("publish_images")
     return False
 
 
@@ -200,14 +204,14 @@ def asset_view(asset, audience: Audience) -> dict:
         item["width"], item["height"] = asset.width, asset.height
         item["sizes"] = {name: list(scaled_size(asset.width, asset.height, longest))
                          for name, longest in DEFAULT_SIZES.items()}
-    if asset.kind == "audio":
+    if asset.kind in ("audio", "video"):
         item["duration"] = asset.duration
     if Audience.parse(audience) >= Audience.ARCHIVIST:
         item.update(sha256=asset.sha256, mime=asset.mime, bytes=asset.bytes, filename=asset.filename,
                     created_at=asset.created_at.isoformat(timespec="seconds") if asset.created_at else None,
                     created_by=asset.created_by, duration=asset.duration,
                     redactions=[image_redaction(r) for r in asset.redactions])
-        if asset.kind == "audio":
+        if asset.kind in ("audio", "video"):
             item["audio_redactions"] = [audio_redaction(r) for r in asset.audio_redactions]
     return item
 

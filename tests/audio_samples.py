@@ -55,3 +55,32 @@ def tagged_wav(seconds: float, title: str) -> bytes:
     data += b"LIST" + len(info).to_bytes(4, "little") + info
     data[4:8] = (len(data) - 8).to_bytes(4, "little")
     return bytes(data)
+
+
+def sine_video(seconds: float, title: str | None = None, video: str = "libx264", container: str = "mp4") -> bytes:
+    """A small test-card video with a 440 Hz sine as its sound (ffmpeg's lavfi sources), optionally
+    titled in its container's and its video stream's metadata."""
+    import tempfile
+    from pathlib import Path
+    sound = {"mp4": "aac", "webm": "libopus"}[container]
+    tags = ["-metadata", f"title={title}", "-metadata:s:v:0", f"title={title}"] if title else []
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / f"video.{container}"
+        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi",
+                        "-i", "testsrc=size=160x120:rate=10", "-f", "lavfi", "-i", f"sine=frequency={FREQUENCY}",
+                        "-t", str(seconds), "-c:v", video, "-pix_fmt", "yuv420p", "-c:a", sound, *tags, str(out)],
+                       capture_output=True, timeout=120, check=True)
+        return out.read_bytes()
+
+
+def probe_tags(data: bytes) -> dict:
+    """Every metadata tag ffprobe reads in a file (format's and streams'), and its streams' codecs."""
+    import json
+    import tempfile
+    with tempfile.NamedTemporaryFile() as f:
+        f.write(data)
+        f.flush()
+        done = subprocess.run(["ffprobe", "-v", "error", "-show_entries",
+                               "format_tags:stream_tags:stream=codec_type,codec_name:chapters", "-of", "json",
+                               f.name], capture_output=True, timeout=60, check=True)
+    return json.loads(done.stdout)

@@ -24,6 +24,14 @@ def media_audio(asset: str):
     return send_file(found["path"], mimetype=found["mime"], conditional=True, etag=True, max_age=0)
 
 
+@bp.get("/media/<asset>/video")
+@audience("public")
+def media_video(asset: str):
+    # As for audio: the audience's derivative (MP4 or WebM), its sound's ranges silenced; 206 for Range.
+    found = archive().media.video(current(), asset)
+    return send_file(found["path"], mimetype=found["mime"], conditional=True, etag=True, max_age=0)
+
+
 @bp.get("/media/<asset>/captions.vtt")
 @audience("public")
 def media_captions(asset: str):

@@ -15,6 +15,15 @@ edges are exact, not rounded to a frame). Ranges come from two places:
 ffmpeg decodes files from strangers: it runs in a child process with an empty environment, a
 forced demuxer (the container checked at intake), local files only, memory, CPU and output limits
 and a wall-clock timeout.
+
+Videos get the same treatment (`redact_video`): the audio track silenced or toned by the same
+filter, the picture left as it is. The picture is copied, not re-encoded, where a browser plays it
+in a container that holds it: H.264 goes into MP4 (with AAC sound), VP8, VP9 and AV1 into WebM
+(with Opus); any other codec (Theora, MPEG-4 part 2, HEVC...) is re-encoded once as H.264 in MP4,
+the one pairing every browser plays and that libx264 encodes quickly. H.264's SEI units (where
+encoders and cameras write free text: x264's settings, a maker's notes) are dropped from the copy.
+Nothing hides faces: a video reaches an audience below archivist only where consent permits both
+audio and images (archive/views.py can_see_asset).
 """
 from __future__ import annotations
 
@@ -25,6 +34,7 @@ import re
 import resource
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -43,6 +53,15 @@ BITRATE = "64k"
 FOREVER = 1e9                      # "to the end", in seconds, for ffmpeg's expressions
 # Version of what the derivative is made of: bump it and every derivative is rebuilt.
 RECIPE = 1
+VIDEO_PREFIX = "video-"
+VIDEO_RECIPE = 1
+# video codec (ffprobe's name) -> the container its copy goes into; anything else is re-encoded
+_COPIED_VIDEO = {"h264": "mp4", "vp8": "webm", "vp9": "webm", "av1": "webm"}
+VIDEO_EXTS = ("mp4", "webm")
+VIDEO_MIMES = {"mp4": "video/mp4", "webm": "video/webm"}
+_VIDEO_AUDIO = {"mp4": ["-c:a", "aac", "-b:a", "96k"], "webm": ["-c:a", "libopus", "-b:a", BITRATE]}
+# (H.264's NAL unit type 6 is SEI: free-form text and user data, never needed to decode a picture)
+_VIDEO_BSF = {"h264": ["-bsf:v", "filter_units=remove_types=6"]}
 
 
 @dataclass(frozen=True)
@@ -133,6 +152,12 @@ def fingerprint(ranges: Sequence[Range], mode: str) -> str:
     return DERIVATIVE_PREFIX + hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
+def video_fingerprint(ranges: Sequence[Range], mode: str) -> str:
+    """A video derivative's name, as `fingerprint` names a recording's (another recipe, another prefix)."""
+    payload = json.dumps({"recipe": VIDEO_RECIPE, "mode": mode, "ranges": [list(r) for r in merge(ranges)]})
+    return VIDEO_PREFIX + hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+
 def mask_expression(ranges: Sequence[Range]) -> str:
     """1 inside any range, 0 outside, as an ffmpeg expression of t (seconds)."""
     if not ranges:
@@ -217,3 +242,51 @@ def redact(path: Path, ranges: Sequence[Range], mode: str = "silence",
             "-fflags", "+bitexact", "-f", "ogg", "pipe:1"]
     return _run(args, limits, "make the redacted recording")
 
+
+
+def probe_streams(path: Path, limits: AudioLimits = DEFAULT_LIMITS) -> list[dict]:
+    """The file's streams as ffprobe reads them: [{"codec_type": "video", "codec_name": "h264"}, ...]."""
+    path = Path(path)
+    args = ["ffprobe", "-hide_banner", "-v", "error", "-show_entries", "stream=codec_type,codec_name",
+            "-of", "json", *_input(path, _head(path))]
+    try:
+        return list(json.loads(_run(args, limits, "read the video's streams")).get("streams") or [])
+    except (ValueError, AttributeError):
+        raise AudioToolError("ffprobe's answer about the video's streams could not be read") from None
+
+
+def video_plan(streams: Sequence[dict]) -> tuple[str, bool, bool]:
+    """(container, copy the picture?, has sound?) for a video of these streams."""
+    video = next((s.get("codec_name") for s in streams if s.get("codec_type") == "video"), None)
+    if video is None:
+        raise AudioToolError("the file holds no video stream; attach it as audio")
+    sound = any(s.get("codec_type") == "audio" for s in streams)
+    if video in _COPIED_VIDEO:
+        return _COPIED_VIDEO[video], True, sound
+    return "mp4", False, sound
+
+
+def redact_video(path: Path, ranges: Sequence[Range], mode: str = "silence",
+                 limits: AudioLimits = DEFAULT_LIMITS) -> tuple[bytes, str]:
+    """The video at `path` with its sound's ranges silenced (or toned), without metadata or chapters:
+    (bytes, extension). The picture is copied where its container allows (see the module's docstring)."""
+    path = Path(path)
+    streams = probe_streams(path, limits)
+    container, copy, sound = video_plan(streams)
+    codec = next(s.get("codec_name") for s in streams if s.get("codec_type") == "video")
+    picture = ["-c:v", "copy"] if copy else ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
+                                              "-pix_fmt", "yuv420p"]
+    audio = ["-map", "0:a:0", "-af", audio_filter(ranges, mode), *_VIDEO_AUDIO[container]] if sound else []
+    # Copied or encoded here, H.264 loses its SEI units (x264 writes its settings in one).
+    bsf = _VIDEO_BSF.get(codec if copy else "h264", [])
+    muxing = ["-movflags", "+faststart"] if container == "mp4" else []
+    # A seekable file, not a pipe: MP4 needs its index in front (faststart) and WebM its cues,
+    # or a browser cannot seek in what it fetches with Range requests.
+    with tempfile.TemporaryDirectory(prefix="archive-video-") as folder:
+        out = Path(folder) / f"derivative.{container}"
+        args = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", *_input(path, _head(path)),
+                "-map", "0:v:0", *audio, "-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1",
+                *picture, *bsf, *muxing, "-fflags", "+bitexact", "-flags:v", "+bitexact",
+                "-flags:a", "+bitexact", "-f", container, f"file:{out}"]
+        _run(args, limits, "make the redacted video")
+        return out.read_bytes(), container

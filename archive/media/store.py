@@ -4,6 +4,7 @@ Layout under the root:
     originals/ab/cd/<sha256>                               the bytes as received, read-only
     derivatives/<audience>/ab/cd/<sha256>/<size>.png       redacted, metadata-free copies
     derivatives/<audience>/ab/cd/<sha256>/audio-<fp>.ogg   a recording with its ranges silenced
+    derivatives/<audience>/ab/cd/<sha256>/video-<fp>.mp4   a video (or .webm) with its sound's ranges silenced
 
 Originals are restricted (never served below archivist); derivatives are what lower audiences
 get. Every write goes to a temporary file in the target directory, is fsynced, then renamed
@@ -24,7 +25,7 @@ from ..errors import NotFound
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _SIZE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
-_EXTENSIONS = ("png", "ogg")
+_EXTENSIONS = ("png", "ogg", "mp4", "webm")
 _TEMP_PREFIX = ".tmp-"
 _CHUNK = 1024 * 1024
 

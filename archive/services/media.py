@@ -93,7 +93,7 @@ class MediaService(RecordingsMixin, Service):
                                             {"media": {"key": asset.key, "kind": kind, "sha256": sha256}})
                 if kind == "photo":
                     self._derive(store, asset, data)
-                warning = self._accept_recording(store, asset) if kind == "audio" else None
+                warning = self._accept_recording(store, asset) if kind in ("audio", "video") else None
                 if kind in ("audio", "video"):
                     self.archive.index.sync(session, testimony)  # the "recording" facet follows
                 result = self._describe(asset, identity.audience)

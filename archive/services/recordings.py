@@ -7,6 +7,9 @@ AUDIO_REDACTION setting): the ranges archivists draw and the transcript redactio
 reader is only ever given the derivative of the ranges the database holds now: after a rollback,
 or if ffmpeg failed, the right one is simply missing, and is built when first asked for.
 
+A video's derivative is the same thing with the picture kept (archive/media/audio.py
+`redact_video`): the same ranges silenced in its sound, stored as MP4 or WebM as its picture allows.
+
 Derivatives are rebuilt inside the unit of work that changes a range or a transcript redaction
 (IndexService.sync calls `follow_redactions`), before it commits.
 """
@@ -23,7 +26,8 @@ from ..errors import NotFound, ValidationError
 from ..identity import Identity
 from ..media import MediaStore
 from ..media.audio import (DEFAULT_LIMITS, DERIVATIVE_EXT, DERIVATIVE_MIME, DERIVATIVE_PREFIX, FOREVER, MODES,
-                           AudioToolError, TimedSegment, fingerprint, merge, probe_duration, redact, span_ranges)
+                           VIDEO_EXTS, VIDEO_MIMES, VIDEO_PREFIX, AudioToolError, TimedSegment, fingerprint,
+                           merge, probe_duration, redact, redact_video, span_ranges, video_fingerprint)
 from ..media.captions import timed, webvtt_for
 from ..model import AudioRedaction, MediaAsset, Testimony
 from ..policy import gated
@@ -34,6 +38,7 @@ log = logging.getLogger(__name__)
 
 # Every audience has its own derivative; archivists' and admins' silence what they may not hear.
 AUDIO_AUDIENCES = tuple(Audience)
+RECORDING_KINDS = ("audio", "video")
 
 
 def transcript_ranges(testimony: Testimony, audience: Audience, duration: float | None) -> list:
@@ -63,26 +68,48 @@ class RecordingsMixin:
         return merge(drawn + transcript_ranges(asset.testimony, audience, asset.duration))
 
     def _audio_name(self, asset: MediaAsset, audience: Audience) -> str:
-        return fingerprint(self._audio_ranges(asset, audience), self.audio_redaction)
+        name = video_fingerprint if asset.kind == "video" else fingerprint
+        return name(self._audio_ranges(asset, audience), self.audio_redaction)
+
+    @staticmethod
+    def _exts(asset: MediaAsset) -> tuple[str, ...]:
+        return VIDEO_EXTS if asset.kind == "video" else (DERIVATIVE_EXT,)
+
+    def _existing(self, store: MediaStore, asset: MediaAsset, audience: Audience, name: str):
+        """The path of the derivative called `name` for `audience`, if it is there (else None)."""
+        for ext in self._exts(asset):
+            path = store.derivative_path(asset.key, audience, name, ext)
+            if path.exists():
+                return path
+        return None
+
+    def _build(self, store: MediaStore, asset: MediaAsset, audience: Audience) -> tuple[bytes, str]:
+        """A derivative for `audience` made now from the original: (bytes, extension)."""
+        ranges = self._audio_ranges(asset, audience)
+        if asset.kind == "video":
+            return redact_video(store.path(asset.sha256), ranges, self.audio_redaction, self.audio_limits)
+        return redact(store.path(asset.sha256), ranges, self.audio_redaction, self.audio_limits), DERIVATIVE_EXT
 
     def _derive_audio(self, store: MediaStore, asset: MediaAsset) -> None:
         """Build every audience's derivative that is not there yet; drop the ones of older ranges."""
         if self.audio_redaction not in MODES:
             raise ValidationError(f"AUDIO_REDACTION is {self.audio_redaction!r}; expected one of: {', '.join(MODES)}")
-        built: dict[str, bytes] = {}
+        built: dict[str, tuple[bytes, str]] = {}
+        prefix = VIDEO_PREFIX if asset.kind == "video" else DERIVATIVE_PREFIX
         # Lowest audiences first: if writing stops half-way, the most exposed copies are the new ones.
         for audience in AUDIO_AUDIENCES:
             name = self._audio_name(asset, audience)
             try:
-                if not store.derivative_path(asset.key, audience, name, DERIVATIVE_EXT).exists():
+                if self._existing(store, asset, audience, name) is None:
                     if name not in built:
-                        built[name] = redact(store.path(asset.sha256), self._audio_ranges(asset, audience),
-                                             self.audio_redaction, self.audio_limits)
-                    store.put_derivative(asset.key, audience, name, built[name], DERIVATIVE_EXT)
+                        built[name] = self._build(store, asset, audience)
+                    data, ext = built[name]
+                    store.put_derivative(asset.key, audience, name, data, ext)
             finally:
-                for old in store.derivative_names(asset.key, audience, DERIVATIVE_EXT):
-                    if old.startswith(DERIVATIVE_PREFIX) and old != name:
-                        store.derivative_path(asset.key, audience, old, DERIVATIVE_EXT).unlink(missing_ok=True)
+                for ext in self._exts(asset):
+                    for old in store.derivative_names(asset.key, audience, ext):
+                        if old.startswith(prefix) and old != name:
+                            store.derivative_path(asset.key, audience, old, ext).unlink(missing_ok=True)
 
     def follow_redactions(self, session: Session, *testimonies: Testimony) -> None:
         """Rebuild the recordings' derivatives of testimonies whose redactions may have changed.
@@ -95,7 +122,7 @@ class RecordingsMixin:
         if not ids or self.archive.media_dir is None:
             return
         assets = session.scalars(select(MediaAsset).where(MediaAsset.testimony_id.in_(ids),
-                                                          MediaAsset.kind == "audio")
+                                                          MediaAsset.kind.in_(RECORDING_KINDS))
                                  .options(selectinload(MediaAsset.audio_redactions))).all()
         if not assets:
             return
@@ -139,7 +166,7 @@ class RecordingsMixin:
         store = self._store()
         with self.archive.unit_of_work() as session:
             asset = self._staff_asset(session, asset_key)
-            if asset.kind != "audio":
+            if asset.kind not in RECORDING_KINDS:
                 raise ValidationError(f"a {asset.kind} has no time ranges to silence", record=asset.key[:12])
             start, end = _check_range(start, end, asset.duration)
             taken = {r.key for r in asset.audio_redactions}
@@ -185,29 +212,38 @@ class RecordingsMixin:
     def audio(self, identity: Identity, asset_key: str) -> dict:
         """The recording as the caller's audience hears it: {"path", "mime"} of its derivative.
         NotFound for anything the caller may not hear, exactly as for an asset that does not exist."""
+        return self._heard(identity, asset_key, "audio")
+
+    @gated("media.read")
+    def video(self, identity: Identity, asset_key: str) -> dict:
+        """A video as the caller's audience may watch it: {"path", "mime"} of its derivative (the
+        picture as filmed, the sound's ranges silenced). NotFound as `audio` gives it."""
+        return self._heard(identity, asset_key, "video")
+
+    def _heard(self, identity: Identity, asset_key: str, kind: str) -> dict:
         store = self._store()
         with self.archive.db.session() as session:
-            asset = self._recording(session, identity, asset_key)
+            asset = self._recording(session, identity, asset_key, kind)
             name = self._audio_name(asset, identity.audience)
-            path = store.derivative_path(asset.key, identity.audience, name, DERIVATIVE_EXT)
-            if not path.exists():
+            path = self._existing(store, asset, identity.audience, name)
+            if path is None:
                 # After a rollback or a failed build: made now, from the ranges the database holds.
                 try:
-                    data = redact(store.path(asset.sha256), self._audio_ranges(asset, identity.audience),
-                                  self.audio_redaction, self.audio_limits)
+                    data, ext = self._build(store, asset, identity.audience)
                 except AudioToolError as exc:
                     log.error("recording %s: derivative for %s not built: %s", asset.key[:12],
                               identity.audience.label, exc)
                     raise NotFound("no such media") from None
-                store.put_derivative(asset.key, identity.audience, name, data, DERIVATIVE_EXT)
-        return {"path": Path(path), "mime": DERIVATIVE_MIME}
+                path = store.put_derivative(asset.key, identity.audience, name, data, ext)
+        ext = Path(path).suffix[1:]
+        return {"path": Path(path), "mime": VIDEO_MIMES[ext] if kind == "video" else DERIVATIVE_MIME}
 
     @gated("media.read")
     def captions(self, identity: Identity, asset_key: str, transcript: str | None = None) -> str:
         """WebVTT captions of a recording from the caller's view of its testimony's transcript (the
         given one, else the first with timed segments): every redaction above the caller applied."""
         with self.archive.db.session() as session:
-            asset = self._recording(session, identity, asset_key)
+            asset = self._recording(session, identity, asset_key, *RECORDING_KINDS)
             view = view_for(asset.testimony, identity.audience, self.archive.today())
             choices = [t for t in (view or {}).get("transcripts", []) if timed(t)]
             chosen = next((t for t in choices if transcript is None or t["key"] == transcript), None)
@@ -215,9 +251,9 @@ class RecordingsMixin:
                 raise NotFound("no captions for this recording")
             return webvtt_for(chosen, asset.duration)
 
-    def _recording(self, session: Session, identity: Identity, asset_key: str) -> MediaAsset:
+    def _recording(self, session: Session, identity: Identity, asset_key: str, *kinds: str) -> MediaAsset:
         asset = self._visible(session, identity, asset_key)
-        if asset.kind != "audio":
+        if asset.kind not in kinds:
             raise NotFound("no such media")
         return asset
 

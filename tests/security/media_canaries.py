@@ -2,7 +2,8 @@
 metadata place a camera or editor writes, coloured regions under redaction boxes, a document and a
 consent form, photos where consent or the testimony's state forbids them, and recordings: one on the
 open testimony (its file name and a LIST/INFO title as canaries, its transcript's redactions to silence),
-others where the scope, consent (publish_audio) or an embargo forbid them.
+others where the scope, consent (publish_audio) or an embargo forbid them; a video on the open
+testimony (its file name and title tag as canaries) and one where consent does not permit images.
 
 `plant(archive)` attaches them through the media service (as the browser and the CLI do).
 `MEDIA_CANARIES` maps each word to the lowest audience allowed to see it (kept apart from
@@ -16,7 +17,7 @@ import struct
 from PIL import Image
 
 from archive.identity import SYSTEM
-from tests.audio_samples import sine_wav, tagged_wav
+from tests.audio_samples import sine_video, sine_wav, tagged_wav
 from tests.security import canaries
 
 # Degrees, minutes, seconds of a place a narrator could be found at.
@@ -42,10 +43,14 @@ MEDIA_CANARIES = {
     "CNRYAUDIOFILE": "archivist",       # the open recording's original file name
     "CNRYWAVTAG": "archivist",          # the open recording's LIST/INFO title (metadata)
     "CNRYNOAUDIOCAPTION": "archivist",  # caption of a recording on a testimony without publish_audio
+    "CNRYVIDEOFILE": "archivist",       # the open video's original file name
+    "CNRYVIDEOTAG": "archivist",        # the open video's title (container and stream metadata)
+    "CNRYNOIMGVIDEO": "archivist",      # caption of a video on a testimony without publish_images
     **{text: "archivist" for text in COORDINATE_TEXTS},
 }
 VISIBLE_CAPTION = "The ferry at the crossing"   # the open photo's caption: public text
 AUDIO_CAPTION = "The interview, recorded"        # the open recording's caption: public text
+VIDEO_CAPTION = "The interview, filmed"          # the open video's caption: public text
 AUDIO_SECONDS = 60                               # CNRY-OPEN's one segment runs 0..60 s
 
 # Solid regions of the open photo and the box over each: (colour, region, box, visible_to).
@@ -68,6 +73,8 @@ ASSETS = {
     "research-audio": (canaries.RESEARCH_ID, "audio", "", "ledger.wav"),
     "no-audio-recording": (canaries.EXAMPLE_OPEN_ID, "audio", "Voice CNRYNOAUDIOCAPTION", "voice.wav"),
     "hidden-audio": (canaries.HIDDEN["embargoed"][0], "audio", "", "hidden.wav"),
+    "open-video": (canaries.OPEN_ID, "video", VIDEO_CAPTION, "CNRYVIDEOFILE.mp4"),
+    "no-images-video": (canaries.PAST_EMBARGO_ID, "video", "Filmed CNRYNOIMGVIDEO", "film.mp4"),
 }
 MISSING_ASSET = "0" * 64
 
@@ -127,6 +134,8 @@ def files() -> dict[str, bytes]:
         "research-audio": sine_wav(2, frequency=330),
         "no-audio-recording": sine_wav(2, frequency=550),
         "hidden-audio": sine_wav(2, frequency=660),
+        "open-video": sine_video(AUDIO_SECONDS, title="Interview with CNRYVIDEOTAG"),
+        "no-images-video": sine_video(2),
     }
 
 

@@ -85,6 +85,8 @@ PHOTO_DERIVATIVE = {                     # /media/<asset>/thumb.png
     "research-audio":  row(404, 404, 404, 404),
     "no-audio-recording": row(404, 404, 404, 404),
     "hidden-audio":    row(404, 404, 404, 404),
+    "open-video":      row(404, 404, 404, 404),
+    "no-images-video": row(404, 404, 404, 404),
     "missing":         row(404, 404, 404, 404),
 }
 RECORDING = {                            # /media/<asset>/audio and /media/<asset>/captions.vtt
@@ -98,8 +100,16 @@ RECORDING = {                            # /media/<asset>/audio and /media/<asse
     "hidden-photo":       row(404, 404, 404, 404),
     "document":           row(404, 404, 404, 404),
     "consent-form":       row(404, 404, 404, 404),
+    "open-video":         row(404, 404, 404, 404),  # a video is served at /video (captions: below)
+    "no-images-video":    row(404, 404, 404, 404),
     "missing":            row(404, 404, 404, 404),
 }
+VIDEO = {                                # /media/<asset>/video: consent must permit audio and images
+    **{case: row(404, 404, 404, 404) for case in RECORDING},
+    "open-video":         row(200, 200, 200, 200),
+    "no-images-video":    row(404, 404, 200, 200),
+}
+CAPTIONS = {**RECORDING, "open-video": VIDEO["open-video"], "no-images-video": VIDEO["no-images-video"]}
 STAFF_ASSET = {case: (row(302, 403, 404, 404) if case == "missing" else STAFF_PAGE) for case in ASSET_CASES}
 ASSET_FORM_INCOMPLETE = {case: row(403, 403, 400, 400) for case in ASSET_CASES}
 ASSET_APPROVE_MISSING_KEY = {case: row(403, 403, 404, 404) for case in ASSET_CASES}
@@ -198,7 +208,8 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("staff.intake_confirm", "POST"):    ("plain", row(403, 403, 400, 400)),   # no upload named
     ("public.media_derivative", "GET"):  ("asset", PHOTO_DERIVATIVE),
     ("public.media_audio", "GET"):       ("asset", RECORDING),
-    ("public.media_captions", "GET"):    ("asset", RECORDING),
+    ("public.media_captions", "GET"):    ("asset", CAPTIONS),
+    ("public.media_video", "GET"):       ("asset", VIDEO),
     ("staff.media", "GET"):              ("state", STAFF_RECORD),
     ("staff.upload_media", "POST"):      ("state", FORM_INCOMPLETE),
     ("staff.media_asset", "GET"):        ("asset", STAFF_ASSET),

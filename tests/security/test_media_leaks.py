@@ -128,11 +128,11 @@ def test_documents_forms_and_forbidden_photos_are_never_served(security_app, pla
         for size in ("thumb", "medium", "full"):
             response = client.get(f"/media/{keys[case]}/{size}.png")
             assert (response.status_code, response.data) == (missing.status_code, missing.data), (case, size)
-    unheard = ["no-audio-recording", "hidden-audio", "document", "open-photo"]
+    unheard = ["no-audio-recording", "hidden-audio", "document", "open-photo", "no-images-video"]
     if audience == "public":
         unheard.append("research-audio")
     for case in unheard:
-        for path in ("audio", "captions.vtt"):
+        for path in ("audio", "video", "captions.vtt"):
             response = client.get(f"/media/{keys[case]}/{path}", headers={"Range": "bytes=0-99"})
             response.close()
             # (the signed-in page's CSRF token carries the second it was made in)
@@ -145,10 +145,10 @@ def test_documents_forms_and_forbidden_photos_are_never_served(security_app, pla
     identity = Identity(Audience.parse(audience), username=f"leak-{audience}")
     for accession in canaries.visible_to(audience):
         listed = security_app.extensions["archive"].media.assets_for(identity, accession)
-        assert {a["kind"] for a in listed} <= {"photo", "audio"}
+        assert {a["kind"] for a in listed} <= {"photo", "audio", "video"}
         assert all(set(a) == {"id", "kind", "caption", "width", "height", "sizes"} for a in listed
                    if a["kind"] == "photo")
-        assert all(set(a) == {"id", "kind", "caption", "duration"} for a in listed if a["kind"] == "audio")
+        assert all(set(a) == {"id", "kind", "caption", "duration"} for a in listed if a["kind"] in ("audio", "video"))
     page = as_text(client.get(f"/testimonies/{canaries.PAST_EMBARGO_ID}"))
     assert keys["no-images-photo"] not in page and "Photos" not in page
 
@@ -168,7 +168,8 @@ def test_exports_and_api_views_hold_no_media_canary(security_app, planted, audie
         body = client.get(f"/api/v1/testimonies/{accession}").data
         assert not binary_leaks(body, hidden, coordinates), accession
     view = client.get(f"/api/v1/testimonies/{canaries.OPEN_ID}").get_json()
-    assert [m["caption"] for m in view["media"]] == [media_canaries.VISIBLE_CAPTION, media_canaries.AUDIO_CAPTION]
+    assert [m["caption"] for m in view["media"]] == [media_canaries.VISIBLE_CAPTION, media_canaries.AUDIO_CAPTION,
+                                                     media_canaries.VIDEO_CAPTION]
 
 
 # -- recordings ----------------------------------------------------------------------------------
@@ -211,3 +212,25 @@ def test_the_recording_is_silent_where_its_transcript_is_redacted(security_app, 
     assert rms(heard, middle - 0.4, middle + 0.4) < 60
     assert rms(staff, middle - 0.4, middle + 0.4) > 5000                # the original is loud there
     assert rms(heard, 1.0, 4.0) > 5000          # "Interviewer: Who drove the boat?" is heard by all
+
+
+@pytest.mark.parametrize("audience", LOWER)
+def test_the_video_is_silent_where_its_transcript_is_redacted_and_keeps_no_title(security_app, planted, audience):
+    """The open video (60 s, its sound a sine) has R-1 silenced as the recording has; no title tag."""
+    keys, _ = planted
+    archive = security_app.extensions["archive"]
+    with archive.db.session() as session:
+        testimony = archive.testimonies.load_testimony(session, canaries.OPEN_ID)
+        (segment,) = testimony.transcripts[0].segments
+        r1 = next(r for r in testimony.redactions if r.key == "R-1")
+        share = ((r1.start + r1.end) / 2 - segment.text_start) / (segment.text_end - segment.text_start)
+        middle = segment.start + share * (segment.end - segment.start)
+    url = f"/media/{keys['open-video']}/video"
+    served = _fetch(client_as(security_app, audience), url)
+    staff = _fetch(client_as(security_app, "archivist"), url)
+    heard, loud = samples(served), samples(staff)
+    assert rms(heard, middle - 0.4, middle + 0.4) < 60
+    assert rms(loud, middle - 0.4, middle + 0.4) > 1500                 # the original is loud there
+    assert rms(heard, 1.0, 4.0) > 1500
+    original = archive.media.original(SYSTEM, keys["open-video"])["data"]
+    assert b"CNRYVIDEOTAG" in original and b"CNRYVIDEOTAG" not in served and b"CNRYVIDEOTAG" not in staff

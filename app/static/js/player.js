@@ -4,7 +4,8 @@
 // keys go 5 seconds back or forward.
 (function () {
   'use strict';
-  const audio = document.querySelector('audio.player');
+  // A recording or a video: both are media elements, played and sought the same way.
+  const audio = document.querySelector('audio.player, video.player');
   if (!audio) return;
   const STEP = 5;
 
