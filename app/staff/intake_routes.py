@@ -5,28 +5,35 @@ created or changed) and nothing is written; the file waits in the instance's med
 its SHA-256 in a folder of the archivist who sent it, until the confirm form names that hash. The
 client never sends a path: only a hash, checked to be 64 hex digits and checked again against the
 bytes read. Waiting files are removed once imported, and after STAGING_HOURS in any case.
+
+A CSV of more than intake_jobs.JOB_THRESHOLD rows, or a JSON file of more testimonies, is imported
+in a thread after the confirm form (see intake_jobs): the browser is sent to the job's page, whose
+progress bar follows the job's JSON. Smaller files are imported within the request, as before.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import tempfile
 import time
 from pathlib import Path
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from archive.errors import ArchiveError, NotFound, ValidationError
+from archive.formats import csv_format
 from archive.formats.csv_format import COLUMNS
 from archive.intake import DEFAULT_MAX_BYTES
 from archive.services.intake import DEFAULT_COLLECTION, kind_of
 
 from ..identity import archive, audience, current
+from . import intake_jobs
 from .routes import bp
 
 STAGING = "intake-staging"
@@ -115,6 +122,13 @@ def intake_confirm():
     identity, intake_service = current(), archive().intake
     try:
         kind = kind_of(data, filename)
+        total = _records(kind, data, filename) if kind in ("csv", "json") else 0
+        if total > intake_jobs.JOB_THRESHOLD:
+            # The thread has no request: it is given the archive, the identity and the staged file's path.
+            staged = _folder() / digest
+            job = intake_jobs.start(archive(), identity, current_app.config["MEDIA_DIR"], kind, data, filename,
+                                    total, on_finished=lambda: staged.unlink(missing_ok=True))
+            return redirect(url_for("staff.intake_job", job=job), 303)
         if kind == "csv":
             report = intake_service.import_csv(identity, data, filename)
             _discard(digest)
@@ -142,6 +156,47 @@ def intake_confirm():
         return _upload_page(error=f"no testimony {into!r}", status=400)
     except ArchiveError as exc:
         return _upload_page(error=str(exc), status=400)
+
+
+def _records(kind: str, data: bytes, filename: str) -> int:
+    """How many records (CSV rows, JSON testimonies) a file holds, to choose between the request and a
+    job; 0 for a file that cannot be read, whose error the import in the request then reports."""
+    try:
+        if kind == "csv":
+            return len(csv_format.read(data, filename, max_bytes=DEFAULT_MAX_BYTES))
+        return len(json.loads(data.decode("utf-8-sig"))["testimonies"])
+    except (ArchiveError, ValueError, KeyError, TypeError):
+        return 0
+
+
+# -- long imports: their progress ---------------------------------------------------------------
+
+def _job(job: str) -> dict:
+    state = intake_jobs.read(current_app.config["MEDIA_DIR"], current(), job)
+    if state is None:
+        abort(404)      # unknown, pruned, or another account's: the same answer
+    return state
+
+
+@bp.get("/intake/jobs/<job>")
+@audience("archivist")
+def intake_job(job: str):
+    state = _job(job)
+    return render_template("staff/intake_job.html", job=state, r={"rows": state["rows"]},
+                           report={**(state["report"] or {}), "file": state["file"]})
+
+
+@bp.get("/intake/jobs/<job>.json")
+@audience("archivist")
+def intake_job_status(job: str):
+    """The job's progress for import-progress.js; rows from ?since= on (the page has the rest)."""
+    state = _job(job)
+    since = request.args.get("since", "0")
+    since = int(since) if since.isdigit() else 0
+    response = jsonify({k: v for k, v in state.items() if k != "owner"}
+                       | {"rows": state["rows"][since:], "since": since, "rows_total": len(state["rows"])})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # -- the waiting uploads ------------------------------------------------------------------------

@@ -235,10 +235,11 @@ class IntakeService(Service):
 
     @gated("import")
     def import_csv(self, identity: Identity, data: bytes, filename: str, dry_run: bool = False,
-                   progress: Progress | None = None) -> dict:
+                   progress: Progress | None = None, on_row: Callable[[dict], None] | None = None) -> dict:
         """Create or update testimonies from CSV rows (columns: csv_format.COLUMNS). Each row is
         written on its own, all or nothing: a bad row is reported with its line and field and the
-        other rows are still imported. With dry_run, report what would happen and write nothing."""
+        other rows are still imported. With dry_run, report what would happen and write nothing.
+        on_row receives each row's result as soon as that row is written (or refused), before progress."""
         rows = csv_format.read(data, filename, max_bytes=DEFAULT_MAX_BYTES)
         report: dict[str, Any] = {
             "file": filename, "dry_run": dry_run, "rows": [], "created": 0, "updated": 0, "unchanged": 0,
@@ -268,6 +269,8 @@ class IntakeService(Service):
                 entry.update(status="error", error=exc.message, field=exc.field, message=str(exc))
                 report["failed"] += 1
             report["rows"].append(entry)
+            if on_row:
+                on_row(entry)
             if progress:
                 progress(n, len(rows), row.accession_id)
         return report

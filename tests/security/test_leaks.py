@@ -94,7 +94,8 @@ def dataset_values(archive) -> dict[str, list[str]]:
             "narrator": sorted(n["id"] for n in archive.records.list_narrators(SYSTEM)) + ["N-NOSUCH"],
             # (hidden places' keys are canaries themselves, and a redirect to sign-in repeats its URL)
             "authority": sorted(a["id"] for a in archive.records.list_authorities(SYSTEM)
-                                if not found_in(a["id"], canaries.CANARIES)) + ["place:nosuch"]}
+                                if not found_in(a["id"], canaries.CANARIES)) + ["place:nosuch"],
+            "job": ["A" * 22, "nosuch"]}      # intake jobs: none, and a malformed id
 
 
 def urls_for(rule, values: dict[str, list[str]]) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 from archive.identity import SYSTEM
 from tests.conftest import PASSWORD, TODAY, csrf_from, sign_in
 
-FILL = {"accession_id": "OH-2015-0001", "key": "R-1", "asset": "0" * 64, "term_id": "1"}
+FILL = {"accession_id": "OH-2015-0001", "key": "R-1", "asset": "0" * 64, "term_id": "1", "job": "A" * 22}
 SESSION_COOKIE = "archive_session"
 
 
