@@ -139,7 +139,7 @@ def upload_media(accession_id: str):
     flash(f"{KIND_LABELS[asset['kind']].split(' (')[0]} attached (SHA-256 {asset['sha256'][:16]}…).", "ok")
     if asset.get("warning"):
         flash(asset["warning"], "error")
-    if asset["kind"] in ("photo", "audio"):
+    if asset["kind"] in ("photo", "audio", "video"):
         return redirect(url_for("staff.media_asset", asset=asset["id"]))
     return redirect(url_for("staff.media", accession_id=accession_id))
 
@@ -184,7 +184,7 @@ def approve_image_redaction(asset: str, key: str):
 @audience("archivist")
 def add_audio_range(asset: str):
     found = archive().media.asset(current(), asset)
-    if found["kind"] != "audio":
+    if found["kind"] not in ("audio", "video"):
         raise ValidationError(f"a {found['kind']} has no time ranges to silence", record=asset[:12])
     if found.get("duration") is None:
         raise ValidationError("ffmpeg could not read this recording: it has no length to mark ranges on, and no "

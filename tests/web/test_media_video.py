@@ -123,3 +123,17 @@ def test_the_testimony_page_has_a_video_player_with_captions_synced_like_audio(a
     assert captions.status_code == 200 and captions.get_data(as_text=True).startswith("WEBVTT")
     assert doc.xpath("//script[contains(@src, 'js/player.js')]")
     assert "<script>" not in html
+
+
+def test_an_archivist_marks_a_range_on_a_video_through_the_timeline_form(app, signed_in, h264_video):
+    from tests.conftest import csrf_from
+    key = attach(app, BOTH, h264_video)
+    archivist = signed_in("archivist")
+    page = archivist.get(f"/staff/media/{key}").get_data(as_text=True)
+    assert f'src="/media/{key}/video"' in page and f'action="/staff/media/{key}/ranges"' in page
+    response = archivist.post(f"/staff/media/{key}/ranges", data={
+        "csrf_token": csrf_from(archivist, f"/staff/media/{key}"), "start": "1", "end": "2",
+        "category": "person", "reason": "a name said aloud", "visible_to": "researcher"})
+    assert response.status_code == 302 and response.headers["Location"] == f"/staff/media/{key}#ranges"
+    (drawn,) = app.extensions["archive"].media.asset(SYSTEM, key)["audio_redactions"]
+    assert (drawn["start"], drawn["end"], drawn["state"]) == (1.0, 2.0, "proposed")
