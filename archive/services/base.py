@@ -4,8 +4,24 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..errors import NotFound
+from ..audience import Audience
+from ..errors import NotFound, ValidationError
 from ..model import Authority, Testimony, Transcript
+from ..vocabulary import REDACTION_CATEGORIES
+
+
+def marking_audience(category: str, visible_to: str, what: str) -> Audience:
+    """The lowest audience that may see what a box or a range hides, after checking the category."""
+    if category not in REDACTION_CATEGORIES:
+        raise ValidationError(f"unknown category {category!r}", field="category")
+    try:
+        visible = Audience.parse(visible_to)
+    except ValueError as exc:
+        raise ValidationError(str(exc), field="visible_to") from None
+    if visible == Audience.PUBLIC:
+        raise ValidationError(f"a {what} the public may see hides nothing; choose researcher or above",
+                              field="visible_to")
+    return visible
 
 
 class Service:

@@ -24,8 +24,7 @@ from ..media.kinds import check_pdf, check_recording, is_pdf
 from ..model import FixityRun, ImageRedaction, MediaAsset, Testimony
 from ..policy import gated
 from ..views import MEDIA_KINDS, asset_view, can_see_asset, hides_from, image_redaction, media_for
-from ..vocabulary import REDACTION_CATEGORIES
-from .base import Service
+from .base import Service, marking_audience
 from .recordings import RecordingsMixin
 
 MAX_RECORDING_BYTES = 4 * 1024 ** 3
@@ -153,15 +152,7 @@ class MediaService(RecordingsMixin, Service):
     def add_redaction(self, identity: Identity, asset_key: str, *, box, category: str, reason: str = "",
                       visible_to: str = "archivist") -> dict:
         """Propose a box; from now on it is filled in every derivative of the audiences below `visible_to`."""
-        if category not in REDACTION_CATEGORIES:
-            raise ValidationError(f"unknown category {category!r}", field="category")
-        try:
-            visible = Audience.parse(visible_to)
-        except ValueError as exc:
-            raise ValidationError(str(exc), field="visible_to") from None
-        if visible == Audience.PUBLIC:
-            raise ValidationError("a box the public may see hides nothing; choose researcher or above",
-                                  field="visible_to")
+        visible = marking_audience(category, visible_to, "box")
         store = self._store()
         with self.archive.unit_of_work() as session:
             asset = self._staff_asset(session, asset_key)

@@ -32,7 +32,7 @@ from ..media.captions import timed, webvtt_for
 from ..model import AudioRedaction, MediaAsset, Testimony
 from ..policy import gated
 from ..views import audio_redaction, hides_from, view_for
-from ..vocabulary import REDACTION_CATEGORIES
+from .base import marking_audience
 
 log = logging.getLogger(__name__)
 
@@ -154,15 +154,7 @@ class RecordingsMixin:
     def add_audio_redaction(self, identity: Identity, asset_key: str, *, start: float, end: float, category: str,
                             reason: str = "", visible_to: str = "archivist") -> dict:
         """Propose a time range; from now on it is silenced for every audience below `visible_to`."""
-        if category not in REDACTION_CATEGORIES:
-            raise ValidationError(f"unknown category {category!r}", field="category")
-        try:
-            visible = Audience.parse(visible_to)
-        except ValueError as exc:
-            raise ValidationError(str(exc), field="visible_to") from None
-        if visible == Audience.PUBLIC:
-            raise ValidationError("a range the public may hear hides nothing; choose researcher or above",
-                                  field="visible_to")
+        visible = marking_audience(category, visible_to, "range")
         store = self._store()
         with self.archive.unit_of_work() as session:
             asset = self._staff_asset(session, asset_key)
