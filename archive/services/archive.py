@@ -69,7 +69,7 @@ class Archive:
                     yield session
             except BaseException:
                 if touched:
-                    self.index.resync(touched)
+                    self.index._resync(touched)  # the archive itself repairs after a rollback
                 raise
 
     def today(self) -> dt.date:

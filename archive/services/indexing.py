@@ -109,7 +109,7 @@ class IndexService(Service):
             if view:
                 yield from documents(view)
 
-    def resync(self, accession_ids) -> None:
+    def _resync(self, accession_ids) -> None:
         """Make the indexes say what the database says about these testimonies (after a rollback)."""
         with self.archive.indexes.writing(), self.archive.db.session() as session:
             for accession in sorted(accession_ids):
@@ -149,5 +149,5 @@ class IndexService(Service):
         """Index testimonies whose embargo has lifted since they were last indexed."""
         report = self.check(identity)
         stale = sorted({a for r in report.values() for a in r["missing"] + r["unexpected"]})
-        self.resync(stale)
+        self._resync(stale)
         return stale

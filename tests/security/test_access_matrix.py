@@ -398,12 +398,12 @@ def test_the_states_in_the_matrix_are_the_states_of_the_records(security_app):
 # -- services: one gate in front of every method ------------------------------------------------
 
 # Public names on service objects that are not service calls: storage helpers used inside a unit of
-# work (they take a database Session or a loaded record, never an Identity) and the post-rollback
-# index repair. The web layer must never call them.
+# work (they take a database Session or a loaded record, never an Identity). The web layer must
+# never call them.
 INTERNAL_HELPERS = {
     "load_testimony": "Session", "get_testimony": "Session", "authorities": "Session",
     "all_testimonies": "Session", "record": "Session", "revision": "Session", "sync": "Session",
-    "publication_problems": "Testimony", "resync": "accession ids (after a rollback)",
+    "publication_problems": "Testimony",
     "follow_redactions": "Session",
 }
 
