@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..audience import Audience
 from ..identity import Identity
-from ..model import Authority, Collection, Redaction, SensitiveTerm
+from ..model import AuditEvent, Authority, Collection, Redaction, SensitiveTerm
 from ..policy import gated
 from ..search import SearchResult
 from ..search.expansion import name_key
@@ -53,7 +53,10 @@ class SearchService(Service):
         sensitive term or a redacted text, so no expansion leads from a hidden name to the records it
         hides in; the index adds only the names its audience can already find (see Expander)."""
         index = audience.index_name
-        version = self.archive.indexes.version(index)
+        with self.archive.db.session() as session:
+            # A new sensitive term may leave every index document as it was, so the index version alone
+            # would keep a stale answer; every write is audited, so the last audit event dates the rest.
+            version = (self.archive.indexes.version(index), session.scalar(select(func.max(AuditEvent.id))))
         with self._lock:
             cached = self._variants.get(index)
         if cached and cached[0] == version:

@@ -193,3 +193,13 @@ def test_init_rebuilds_an_index_an_older_version_wrote(archive):
     archive.init()
     assert sorted(wix.open_dir(str(path)).schema.names()) == sorted(make_schema().names())
     assert ids(archive, "ferry") == ["T-OLD"]
+
+
+def test_a_name_registered_as_sensitive_after_a_search_stops_expanding_at_once(archive):
+    person = {"id": "person:guide", "type": "person", "label": "The Ferryman", "variants": ["Abu Nahr"]}
+    archive.transfer.import_document(SYSTEM, document(
+        record("T-GUIDE", "We met The Ferryman at the river."), authorities=[person]))
+    assert ids(archive, "Abu Nahr") == ["T-GUIDE"]           # the variant leads to the label's testimony
+    archive.sensitive.add(SYSTEM, "Abu Nahr", category="person")
+    result = archive.search.search(ANONYMOUS, "Abu Nahr")
+    assert result.expanded == [] and result.total == 0
