@@ -1,7 +1,6 @@
 """One Whoosh index per audience, with purge-on-replace and atomic rebuild."""
 from __future__ import annotations
 
-import secrets
 import shutil
 import threading
 import time
@@ -9,11 +8,10 @@ import weakref
 from contextlib import contextmanager
 from itertools import groupby
 from pathlib import Path
-from typing import Callable, Iterable
 
 from whoosh import index as wix
 
-from . import locks
+from .layout import AUDIENCES, AudienceIndexes
 from .documents import testimony_fields
 from .lexicon import did_you_mean, live_terms, suggest
 from .merging import purge_policy
@@ -21,9 +19,6 @@ from .results import SearchResult
 from .schema import make_schema
 from .expansion import Expander
 from .searching import in_index, run_search
-
-AUDIENCES = ("public", "researcher", "staff")
-_BUILD, _OLD = ".build-", ".old-"
 
 
 def _close_all(held: dict) -> None:
@@ -33,36 +28,11 @@ def _close_all(held: dict) -> None:
     held.clear()
 
 
-class SearchIndexes:
-    _held = threading.local()
-
-    @contextmanager
-    def writing(self):
-        """Exclude other writers and rebuilds, across processes, for a whole unit of work.
-
-        Re-entrant within a thread. A service holds it from its index update through its database
-        commit, so a rebuild can never read the database before a commit whose index update it
-        would then overwrite.
-        """
-        depth = getattr(self._held, "depth", 0)
-        if depth:
-            self._held.depth = depth + 1
-            try:
-                yield
-            finally:
-                self._held.depth -= 1
-            return
-        self.root.mkdir(parents=True, exist_ok=True)
-        with locks.exclusive(self.root / ".write.lock", self.writer_timeout * 4):
-            self._held.depth = 1
-            try:
-                yield
-            finally:
-                self._held.depth = 0
+class SearchIndexes(AudienceIndexes):
+    """The Whoosh engine: the embedded default."""
 
     def __init__(self, root: Path, writer_timeout: float = 30.0, segment_docs: int = 100):
-        self.root = Path(root)
-        self.writer_timeout = writer_timeout
+        super().__init__(root, writer_timeout)
         # Bounds the cost of a purge: only segments with deletions are
         # rewritten, and no segment grows much past this many documents.
         self.segment_docs = segment_docs
@@ -72,32 +42,6 @@ class SearchIndexes:
         self._open: dict[str, tuple] = {}
         self._use = {a: threading.RLock() for a in AUDIENCES}
         weakref.finalize(self, _close_all, self._open)
-
-    # -- layout / locking --------------------------------------------------
-    def index_dirs(self) -> dict[str, Path]:
-        return {a: self.root / a for a in AUDIENCES}
-
-    def _dir(self, audience: str) -> Path:
-        if audience not in AUDIENCES:
-            raise ValueError("unknown audience %r" % audience)
-        return self.root / audience
-
-    @contextmanager
-    def _locked(self, audience: str):
-        self.root.mkdir(parents=True, exist_ok=True)
-        with locks.exclusive(self.root / (".%s.lock" % audience), self.writer_timeout):
-            self._recover(audience)
-            yield self._dir(audience)
-
-    def _recover(self, audience: str) -> None:
-        """Finish or undo a rebuild that died; leftovers may hold words
-        purged since, so they never stay on disk. Caller holds the lock."""
-        live = self._dir(audience)
-        olds = sorted(self.root.glob(".%s%s*" % (audience, _OLD)))
-        if not live.exists() and olds:
-            olds.pop().rename(live)  # crashed between the two renames
-        for stale in olds + list(self.root.glob(".%s%s*" % (audience, _BUILD))):
-            shutil.rmtree(stale, ignore_errors=True)
 
     @staticmethod
     def _create_missing(path: Path) -> None:
@@ -150,15 +94,7 @@ class SearchIndexes:
                 held[2].close()
                 held[1].close()
 
-    def close(self) -> None:
-        for audience in AUDIENCES:
-            self._forget(audience)
-
     # -- writing -----------------------------------------------------------
-    def replace_testimony(self, audience: str, accession_id: str, docs: list[dict],
-                          purge: bool = True) -> None:
-        self.replace_testimonies(audience, {accession_id: docs}, purge=purge)
-
     def replace_testimonies(self, audience: str, docs_by_testimony: dict[str, list[dict]],
                             purge: bool = True) -> None:
         """Several testimonies in one commit: a bulk import pays for one segment write, not one each."""
@@ -209,33 +145,6 @@ class SearchIndexes:
                 return changed
         finally:
             ix.close()
-
-    def remove_testimony(self, accession_id: str) -> None:
-        for audience in AUDIENCES:
-            self.replace_testimony(audience, accession_id, [], purge=True)
-
-    def rebuild(self, docs_by_audience: dict[str, Iterable[dict]],
-                progress: Callable[[str, int], None] | None = None) -> None:
-        for audience, docs in docs_by_audience.items():
-            with self._locked(audience) as live:
-                tag = secrets.token_hex(4)
-                build = self.root / (".%s%s%s" % (audience, _BUILD, tag))
-                try:
-                    self._build(build, audience, docs, progress)
-                except BaseException:
-                    shutil.rmtree(build, ignore_errors=True)
-                    raise
-                old = self.root / (".%s%s%s" % (audience, _OLD, tag))
-                if live.exists():
-                    live.rename(old)
-                try:
-                    build.rename(live)
-                except BaseException:
-                    if old.exists():
-                        old.rename(live)
-                    raise
-                shutil.rmtree(old, ignore_errors=True)
-                self._forget(audience)
 
     def _build(self, path: Path, audience: str, docs, progress) -> None:
         path.mkdir()
