@@ -31,7 +31,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     today = app.config["TODAY"] if app.config.get("TESTING") else ""
     clock = (lambda: dt.date.fromisoformat(today)) if today else None
     app.extensions["archive"] = Archive(app.config["DATABASE_URL"], app.config["INDEX_DIR"],
-                                        app.config["MEDIA_DIR"], clock=clock)
+                                        app.config["MEDIA_DIR"], clock=clock,
+                                        search_engine=app.config["SEARCH_ENGINE"])
     app.extensions["archive"].media.audio_redaction = app.config["AUDIO_REDACTION"]
 
     from . import errors, identity, security

@@ -13,8 +13,11 @@ DEFAULTS = {
     "INSTANCE_PATH": "instance",
     # SQLAlchemy URL; empty means SQLite in the instance folder.
     "DATABASE_URL": "",
-    # Whoosh indexes (one directory per audience); empty means <instance>/indexes.
+    # Search indexes (one directory per audience); empty means <instance>/indexes.
     "INDEX_DIR": "",
+    # Search engine: "whoosh" (the embedded default) or "sqlite" (SQLite FTS5, for large archives).
+    # Changing it on an existing archive rebuilds the indexes from the database at the next start.
+    "SEARCH_ENGINE": "whoosh",
     # Media store; empty means <instance>/media.
     "MEDIA_DIR": "",
     # Session signing key; empty means generated once into <instance>/secret_key.

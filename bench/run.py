@@ -39,6 +39,7 @@ from rich.table import Table  # noqa: E402
 
 from archive.audience import Audience  # noqa: E402
 from archive.identity import ANONYMOUS, SYSTEM, Identity  # noqa: E402
+from archive.search import ENGINES  # noqa: E402
 from archive.services import Archive  # noqa: E402
 from bench import engines as raw_engines  # noqa: E402
 from bench import generate as gen  # noqa: E402
@@ -367,7 +368,8 @@ def machine() -> dict:
     import importlib.metadata
     return {"nproc": usable, "cpu_count": os.cpu_count(), "python": platform.python_version(),
             "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-            "whoosh": importlib.metadata.version("Whoosh-Reloaded"), "sqlalchemy": sqlalchemy.__version__}
+            "whoosh": importlib.metadata.version("Whoosh-Reloaded"), "sqlalchemy": sqlalchemy.__version__,
+            "apsw": importlib.metadata.version("apsw")}
 
 
 def run(args) -> dict:
@@ -375,6 +377,7 @@ def run(args) -> dict:
     run_started, load_start = time.perf_counter(), list(os.getloadavg())
     rng = random.Random(args.seed)
     figures: dict = {"n": args.n, "words_per_testimony": args.words, "seed": args.seed, "backend": args.backend,
+                     "engine": args.engine,
                      "queries_per_type": args.queries, "pagesize": PAGESIZE,
                      "date": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
                      "targets": TARGETS}
@@ -392,7 +395,7 @@ def run(args) -> dict:
     with tempfile.TemporaryDirectory(prefix="archive-bench-") as tmp, database(args.backend, Path(tmp)) as (url, db_size), \
             MemorySampler() as memory:
         work = Path(tmp)
-        archive = Archive(url, work / "indexes", work / "media")
+        archive = Archive(url, work / "indexes", work / "media", search_engine=args.engine)
         try:
             archive.init()
             console.log("importing")
@@ -432,7 +435,7 @@ def run(args) -> dict:
     figures["total_s"] = time.perf_counter() - run_started
     figures["peak_rss_mb"] = _rss()
     figures["peak_rss_anon_mb"], figures["peak_rss_file_mb"] = memory.peak["RssAnon"], memory.peak["RssFile"]
-    suffix = "" if args.backend == "sqlite" else f"-{args.backend}"
+    suffix = ("" if args.backend == "sqlite" else f"-{args.backend}") + ("" if args.engine == "whoosh" else f"-{args.engine}")
     path = OUT / f"results-{args.n}{suffix}.json"
     path.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     console.log(f"figures -> {path.relative_to(ROOT)}")
@@ -511,7 +514,7 @@ def show_engines(f: dict) -> Table:
     """The archive's search page beside raw engines over the same public documents: p50 / p95, and
     how many times slower the archive's p95 is."""
     names = list(f["engines"])
-    table = Table(title=f"{f['n']} testimonies: archive (Whoosh) vs raw engines over the public index's documents")
+    table = Table(title=f"{f['n']} testimonies: archive ({f.get('engine', 'whoosh')}) vs raw engines over the public index's documents")
     table.add_column("measure")
     table.add_column("archive", justify="right")
     for name in names:
@@ -541,6 +544,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--words", type=int, default=6000, help="average words per transcript")
     parser.add_argument("--queries", type=int, default=50, help="timed searches per query type")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--engine", choices=ENGINES, default="whoosh",
+                        help="the archive's search engine (SEARCH_ENGINE)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--regenerate", action="store_true", help="rewrite the cached corpus")
     parser.add_argument("--no-engines", dest="engines", action="store_false",

@@ -55,6 +55,8 @@ class SearchIndexes(AudienceIndexes):
         wanted = sorted(make_schema().names())
         for audience in AUDIENCES:
             with self._locked(audience) as path:
+                if (path / "index.sqlite").exists():
+                    shutil.rmtree(path)  # the SQLite engine's: this archive changed engines
                 if wix.exists_in(str(path)) and sorted(wix.open_dir(str(path)).schema.names()) != wanted:
                     # Written by an older version: its documents lack fields the searches now read.
                     shutil.rmtree(path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from itertools import islice
 
 from .analysis import TOKEN_PATTERN, _analyze_token
 
@@ -26,22 +27,30 @@ def plain_snippet(text: str) -> str:
 
 def highlight(text: str, terms: set[str], window: int = WINDOW_WORDS, lang: str = "en") -> str | None:
     """The densest window of `window` words holding matched terms, with those words marked."""
-    tokens = list(_TOKEN.finditer(text))
-    hits = [i for i, m in enumerate(tokens) if _analyze_token(m.group(), True, lang) in terms]
+    words = _TOKEN.findall(text)
+    hits = [i for i, w in enumerate(words) if _analyze_token(w, True, lang) in terms]
     if not hits:
         return None
-    best = max(hits, key=lambda i: sum(1 for j in hits if i <= j < i + window))
-    first = max(0, min(best - 5, len(tokens) - window))
-    last = min(len(tokens), first + window) - 1
+    # The window starting at the hit with most hits in the next `window` words (one pass: a common
+    # word can be hit hundreds of times in a long segment).
+    best, most, end = hits[0], 0, 0
+    for start, i in enumerate(hits):
+        while end < len(hits) and hits[end] < i + window:
+            end += 1
+        if end - start > most:
+            best, most = i, end - start
+    first = max(0, min(best - 5, len(words) - window))
+    last = min(len(words), first + window) - 1
+    # Character offsets only for the words shown.
+    tokens = list(islice(_TOKEN.finditer(text), first, last + 1))
     marked = set(hits)
-    out, cursor = [], tokens[first].start()
-    for i in range(first, last + 1):
-        m = tokens[i]
+    out, cursor = [], tokens[0].start()
+    for i, m in enumerate(tokens, first):
         out.append(html.escape(text[cursor:m.start()]))
         word = html.escape(m.group())
         out.append(f"<mark>{word}</mark>" if i in marked else word)
         cursor = m.end()
-    end = len(text) if last == len(tokens) - 1 else cursor
+    end = len(text) if last == len(words) - 1 else cursor
     out.append(html.escape(text[cursor:end]))
     return ("… " if first else "") + "".join(out).strip() + (" …" if end < len(text) else "")
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
@@ -9,14 +10,18 @@ from typing import Callable, Iterator
 from sqlalchemy.orm import Session
 
 from ..db import Database
-from ..search import SearchIndexes
+from ..search import open_indexes
 
 
 class Archive:
     def __init__(self, database_url: str, index_dir: str | Path, media_dir: str | Path | None = None,
-                 clock: Callable[[], dt.date] | None = None):
+                 clock: Callable[[], dt.date] | None = None, search_engine: str | None = None):
+        """`search_engine`: "whoosh" or "sqlite" (see archive.search.ENGINES); None takes the
+        ARCHIVE_SEARCH_ENGINE environment variable, which the app's SEARCH_ENGINE setting also reads,
+        so scripts and tests made without the app use the same engine as the app beside them."""
         self.db = Database(database_url)
-        self.indexes = SearchIndexes(Path(index_dir))
+        engine = search_engine or os.environ.get("ARCHIVE_SEARCH_ENGINE") or "whoosh"
+        self.indexes = open_indexes(Path(index_dir), engine)
         self.media_dir = Path(media_dir) if media_dir else None
         self._clock = clock or dt.date.today
 

@@ -1,0 +1,166 @@
+"""One SQLite FTS5 index per audience (SEARCH_ENGINE = "sqlite"): the engine for large archives."""
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from contextlib import contextmanager
+from itertools import groupby
+from pathlib import Path
+
+import apsw
+
+from ..documents import testimony_fields
+from ..expansion import Expander
+from ..layout import AUDIENCES, AudienceIndexes
+from ..results import SearchResult
+from . import store
+from .reading import Reader, snapshot
+
+_BUILD_BATCH = 200  # testimonies per transaction while building
+
+
+class SqliteIndexes(AudienceIndexes):
+    def __init__(self, root: Path, writer_timeout: float = 30.0):
+        super().__init__(root, writer_timeout)
+        # One reading connection per audience, re-opened when a rebuild swaps the file in, with the
+        # snapshot of its testimonies re-read when the index's generation moves on.
+        self._open: dict[str, tuple[int, apsw.Connection, Reader]] = {}
+        self._use = {a: threading.RLock() for a in AUDIENCES}
+
+    def _file(self, audience: str) -> Path:
+        return self._dir(audience) / store.FILE
+
+    def _create_missing(self, path: Path) -> None:
+        path.mkdir(exist_ok=True)
+        if not (path / store.FILE).exists():
+            store.create(path / store.FILE)
+
+    def ensure(self) -> bool:
+        """Create missing indexes; True if one was made anew (or held another schema) and needs filling."""
+        fresh = False
+        for audience in AUDIENCES:
+            with self._locked(audience) as path:
+                if path.exists() and store.schema_version(path / store.FILE) != store.SCHEMA_VERSION:
+                    shutil.rmtree(path)  # another engine's or an older layout: rebuilt from the database
+                fresh |= not path.exists()
+                self._create_missing(path)
+        return fresh
+
+    # -- reading -----------------------------------------------------------
+    @contextmanager
+    def _reader(self, audience: str):
+        path = self._file(audience)
+        with self._use[audience]:
+            for attempt in range(40):  # a rebuild swap leaves the path missing for a moment
+                try:
+                    inode = path.stat().st_ino
+                    held = self._open.get(audience)
+                    if held is None or held[0] != inode:
+                        self._forget(audience)
+                        conn = store.connect(path, self.writer_timeout)
+                        held = (inode, conn, Reader(conn, snapshot(conn)))
+                        self._open[audience] = held
+                    elif store.generation(held[1]) != held[2].snap.generation:
+                        held = (inode, held[1], Reader(held[1], snapshot(held[1])))
+                        self._open[audience] = held
+                    break
+                except (FileNotFoundError, apsw.CantOpenError):
+                    if attempt == 39:
+                        raise
+                    time.sleep(0.05)
+            yield held[2]
+
+    def _forget(self, audience: str) -> None:
+        with self._use[audience]:
+            held = self._open.pop(audience, None)
+            if held is not None:
+                held[1].close()
+
+    def search(self, audience: str, query: str, filters: dict[str, list[str]] | None = None,
+               page: int = 1, pagesize: int = 20, sort: str = "relevance",
+               variants: list[list[str]] | None = None) -> SearchResult:
+        """`variants`: groups of names (authority label and variants) the audience may see."""
+        with self._reader(audience) as reader:
+            result = reader.search(query or "", filters, page, pagesize, sort,
+                                   Expander(variants or [], reader.present))
+            if result.total == 0 and not result.error and (query or "").strip():
+                result.suggestion = reader.did_you_mean(query)
+            return result
+
+    def suggest(self, audience: str, prefix: str, limit: int = 10) -> list[str]:
+        with self._reader(audience) as reader:
+            return reader.suggest(prefix, limit)
+
+    def did_you_mean(self, audience: str, query: str) -> str | None:
+        with self._reader(audience) as reader:
+            return reader.did_you_mean(query)
+
+    def live_values(self, audience: str, field: str) -> set[str]:
+        with self._reader(audience) as reader:
+            return reader.live_values(field)
+
+    def testimony_ids(self, audience: str) -> set[str]:
+        with self._reader(audience) as reader:
+            return set(reader.snap.accession.values())
+
+    def version(self, audience: str) -> tuple:
+        """Changes whenever the audience's index does: every write moves its generation on, and a
+        rebuild swaps in another file."""
+        path = self._file(audience)
+        try:
+            inode = path.stat().st_ino
+            conn = store.connect(path, self.writer_timeout)
+        except (FileNotFoundError, apsw.CantOpenError):
+            return ()
+        try:
+            return (inode, store.generation(conn))
+        finally:
+            conn.close()
+
+    # -- writing -----------------------------------------------------------
+    def replace_testimonies(self, audience: str, docs_by_testimony: dict[str, list[dict]],
+                            purge: bool = True) -> None:
+        """Several testimonies in one transaction. Every replacement purges (FTS5 secure-delete), so
+        `purge` changes nothing here."""
+        fields = {accession: testimony_fields(docs, accession)  # validate before locking
+                  for accession, docs in docs_by_testimony.items()}
+        if not fields:
+            return
+        with self._locked(audience) as path:
+            self._create_missing(path)
+            conn = store.connect(path / store.FILE, self.writer_timeout)
+            try:
+                with conn:
+                    changed = [store.write(conn, accession, f) for accession, f in fields.items()]
+                    if any(changed):
+                        store.bump(conn)
+            finally:
+                conn.close()
+
+    def _build(self, path: Path, audience: str, docs, progress) -> None:
+        path.mkdir()
+        file = path / store.FILE
+        store.create(file)
+        conn = store.connect(file, self.writer_timeout)
+        # A file nobody reads until it is renamed into place: no journal needed while filling it.
+        conn.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF")
+        n, batch = 0, 0
+        try:
+            conn.execute("BEGIN")
+            for accession, group in groupby(docs, key=lambda d: d.get("testimony")):
+                group = list(group)
+                store.write(conn, accession, testimony_fields(group), fingerprints=False)
+                batch += 1
+                for _ in group:
+                    n += 1
+                    if progress:
+                        progress(audience, n)
+                if batch == _BUILD_BATCH:
+                    conn.execute("COMMIT; BEGIN")
+                    batch = 0
+            store.bump(conn)
+            conn.execute("COMMIT")
+            conn.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            conn.close()

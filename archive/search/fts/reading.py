@@ -1,0 +1,254 @@
+"""Searching one audience's FTS5 index: the page of results, facets, suggestions, "did you mean".
+
+A page is three steps: one MATCH over `whole` (a row per testimony) gives the testimonies found and
+their BM25F scores, which order them and whose facet values (held in memory per index generation)
+are counted; then, for the page's testimonies only, a MATCH over `seg` within each testimony's rows
+picks its best documents, whose display text is highlighted.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import apsw
+from whoosh import query as wq
+from whoosh.support.levenshtein import distance
+
+from ..analysis import TOKEN_PATTERN, analyze_term, light_normalize, text_analyzer
+from ..query import QueryError, build_filter, parse
+from ..results import SearchResult, SegmentHit, TestimonyHit
+from ..schema import FACET_FIELDS, TEXT_FIELDS, make_schema
+from ..searching import HITS_PER_TESTIMONY, MAX_PAGESIZE, SORTS
+from ..snippets import highlight, plain_snippet
+from . import store
+from .translate import EVERY, NOTHING, Translator, positive_terms
+
+_SCHEMA = make_schema()  # the query parser's analysers, per field
+_WORD = re.compile(TOKEN_PATTERN)
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
+_MAX_SCAN = 5000
+_WEIGHTS = ", ".join(str(w) for w in store.WEIGHTS)
+_ANALYSERS = {"en": text_analyzer("en"), "fr": text_analyzer("fr")}
+
+
+@dataclass
+class Snapshot:
+    """What a search needs in memory about the testimonies of one index generation."""
+    generation: int
+    accession: dict[int, str] = field(default_factory=dict)
+    title: dict[int, str] = field(default_factory=dict)
+    year: dict[int, int] = field(default_factory=dict)
+    facets: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+    years: set[int] = field(default_factory=set)
+
+
+def snapshot(conn: apsw.Connection) -> Snapshot:
+    snap = Snapshot(store.generation(conn))
+    for num, accession, title, year, lo, hi, facets in conn.execute(
+            "SELECT num, accession, title, year, year_from, year_to, facets FROM testimony"):
+        snap.accession[num], snap.title[num] = accession, title
+        if year is not None:
+            snap.year[num] = year
+            snap.years.add(year)
+        if lo is not None and hi is not None:
+            snap.years.update(range(lo, min(hi, lo + 200) + 1))
+        snap.facets[num] = json.loads(facets)
+    return snap
+
+
+class Reader:
+    def __init__(self, conn: apsw.Connection, snap: Snapshot):
+        self.conn, self.snap = conn, snap
+        self.translate = Translator(snap.years, self._expand)
+
+    # -- vocabulary ----------------------------------------------------------
+    def _expand(self, column: str, glob: str | None, low: str, high: str) -> list[str]:
+        sql, args = "SELECT term FROM whole_terms WHERE col = ?", [column]
+        if low:
+            sql, args = sql + " AND term >= ?", args + [low]
+        if high:
+            sql, args = sql + " AND term < ?", args + [high]
+        if glob:
+            sql, args = sql + " AND term GLOB ?", args + [glob]
+        return [t for (t,) in self.conn.execute(sql + " LIMIT 1000", args)]
+
+    def _expand_prefix(self, column: str, prefix: str) -> list[str]:
+        return self._expand(column, None, prefix, prefix + "\U0010ffff")[:200]
+
+    def has_term(self, column: str, term: str) -> bool:
+        return next(self.conn.execute("SELECT 1 FROM whole_terms WHERE term = ? AND col = ? LIMIT 1",
+                                      (term, column)), None) is not None
+
+    def present(self, name: str) -> bool:
+        """Does this name occur (every word of it) in the index's text? (for Expander)"""
+        for column in TEXT_FIELDS:
+            analyser = _ANALYSERS["fr" if column == "text_fr" else "en"]
+            words = [t.text for t in analyser(name)]
+            if words and all(self.has_term(column, w) for w in words):
+                return True
+        return False
+
+    # -- the page ------------------------------------------------------------
+    def search(self, text: str, filters, page: int, pagesize: int, sort: str, expander) -> SearchResult:
+        page = max(1, int(page))
+        pagesize = min(max(1, int(pagesize)), MAX_PAGESIZE)
+        result = SearchResult(query=text, total=0, page=page, pagesize=pagesize, sort=sort)
+        try:
+            if sort not in SORTS:
+                raise QueryError("Unknown sort %r: use relevance, date, -date or accession." % sort)
+            q, result.expanded = parse(_SCHEMA, text, expander)
+            flt = build_filter(filters)
+            whole = q if flt is None else (flt if isinstance(q, wq.Every) else wq.And([q, flt]))
+            expression = self.translate(whole)
+            scores = self._match(expression)
+        except QueryError as exc:
+            result.error = str(exc)
+            return result
+        except apsw.SQLError as exc:
+            result.error = "Could not understand the query (%s)." % exc
+            return result
+        scored = not isinstance(q, wq.Every)
+        result.facets = self._facets(scores)
+        order = self._order(scores, sort, scored)
+        result.total = len(order)
+        terms = positive_terms(q, self._expand_prefix) if scored else {}
+        text_expression = self.translate(q) if scored else EVERY
+        for num in order[(page - 1) * pagesize: page * pagesize]:
+            hits = self._hits(num, text_expression, terms)
+            result.testimonies.append(TestimonyHit(self.snap.accession[num], self.snap.title[num],
+                                                   scores[num], hits))
+        return result
+
+    def _match(self, expression) -> dict[int, float]:
+        if expression is EVERY:
+            return {num: 0.0 for num in self.snap.accession}
+        if expression == NOTHING:
+            return {}
+        rows = self.conn.execute("SELECT rowid, bm25(whole, %s) FROM whole WHERE whole MATCH ?" % _WEIGHTS,
+                                 (expression,))
+        # bm25() is lower for better matches; a written-since row the snapshot lacks is skipped
+        return {num: -score for num, score in rows if num in self.snap.accession}
+
+    def _facets(self, scores: dict[int, float]) -> dict[str, list[tuple[str, int]]]:
+        counts = {key: Counter() for key in FACET_FIELDS}
+        facets = self.snap.facets
+        for num in scores:
+            for key, values in facets[num].items():
+                counts[key].update(values)
+        return {k: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for k, c in counts.items()}
+
+    def _order(self, scores: dict[int, float], sort: str, scored: bool) -> list[int]:
+        accession = self.snap.accession
+        if sort == "accession" or (sort == "relevance" and not scored):
+            return sorted(scores, key=accession.__getitem__)
+        if sort in ("date", "-date"):
+            years = self.snap.year
+            dated = sorted((n for n in scores if n in years), key=lambda n: (years[n], accession[n]),
+                           reverse=sort == "-date")
+            return dated + sorted((n for n in scores if n not in years), key=accession.__getitem__)
+        return sorted(scores, key=lambda n: (-scores[n], accession[n]))
+
+    def _hits(self, num: int, expression, terms: dict[str, set[str]]) -> list[SegmentHit]:
+        lo, hi = num << store.DOC_BITS, (num << store.DOC_BITS) | store.MAX_DOCS
+        found: list[tuple[int, float]] = []
+        if expression not in (EVERY, NOTHING):
+            found = list(self.conn.execute(
+                "SELECT rowid, bm25(seg, %s) FROM seg WHERE seg MATCH ? AND rowid BETWEEN ? AND ?"
+                " ORDER BY rank, rowid LIMIT %d" % (_WEIGHTS, HITS_PER_TESTIMONY), (expression, lo, hi)))
+            if not found and terms:
+                # Found as a whole (words in different segments): the segments holding any of the words.
+                any_word = " OR ".join("{%s}: (%s)" % (f, " OR ".join('"%s"' % t.replace('"', '""') for t in ts))
+                                       for f, ts in terms.items() if f in store.TEXT_COLUMNS and ts)
+                if any_word:
+                    found = list(self.conn.execute(
+                        "SELECT rowid, bm25(seg, %s) FROM seg WHERE seg MATCH ? AND rowid BETWEEN ? AND ?"
+                        " ORDER BY rank, rowid LIMIT %d" % (_WEIGHTS, HITS_PER_TESTIMONY), (any_word, lo, hi)))
+        if not found:
+            found = [(r, 0.0) for (r,) in self.conn.execute(
+                "SELECT rowid FROM doc WHERE rowid BETWEEN ? AND ? ORDER BY rowid LIMIT %d"
+                % HITS_PER_TESTIMONY, (lo, hi))]
+        hits = []
+        for rowid, score in found:
+            row = next(self.conn.execute(
+                'SELECT doc_id, kind, seq, transcript, start, "end", title, summary, text, text_fr'
+                " FROM doc WHERE rowid = ?", (rowid,)), None)
+            if row is None:
+                continue
+            doc_id, kind, seq, transcript, start, end, title, summary, text, text_fr = row
+            stored = {"title": title, "summary": summary, "text": text, "text_fr": text_fr}
+            hits.append(SegmentHit(doc_id=doc_id, kind=kind, seq=seq if seq is not None else -1,
+                                   transcript=transcript or "", start=start, end=end, title=title or "",
+                                   snippet_html=_snippet(kind, stored, terms), score=-score if score else 0.0))
+        return hits
+
+    # -- words ---------------------------------------------------------------
+    def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+        head, _, last = (prefix or "").rstrip("*").rpartition(" ")
+        last = light_normalize(last.strip())
+        if not last or limit <= 0:
+            return []
+        found = sorted((-doc, term) for term, doc in self.conn.execute(
+            "SELECT term, doc FROM spell_terms WHERE term >= ? AND term < ? LIMIT %d" % _MAX_SCAN,
+            (last, last + "\U0010ffff")))
+        head = head.strip()
+        return [(head + " " + w if head else w) for _, w in found[:limit]]
+
+    def _spelt(self, word: str) -> bool:
+        return next(self.conn.execute("SELECT 1 FROM spell_terms WHERE term = ?", (word,)), None) is not None
+
+    def _known(self, word: str) -> bool:
+        if self._spelt(light_normalize(word)):
+            return True
+        return any(self.has_term(c, analyze_term(word, "fr" if c == "text_fr" else "en")) for c in TEXT_FIELDS)
+
+    def _correct(self, word: str) -> str | None:
+        lw = light_normalize(word)
+        candidates = [(term, doc) for term, doc in self.conn.execute(
+            "SELECT term, doc FROM spell_terms WHERE term >= ? AND term < ?", (lw[0], lw[0] + "\U0010ffff"))
+            if abs(len(term) - len(lw)) <= 2 and term != lw]
+        for dist in (1, 2) if len(lw) >= 5 else (1,):
+            near = [(term, doc) for term, doc in candidates
+                    if abs(len(term) - len(lw)) <= dist and distance(term, lw) <= dist]
+            if near:
+                return min(near, key=lambda td: (-td[1], td[0]))[0]
+        return None
+
+    def did_you_mean(self, query: str) -> str | None:
+        out, pos, changed = [], 0, False
+        for m in _WORD.finditer(query or ""):
+            word, after = m.group(), query[m.end():m.end() + 1]
+            if (word in _OPERATORS or after in (":", "*", "?") or len(word) < 3
+                    or word.isdigit() or self._known(word)):
+                continue
+            fix = self._correct(word)
+            if fix:
+                out.append(query[pos:m.start()] + fix)
+                pos, changed = m.end(), True
+        if not changed:
+            return None
+        return "".join(out) + query[pos:]
+
+    def live_values(self, field_name: str) -> set[str]:
+        key = next((k for k, f in FACET_FIELDS.items() if f == field_name), None)
+        if key is None:
+            raise ValueError("no such field %r" % field_name)
+        return {v for facets in self.snap.facets.values() for v in facets.get(key, [])}
+
+
+def _snippet(kind: str, stored: dict, terms: dict[str, set[str]]) -> str:
+    fields = ("text", "text_fr", "title") if kind == "segment" else ("summary", "title")
+    for name in fields:
+        wanted = terms.get(name)
+        if wanted and stored.get(name):
+            out = highlight(stored[name], wanted, lang="fr" if name == "text_fr" else "en")
+            if out:
+                return out
+    for name in fields:
+        if stored.get(name):
+            return plain_snippet(stored[name])
+    return ""
+
+
+

@@ -1,0 +1,184 @@
+"""The SQLite FTS5 index file of one audience: its tables, and testimonies written into them.
+
+Text is analysed here, by the archive's own analysers (archive.search.analysis), and FTS5 indexes
+the resulting terms as they are. FTS5 runs with secure-delete and SQLite with secure_delete, so a
+replaced or removed testimony's words leave the index structures and its rows are zeroed in the
+same commit: a redacted word is physically gone from the file when the call returns.
+
+Layout: a testimony has a number `num`; its documents (meta first, then segments) are rows
+`num << 16 | i` of `doc` (display text) and `seg` (terms); `whole` holds one row per testimony with
+all its documents' terms, for counting, facets and ranking; `spell` its unstemmed words.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import apsw
+
+from ..analysis import TOKEN_PATTERN, _analyze_token, light_normalize
+
+FILE = "index.sqlite"
+SCHEMA_VERSION = 1
+DOC_BITS = 16
+MAX_DOCS = (1 << DOC_BITS) - 1
+COLUMNS = ("title", "narrator", "place", "subject", "summary", "text", "text_fr", "lang", "keys")
+TEXT_COLUMNS = COLUMNS[:7]
+# bm25 weights in column order (BM25F-like field boosts); lang and keys are filters, never scored.
+WEIGHTS = (3.0, 2.0, 2.0, 2.0, 1.5, 1.0, 1.0, 0.0, 0.0)
+# Terms are the archive's analysed words: FTS5 only splits on spaces between them and must keep
+# letters, digits and combining marks together, as the archive's tokenizer does.
+_TOKENIZE = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"
+# Every row holds this key, so a query of exclusions alone has something to exclude from.
+ALL = "kall"
+_TOKEN = re.compile(TOKEN_PATTERN)
+_KEY_CODES = {"collection": "c", "languages": "l", "places": "p", "subjects": "s", "roles": "r",
+              "has_audio": "a", "lang": "g"}
+
+_DDL = """
+CREATE TABLE state(generation INTEGER NOT NULL);
+INSERT INTO state VALUES (0);
+CREATE TABLE testimony(num INTEGER PRIMARY KEY, accession TEXT NOT NULL UNIQUE, title TEXT NOT NULL,
+    year INTEGER, year_from INTEGER, year_to INTEGER, facets TEXT NOT NULL, fingerprint TEXT NOT NULL,
+    ndocs INTEGER NOT NULL);
+CREATE TABLE doc(rowid INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER,
+    transcript TEXT, start REAL, "end" REAL, title TEXT, summary TEXT, text TEXT, text_fr TEXT);
+CREATE VIRTUAL TABLE seg USING fts5({cols}, tokenize="{tok}");
+CREATE VIRTUAL TABLE whole USING fts5({cols}, tokenize="{tok}");
+CREATE VIRTUAL TABLE spell USING fts5(words, tokenize="{tok}", detail=none);
+INSERT INTO seg(seg, rank) VALUES ('secure-delete', 1);
+INSERT INTO whole(whole, rank) VALUES ('secure-delete', 1);
+INSERT INTO spell(spell, rank) VALUES ('secure-delete', 1);
+CREATE VIRTUAL TABLE whole_terms USING fts5vocab(whole, 'col');
+CREATE VIRTUAL TABLE spell_terms USING fts5vocab(spell, 'row');
+PRAGMA user_version = {version};
+""".format(cols=", ".join(COLUMNS), tok=_TOKENIZE, version=SCHEMA_VERSION)
+
+
+def connect(path: Path, timeout: float = 30.0) -> apsw.Connection:
+    conn = apsw.Connection(str(path))
+    conn.set_busy_timeout(int(timeout * 1000))
+    # A rollback journal, not WAL: a WAL file keeps old page images (with purged words) after commit.
+    conn.execute("PRAGMA secure_delete = ON; PRAGMA journal_mode = DELETE")
+    return conn
+
+
+def create(path: Path) -> None:
+    conn = connect(path)
+    try:
+        with conn:
+            conn.execute(_DDL)
+    finally:
+        conn.close()
+
+
+def schema_version(path: Path) -> int | None:
+    if not path.exists():
+        return None
+    conn = connect(path)
+    try:
+        return next(conn.execute("PRAGMA user_version"))[0]
+    finally:
+        conn.close()
+
+
+def key(kind: str, value) -> str:
+    """A filter value as one index term: a letter for its kind, then the value's UTF-8 in hex."""
+    return "k" + _KEY_CODES[kind] + str(value).encode("utf-8").hex()
+
+
+def year_key(kind: str, year: int) -> str:
+    """kind y: the interview year, d: its decade, z: each year the interview may have been in."""
+    return "k%s%s" % (kind, str(int(year)).replace("-", "m"))
+
+
+@lru_cache(maxsize=20000)
+def analysed(value: str, lang: str = "en") -> str:
+    """The terms of a text as the index holds them, space-separated (cached: the same segment text
+    is written for each audience that may read it)."""
+    terms = (_analyze_token(word, True, lang) for word in _TOKEN.findall(value))
+    return " ".join(t for t in terms if t)
+
+
+def _keys(fields: dict) -> list[str]:
+    out = [ALL]
+    for name in ("collection", "has_audio"):
+        if fields.get(name):
+            out.append(key(name, fields[name]))
+    for name in ("languages", "places", "subjects", "roles"):
+        out += [key(name, v) for v in (fields.get(name) or "").split(",") if v]
+    if fields.get("year") is not None:
+        out += [year_key("y", fields["year"]), year_key("d", fields["decade"])]
+    lo, hi = fields.get("year_from"), fields.get("year_to")
+    if lo is not None and hi is not None:
+        out += [year_key("z", y) for y in range(lo, min(hi, lo + 200) + 1)]
+    return out
+
+
+def _terms(fields: dict) -> tuple:
+    row = [analysed(fields.get(name) or "", "fr" if name == "text_fr" else "en") for name in TEXT_COLUMNS]
+    lang = fields.get("lang")
+    return (*row, key("lang", lang) if lang else "", " ".join(_keys(fields)))
+
+
+def _whole(rows: list[tuple]) -> tuple:
+    # Each column once per distinct value: narrator, place and subject repeat on every document.
+    return tuple(" ".join(dict.fromkeys(r[i] for r in rows if r[i])) for i in range(len(COLUMNS)))
+
+
+def generation(conn: apsw.Connection) -> int:
+    return next(conn.execute("SELECT generation FROM state"))[0]
+
+
+def write(conn: apsw.Connection, accession: str, fields_list: list[dict], fingerprints: bool = True) -> bool:
+    """Replace one testimony (inside the caller's transaction). `fields_list` is
+    documents.testimony_fields' output; empty removes it. False if the index already held exactly this."""
+    held = next(conn.execute("SELECT num, fingerprint, ndocs FROM testimony WHERE accession = ?",
+                             (accession,)), None)
+    if held and fingerprints and fields_list and held[2] == len(fields_list) \
+            and held[1] == fields_list[0]["fingerprint"]:
+        return False
+    if held is None and not fields_list:
+        return False
+    if len(fields_list) > MAX_DOCS:
+        raise ValueError("testimony %s has %d index documents; at most %d fit" % (accession, len(fields_list), MAX_DOCS))
+    if held:
+        num = held[0]
+        lo, hi = num << DOC_BITS, (num << DOC_BITS) | MAX_DOCS
+        conn.execute("DELETE FROM seg WHERE rowid BETWEEN ? AND ?", (lo, hi))
+        conn.execute("DELETE FROM doc WHERE rowid BETWEEN ? AND ?", (lo, hi))
+        conn.execute("DELETE FROM whole WHERE rowid = ?", (num,))
+        conn.execute("DELETE FROM spell WHERE rowid = ?", (num,))
+        conn.execute("DELETE FROM testimony WHERE num = ?", (num,))
+    else:
+        num = next(conn.execute("SELECT coalesce(max(num), 0) + 1 FROM testimony"))[0]
+    if fields_list:
+        _insert(conn, num, accession, fields_list)
+    return True
+
+
+def _insert(conn: apsw.Connection, num: int, accession: str, fields_list: list[dict]) -> None:
+    first = fields_list[0]
+    rows = [_terms(f) for f in fields_list]
+    base = num << DOC_BITS
+    conn.executemany("INSERT INTO seg(rowid, %s) VALUES (?%s)" % (", ".join(COLUMNS), ", ?" * len(COLUMNS)),
+                     [(base + i, *row) for i, row in enumerate(rows)])
+    conn.executemany(
+        'INSERT INTO doc(rowid, doc_id, kind, seq, transcript, start, "end", title, summary, text, text_fr)'
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(base + i, f["doc_id"], f["kind"], f.get("seq"), f.get("transcript"), f.get("start"), f.get("end"),
+          f.get("title"), f.get("summary"), f.get("text"), f.get("text_fr")) for i, f in enumerate(fields_list)])
+    conn.execute("INSERT INTO whole(rowid, %s) VALUES (?%s)" % (", ".join(COLUMNS), ", ?" * len(COLUMNS)),
+                 (num, *_whole(rows)))
+    words = " ".join(dict.fromkeys(light_normalize(w) for w in (first.get("spell") or "").split()))
+    if words:
+        conn.execute("INSERT INTO spell(rowid, words) VALUES (?, ?)", (num, words))
+    conn.execute("INSERT INTO testimony VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (num, accession, first.get("testimony_title") or "", first.get("year"),
+                  first.get("year_from"), first.get("year_to"), first["facets"].decode("utf-8"),
+                  first["fingerprint"], len(fields_list)))
+
+
+def bump(conn: apsw.Connection) -> None:
+    conn.execute("UPDATE state SET generation = generation + 1")

@@ -1,0 +1,211 @@
+"""A parsed query (the Whoosh query tree that archive.search.query builds) as an FTS5 MATCH expression.
+
+The query language, its parser and its analysers stay the archive's own; this module only says the
+same thing in FTS5's syntax. Filters on collections, places, languages, roles and years become terms
+of the `keys` column (see store.key), so one expression answers text and filters together.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from whoosh import query as wq
+
+from ..query import QueryError
+from . import store
+
+EVERY = None  # no MATCH at all: every testimony
+NOTHING = '{keys}: "knothing"'  # a key no row holds
+_ALL = '{keys}: "%s"' % store.ALL
+_FIELD_KEYS = {"collection": "collection", "languages": "languages", "places": "places",
+               "subjects": "subjects", "roles": "roles", "has_audio": "has_audio", "lang": "lang"}
+_MAX_EXPANSION = 200
+
+
+def quote(term: str) -> str:
+    return '"%s"' % term.replace('"', '""')
+
+
+class Translator:
+    """`years`: the years some testimony's interview may fall in (open ranges stop at them);
+    `expand(column, glob, low, high)`: index terms of a column for wildcards and term ranges."""
+
+    def __init__(self, years: Iterable[int], expand: Callable[[str, str | None, str, str], list[str]]):
+        self.years = sorted(set(years))
+        self.expand = expand
+
+    def __call__(self, q: wq.Query) -> str | None:
+        return self._node(q)
+
+    # -- leaves ------------------------------------------------------------
+    def _column(self, name: str) -> str:
+        if name not in store.TEXT_COLUMNS:
+            raise QueryError("Unknown field %r: use title:, narrator:, place:, subject:, lang:, "
+                             "collection:, role: or year:." % name)
+        return name
+
+    def _term(self, q: wq.Term) -> str:
+        if q.fieldname in _FIELD_KEYS:
+            column = "lang" if q.fieldname == "lang" else "keys"
+            value = q.text.lower() if q.fieldname == "roles" else q.text
+            return "{%s}: %s" % (column, quote(store.key(_FIELD_KEYS[q.fieldname], value)))
+        return "{%s}: %s" % (self._column(q.fieldname), quote(q.text))
+
+    def _phrase(self, q: wq.Phrase) -> str:
+        column = self._column(q.fieldname)
+        words = [w for w in q.words if w]
+        if not words:
+            return NOTHING
+        if q.slop > 1 and len(words) > 1:
+            return "{%s}: NEAR(%s, %d)" % (column, " ".join(quote(w) for w in words), q.slop - 1)
+        return "{%s}: %s" % (column, quote(" ".join(words)))
+
+    def _prefix(self, q: wq.Prefix) -> str:
+        column = self._column(q.fieldname)
+        return "{%s}: %s *" % (column, quote(q.text)) if q.text else _ALL
+
+    def _listed(self, column: str, terms: list[str]) -> str:
+        if not terms:
+            return NOTHING
+        return "{%s}: (%s)" % (column, " OR ".join(quote(t) for t in terms[:_MAX_EXPANSION]))
+
+    def _wildcard(self, q: wq.Wildcard) -> str:
+        column = self._column(q.fieldname)
+        glob = q.text.replace("[", "[[]")
+        literal = ""
+        for ch in q.text:
+            if ch in "*?":
+                break
+            literal += ch
+        return self._listed(column, self.expand(column, glob, literal, literal + "\U0010ffff" if literal else ""))
+
+    def _term_range(self, q: wq.TermRange) -> str:
+        column = self._column(q.fieldname)
+        terms = self.expand(column, None, q.start or "", q.end + "\x00" if q.end else "")
+        terms = [t for t in terms if not (q.startexcl and t == q.start) and not (q.endexcl and t == q.end)]
+        return self._listed(column, terms)
+
+    def _years(self, kind: str, lo, hi, present: Iterable[int]) -> str:
+        wanted = [y for y in present if (lo is None or y >= lo) and (hi is None or y <= hi)]
+        if not wanted:
+            return NOTHING
+        return "{keys}: (%s)" % " OR ".join(quote(store.year_key(kind, y)) for y in wanted)
+
+    def _numeric(self, q: wq.NumericRange) -> str:
+        if q.fieldname == "year":
+            return self._years("y", q.start, q.end, self.years)
+        if q.fieldname == "decade":
+            decades = sorted({y // 10 * 10 for y in self.years})
+            return self._years("d", q.start, q.end, decades)
+        raise QueryError("Cannot search the field %r by range." % q.fieldname)
+
+    # -- compounds ---------------------------------------------------------
+    def _span(self, children: list) -> tuple[str | None, list]:
+        """year_query's pair (year_from <= hi, year_to >= lo): testimonies whose span overlaps lo..hi."""
+        ranges = {c.fieldname: c for c in children
+                  if isinstance(c, wq.NumericRange) and c.fieldname in ("year_from", "year_to")}
+        if set(ranges) != {"year_from", "year_to"}:
+            return None, children
+        rest = [c for c in children if c not in ranges.values()]
+        return self._years("z", ranges["year_to"].start, ranges["year_from"].end, self.years), rest
+
+    def _and(self, children: list) -> str | None:
+        span, children = self._span(list(children))
+        positives, negatives = ([span] if span else []), []
+        for child in children:
+            if isinstance(child, wq.Not):
+                negatives.append(self._node(child.query))
+            elif isinstance(child, wq.AndNot):
+                positives.append(self._node(child.a))
+                negatives.append(self._node(child.b))
+            else:
+                positives.append(self._node(child))
+        positives = [p for p in positives if p is not EVERY]
+        if NOTHING in positives:
+            return NOTHING
+        if any(n is EVERY for n in negatives):
+            return NOTHING
+        negatives = [n for n in negatives if n != NOTHING]
+        if not negatives:
+            if not positives:
+                return EVERY
+            return positives[0] if len(positives) == 1 else "(%s)" % " AND ".join(positives)
+        base = " AND ".join(positives) if positives else _ALL
+        return "((%s) NOT (%s))" % (base, " OR ".join(negatives))
+
+    def _or(self, children: list) -> str | None:
+        parts, by_text = [], {}
+        for child in children:
+            if type(child) is wq.Term and child.fieldname in store.TEXT_COLUMNS:
+                by_text.setdefault(child.text, []).append(child.fieldname)
+                continue
+            part = self._node(child)
+            if part is EVERY:
+                return EVERY
+            if part != NOTHING:
+                parts.append(part)
+        # The default query asks each word of every text field: one column filter per word.
+        for text, columns in by_text.items():
+            parts.append("{%s}: %s" % (" ".join(dict.fromkeys(columns)), quote(text)))
+        if not parts:
+            return NOTHING
+        return parts[0] if len(parts) == 1 else "(%s)" % " OR ".join(parts)
+
+    def _node(self, q: wq.Query) -> str | None:
+        if isinstance(q, wq.Every):
+            return EVERY
+        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+            return NOTHING
+        if isinstance(q, wq.Not):
+            return self._and([q])
+        if isinstance(q, wq.AndNot):
+            return self._and([q])
+        if isinstance(q, (wq.AndMaybe,)):
+            return self._node(q.a)
+        if isinstance(q, wq.Require):
+            return self._and([q.a, q.b])
+        if isinstance(q, wq.And):
+            return self._and(q.subqueries)
+        if isinstance(q, (wq.Or, wq.DisjunctionMax)):
+            return self._or(q.subqueries)
+        if isinstance(q, wq.Phrase):
+            return self._phrase(q)
+        if isinstance(q, wq.Prefix):
+            return self._prefix(q)
+        if isinstance(q, wq.Wildcard):
+            return self._wildcard(q)
+        if isinstance(q, wq.NumericRange):
+            return self._numeric(q)
+        if isinstance(q, wq.TermRange):
+            return self._term_range(q)
+        if isinstance(q, wq.Term):
+            return self._term(q)
+        raise QueryError("This query cannot be searched here (%s)." % type(q).__name__)
+
+
+def positive_terms(q: wq.Query, expand_prefix: Callable[[str, str], list[str]]) -> dict[str, set[str]]:
+    """Per text field, the terms a hit may have matched (not those under NOT), for highlighting."""
+    out: dict[str, set[str]] = {}
+
+    def walk(node, negated: bool) -> None:
+        if isinstance(node, wq.Not):
+            walk(node.query, not negated)
+        elif isinstance(node, wq.AndNot):
+            walk(node.a, negated)
+            walk(node.b, not negated)
+        elif isinstance(node, wq.Phrase):
+            if not negated:
+                out.setdefault(node.fieldname, set()).update(w for w in node.words if w)
+        elif isinstance(node, wq.Prefix):
+            if not negated and node.fieldname in store.TEXT_COLUMNS and node.text:
+                out.setdefault(node.fieldname, set()).update(expand_prefix(node.fieldname, node.text))
+        elif isinstance(node, wq.Term):
+            if not negated:
+                out.setdefault(node.fieldname, set()).add(node.text)
+        elif isinstance(node, wq.CompoundQuery) or hasattr(node, "subqueries"):
+            for child in node.subqueries:
+                walk(child, negated)
+        elif isinstance(node, wq.BinaryQuery):
+            walk(node.a, negated)
+            walk(node.b, negated)
+    walk(q, False)
+    return out
