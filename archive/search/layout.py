@@ -97,6 +97,9 @@ class AudienceIndexes:
         for audience in AUDIENCES:
             self.replace_testimony(audience, accession_id, [], purge=True)
 
+    def compact(self) -> None:
+        """Tidy the indexes after a bulk import (engines whose purges depend on it override)."""
+
     def rebuild(self, docs_by_audience: dict[str, Iterable[dict]],
                 progress: Callable[[str, int], None] | None = None) -> None:
         for audience, docs in docs_by_audience.items():

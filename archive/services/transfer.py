@@ -19,6 +19,8 @@ from .base import Service
 Progress = Callable[[int, int, str], None]
 # Testimonies per index commit on import: one bounded segment each (see SearchIndexes.segment_docs).
 IMPORT_BATCH = 4
+# An import this large leaves the indexes in many small pieces: tidy them once it is in.
+COMPACT_AFTER = 50
 
 
 class TransferService(Service):
@@ -56,6 +58,8 @@ class TransferService(Service):
                     batch = []
                 if progress:
                     progress(n, total, item["id"])
+        if len(written) >= COMPACT_AFTER:
+            self.archive.indexes.compact()
         return {"testimonies": written, "collections": len(document["collections"]),
                 "authorities": len(document["authorities"])}
 

@@ -119,6 +119,18 @@ class SqliteIndexes(AudienceIndexes):
             conn.close()
 
     # -- writing -----------------------------------------------------------
+    def compact(self) -> None:
+        """Merge each index into one b-tree per table, after a bulk import: a purge then rewrites one
+        leaf per word instead of one in every segment that holds the word."""
+        for audience in AUDIENCES:
+            with self._locked(audience) as path:
+                if (path / store.FILE).exists():
+                    conn = store.connect(path / store.FILE, self.writer_timeout)
+                    try:
+                        store.optimize(conn)
+                    finally:
+                        conn.close()
+
     def replace_testimonies(self, audience: str, docs_by_testimony: dict[str, list[dict]],
                             purge: bool = True) -> None:
         """Several testimonies in one transaction. Every replacement purges (FTS5 secure-delete), so
@@ -161,6 +173,7 @@ class SqliteIndexes(AudienceIndexes):
                     batch = 0
             store.bump(conn)
             conn.execute("COMMIT")
+            store.optimize(conn)
             conn.execute("PRAGMA journal_mode = DELETE")
         finally:
             conn.close()

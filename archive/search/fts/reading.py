@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import apsw
 from whoosh import query as wq
-from whoosh.support.levenshtein import distance
 
 from ..analysis import TOKEN_PATTERN, analyze_term, light_normalize, text_analyzer
 from ..query import QueryError, build_filter, parse
@@ -205,12 +204,12 @@ class Reader:
 
     def _correct(self, word: str) -> str | None:
         lw = light_normalize(word)
-        candidates = [(term, doc) for term, doc in self.conn.execute(
-            "SELECT term, doc FROM spell_terms WHERE term >= ? AND term < ?", (lw[0], lw[0] + "\U0010ffff"))
-            if abs(len(term) - len(lw)) <= 2 and term != lw]
-        for dist in (1, 2) if len(lw) >= 5 else (1,):
-            near = [(term, doc) for term, doc in candidates
-                    if abs(len(term) - len(lw)) <= dist and distance(term, lw) <= dist]
+        longest = 2 if len(lw) >= 5 else 1
+        candidates = list(self.conn.execute(
+            "SELECT term, doc FROM spell_terms WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
+            (lw[0], lw[0] + "\U0010ffff", len(lw) - longest, len(lw) + longest)))
+        for dist in range(1, longest + 1):
+            near = [(term, doc) for term, doc in candidates if term != lw and within(term, lw, dist)]
             if near:
                 return min(near, key=lambda td: (-td[1], td[0]))[0]
         return None
@@ -235,6 +234,29 @@ class Reader:
         if key is None:
             raise ValueError("no such field %r" % field_name)
         return {v for facets in self.snap.facets.values() for v in facets.get(key, [])}
+
+
+def within(a: str, b: str, limit: int) -> bool:
+    """Edit distance of a and b (a swap of neighbours counts as one edit, as in "sodliers") at most
+    `limit`, computing only the band of the table that can stay within it: a typo search compares
+    thousands of words."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    far = limit + 1
+    before, previous = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        lo, hi = max(1, i - limit), min(len(b), i + limit)
+        current = [i] + [far] * len(b)
+        for j in range(lo, hi + 1):
+            cost = previous[j - 1] + (ca != b[j - 1])
+            cost = min(cost, previous[j] + 1, current[j - 1] + 1)
+            if before is not None and j > 1 and ca == b[j - 2] and a[i - 2] == b[j - 1]:
+                cost = min(cost, before[j - 2] + 1)
+            current[j] = cost
+        if min(current[lo - 1:hi + 1]) > limit and (i < 2 or min(previous[lo - 1:hi + 1]) > limit):
+            return False
+        before, previous = previous, current
+    return previous[len(b)] <= limit
 
 
 def _snippet(kind: str, stored: dict, terms: dict[str, set[str]]) -> str:

@@ -180,5 +180,12 @@ def _insert(conn: apsw.Connection, num: int, accession: str, fields_list: list[d
                   first["fingerprint"], len(fields_list)))
 
 
+def optimize(conn: apsw.Connection) -> None:
+    """Merge every FTS5 table's segments into one (FTS5's 'optimize')."""
+    with conn:
+        for table in ("seg", "whole", "spell"):
+            conn.execute("INSERT INTO %s(%s) VALUES ('optimize')" % (table, table))
+
+
 def bump(conn: apsw.Connection) -> None:
     conn.execute("UPDATE state SET generation = generation + 1")

@@ -1,0 +1,56 @@
+"""Choosing the search engine: an archive that changes engines rebuilds its indexes from the database,
+and leaves nothing of the other engine's files behind (they may hold words purged since)."""
+from __future__ import annotations
+
+import pytest
+
+from archive.identity import ANONYMOUS, SYSTEM
+from archive.search import ENGINES, open_indexes
+from archive.services import Archive
+from tests.integration.test_search_language import document, record
+
+from ..conftest import TODAY
+
+
+def _open(database_url, tmp_path, engine) -> Archive:
+    archive = Archive(database_url, tmp_path / "indexes", tmp_path / "media", clock=lambda: TODAY,
+                      search_engine=engine)
+    archive.init()
+    return archive
+
+
+@pytest.mark.parametrize("first, second", [("whoosh", "sqlite"), ("sqlite", "whoosh")])
+def test_changing_engines_rebuilds_the_indexes_from_the_database(database_url, tmp_path, first, second):
+    archive = _open(database_url, tmp_path, first)
+    archive.transfer.import_document(SYSTEM, document(record("T-FERRY", "The ferry crossed at dawn.")))
+    before = {p.name for p in (tmp_path / "indexes" / "public").iterdir()}
+    archive.close()
+
+    archive = _open(database_url, tmp_path, second)
+    try:
+        after = {p.name for p in (tmp_path / "indexes" / "public").iterdir()}
+        assert not before & after  # none of the first engine's files is left
+        assert [t.accession_id for t in archive.search.search(ANONYMOUS, "ferry").testimonies] == ["T-FERRY"]
+        assert archive.index.check(SYSTEM)["public"] == {"missing": [], "unexpected": []}
+    finally:
+        archive.close()
+
+
+def test_an_unknown_engine_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="unknown search engine 'elastic'"):
+        open_indexes(tmp_path, "elastic")
+    assert ENGINES == ("whoosh", "sqlite")
+
+
+def test_compacting_keeps_every_testimony_and_later_purges(tmp_path):
+    from tests.integration.test_search_index import assert_absent, make_docs
+    indexes = open_indexes(tmp_path / "s", "sqlite")
+    indexes.ensure()
+    for n in range(12):
+        indexes.replace_testimony("public", f"OH-{n}", make_docs(f"OH-{n}", [f"word{n} shared text"]))
+    indexes.replace_testimony("public", "OH-C", make_docs("OH-C", ["Zyxcanaryhaddad was there"]))
+    indexes.compact()
+    assert indexes.search("public", "shared").total == 12
+    indexes.replace_testimony("public", "OH-C", make_docs("OH-C", ["[withheld] was there"]))
+    assert_absent(indexes, "public", "Zyxcanaryhaddad")
+    indexes.close()

@@ -1,0 +1,89 @@
+"""The SQLite engine's pieces that need no index: typo distance, and queries said in FTS5's syntax."""
+import random
+
+import pytest
+
+from archive.search.fts import store
+from archive.search.fts.reading import within
+from archive.search.fts.translate import EVERY, NOTHING, Translator, positive_terms
+from archive.search.query import QueryError, build_filter, parse
+from archive.search.schema import make_schema
+
+SCHEMA = make_schema()
+
+
+def reference_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance, the whole table."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]
+
+
+def test_banded_distance_agrees_with_the_whole_table():
+    rng = random.Random(7)
+    for _ in range(20000):
+        a = "".join(rng.choice("abc") for _ in range(rng.randint(0, 8)))
+        b = "".join(rng.choice("abc") for _ in range(rng.randint(0, 8)))
+        for limit in (1, 2):
+            assert within(a, b, limit) == (reference_distance(a, b) <= limit), (a, b, limit)
+    assert within("sodliers", "soldiers", 1) and within("الرقه", "الرقة", 1)
+    assert not within("border", "boarding", 2)
+
+
+def translate(text, filters=None, years=range(2010, 2020), terms=("alpha", "alpine")):
+    q, _ = parse(SCHEMA, text)
+    flt = build_filter(filters)
+    if flt is not None:
+        from whoosh import query as wq
+        q = flt if isinstance(q, wq.Every) else wq.And([q, flt])
+    return Translator(years, lambda column, glob, low, high: [t for t in terms if t.startswith(low or "")])(q)
+
+
+def test_words_search_every_text_field_once_per_word():
+    # French transcripts have their own field, stemmed by the French stemmer.
+    assert translate("border") == '({title narrator place subject summary text}: "border" OR {text_fr}: "bord")'
+
+
+def test_operators_phrases_prefixes_and_exclusions():
+    assert " AND " in translate("border AND river")
+    assert " OR " in translate("border OR river")
+    assert '{text}: "the river"' in translate('"the river"') and '{text_fr}: "the riv"' in translate('"the river"')
+    assert '"riv" *' in translate("riv*")
+    excluded = translate("border -river")
+    assert excluded.startswith("((") and " NOT (" in excluded
+    only_excluded = translate("-river", {"collection": ["oral"]})
+    assert store.key("collection", "oral") in only_excluded and " NOT " in only_excluded
+    assert translate("NOT river").startswith('(({keys}: "kall") NOT')
+
+
+def test_filters_become_keys_and_year_spans_stop_at_the_years_held():
+    assert translate("", {"collection": ["women"]}) == '{keys}: "%s"' % store.key("collection", "women")
+    assert translate("") is EVERY
+    span = translate("year:2014..2016")
+    assert all(store.year_key("z", y) in span for y in (2014, 2015, 2016))
+    assert store.year_key("z", 2013) not in span
+    open_ended = translate("year:..2011")
+    assert store.year_key("z", 2010) in open_ended and store.year_key("z", 2009) not in open_ended
+    assert translate("year:1900") == NOTHING
+    assert translate("role:Teacher") == '{keys}: "%s"' % store.key("roles", "teacher")
+
+
+def test_wildcards_expand_over_the_index_terms():
+    assert '{text}: ("alpha" OR "alpine")' in translate("alp?ne")
+    assert translate("zzz?z", terms=()) == NOTHING
+
+
+def test_unknown_fields_are_refused():
+    with pytest.raises(QueryError):
+        translate("colour:red")
+
+
+def test_highlight_terms_leave_out_excluded_words():
+    q, _ = parse(SCHEMA, 'border -river "the road"')
+    terms = positive_terms(q, lambda column, prefix: [])
+    words = set().union(*terms.values())
+    assert "border" in words and "road" in words and "river" not in words
