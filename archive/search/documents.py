@@ -72,7 +72,7 @@ def facet_column(fields: dict) -> bytes:
     return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def testimony_fields(docs: list[dict], accession_id: str | None = None) -> list[dict]:
+def testimony_fields(docs: list[dict], accession_id: str | None = None, spelling: bool = True) -> list[dict]:
     """Field kwargs for all of one testimony's documents.
 
     The first document carries the testimony's spelling words (each distinct word of its text
@@ -83,8 +83,9 @@ def testimony_fields(docs: list[dict], accession_id: str | None = None) -> list[
     if not fields:
         return fields
     fingerprint = hashlib.sha256(repr(fields).encode("utf-8")).hexdigest()
+    # (`spelling` False: the caller collects the words itself, as the SQLite engine does while analysing)
     words = dict.fromkeys(w for f in fields for key in _SPELL_SOURCES if key in f
-                          for w in _TOKEN.findall(f[key]))
+                          for w in _TOKEN.findall(f[key])) if spelling else None
     if words:
         fields[0][SPELL_FIELD] = " ".join(words)
     fields[0]["fingerprint"] = fingerprint

@@ -16,6 +16,8 @@ from .analysis import TOKEN_PATTERN, _analyze_token
 FALLBACK_CHARS = 200
 WINDOW_WORDS = 40
 _TOKEN = re.compile(TOKEN_PATTERN)
+# html.escape(quote=True) as one table: a snippet escapes every gap between its words.
+_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
 
 
 def plain_snippet(text: str) -> str:
@@ -46,12 +48,12 @@ def highlight(text: str, terms: set[str], window: int = WINDOW_WORDS, lang: str 
     marked = set(hits)
     out, cursor = [], tokens[0].start()
     for i, m in enumerate(tokens, first):
-        out.append(html.escape(text[cursor:m.start()]))
-        word = html.escape(m.group())
+        out.append(text[cursor:m.start()].translate(_ESCAPE))
+        word = m.group().translate(_ESCAPE)
         out.append(f"<mark>{word}</mark>" if i in marked else word)
         cursor = m.end()
     end = len(text) if last == len(words) - 1 else cursor
-    out.append(html.escape(text[cursor:end]))
+    out.append(text[cursor:end].translate(_ESCAPE))
     return ("… " if first else "") + "".join(out).strip() + (" …" if end < len(text) else "")
 
 

@@ -135,7 +135,7 @@ class SqliteIndexes(AudienceIndexes):
                             purge: bool = True) -> None:
         """Several testimonies in one transaction. Every replacement purges (FTS5 secure-delete), so
         `purge` changes nothing here."""
-        fields = {accession: testimony_fields(docs, accession)  # validate before locking
+        fields = {accession: testimony_fields(docs, accession, spelling=False)  # validate before locking
                   for accession, docs in docs_by_testimony.items()}
         if not fields:
             return
@@ -162,7 +162,7 @@ class SqliteIndexes(AudienceIndexes):
             conn.execute("BEGIN")
             for accession, group in groupby(docs, key=lambda d: d.get("testimony")):
                 group = list(group)
-                store.write(conn, accession, testimony_fields(group), fingerprints=False)
+                store.write(conn, accession, testimony_fields(group, spelling=False), fingerprints=False)
                 batch += 1
                 for _ in group:
                     n += 1

@@ -17,11 +17,11 @@ from whoosh import query as wq
 
 from ..analysis import TOKEN_PATTERN, analyze_term, light_normalize, text_analyzer
 from ..query import QueryError, build_filter, parse
-from ..results import SearchResult, SegmentHit, TestimonyHit
+from ..results import SearchResult, TestimonyHit
 from ..schema import FACET_FIELDS, TEXT_FIELDS, make_schema
-from ..searching import HITS_PER_TESTIMONY, MAX_PAGESIZE, SORTS
-from ..snippets import highlight, plain_snippet
+from ..searching import MAX_PAGESIZE, SORTS
 from . import store
+from .hits import HitFinder
 from .translate import EVERY, NOTHING, Translator, positive_terms
 
 _SCHEMA = make_schema()  # the query parser's analysers, per field
@@ -112,12 +112,15 @@ class Reader:
         result.facets = self._facets(scores)
         order = self._order(scores, sort, scored)
         result.total = len(order)
-        terms = positive_terms(q, self._expand_prefix) if scored else {}
+        shown = order[(page - 1) * pagesize: page * pagesize]
+        if not shown:
+            return result
+        finder = HitFinder(self.conn, len(self.snap.accession),
+                           positive_terms(q, self._expand_prefix) if scored else {})
         text_expression = self.translate(q) if scored else EVERY
-        for num in order[(page - 1) * pagesize: page * pagesize]:
-            hits = self._hits(num, text_expression, terms)
+        for num in shown:
             result.testimonies.append(TestimonyHit(self.snap.accession[num], self.snap.title[num],
-                                                   scores[num], hits))
+                                                   scores[num], finder.hits(num, text_expression)))
         return result
 
     def _match(self, expression) -> dict[int, float]:
@@ -148,39 +151,6 @@ class Reader:
                            reverse=sort == "-date")
             return dated + sorted((n for n in scores if n not in years), key=accession.__getitem__)
         return sorted(scores, key=lambda n: (-scores[n], accession[n]))
-
-    def _hits(self, num: int, expression, terms: dict[str, set[str]]) -> list[SegmentHit]:
-        lo, hi = num << store.DOC_BITS, (num << store.DOC_BITS) | store.MAX_DOCS
-        found: list[tuple[int, float]] = []
-        if expression not in (EVERY, NOTHING):
-            found = list(self.conn.execute(
-                "SELECT rowid, bm25(seg, %s) FROM seg WHERE seg MATCH ? AND rowid BETWEEN ? AND ?"
-                " ORDER BY rank, rowid LIMIT %d" % (_WEIGHTS, HITS_PER_TESTIMONY), (expression, lo, hi)))
-            if not found and terms:
-                # Found as a whole (words in different segments): the segments holding any of the words.
-                any_word = " OR ".join("{%s}: (%s)" % (f, " OR ".join('"%s"' % t.replace('"', '""') for t in ts))
-                                       for f, ts in terms.items() if f in store.TEXT_COLUMNS and ts)
-                if any_word:
-                    found = list(self.conn.execute(
-                        "SELECT rowid, bm25(seg, %s) FROM seg WHERE seg MATCH ? AND rowid BETWEEN ? AND ?"
-                        " ORDER BY rank, rowid LIMIT %d" % (_WEIGHTS, HITS_PER_TESTIMONY), (any_word, lo, hi)))
-        if not found:
-            found = [(r, 0.0) for (r,) in self.conn.execute(
-                "SELECT rowid FROM doc WHERE rowid BETWEEN ? AND ? ORDER BY rowid LIMIT %d"
-                % HITS_PER_TESTIMONY, (lo, hi))]
-        hits = []
-        for rowid, score in found:
-            row = next(self.conn.execute(
-                'SELECT doc_id, kind, seq, transcript, start, "end", title, summary, text, text_fr'
-                " FROM doc WHERE rowid = ?", (rowid,)), None)
-            if row is None:
-                continue
-            doc_id, kind, seq, transcript, start, end, title, summary, text, text_fr = row
-            stored = {"title": title, "summary": summary, "text": text, "text_fr": text_fr}
-            hits.append(SegmentHit(doc_id=doc_id, kind=kind, seq=seq if seq is not None else -1,
-                                   transcript=transcript or "", start=start, end=end, title=title or "",
-                                   snippet_html=_snippet(kind, stored, terms), score=-score if score else 0.0))
-        return hits
 
     # -- words ---------------------------------------------------------------
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
@@ -257,20 +227,3 @@ def within(a: str, b: str, limit: int) -> bool:
             return False
         before, previous = previous, current
     return previous[len(b)] <= limit
-
-
-def _snippet(kind: str, stored: dict, terms: dict[str, set[str]]) -> str:
-    fields = ("text", "text_fr", "title") if kind == "segment" else ("summary", "title")
-    for name in fields:
-        wanted = terms.get(name)
-        if wanted and stored.get(name):
-            out = highlight(stored[name], wanted, lang="fr" if name == "text_fr" else "en")
-            if out:
-                return out
-    for name in fields:
-        if stored.get(name):
-            return plain_snippet(stored[name])
-    return ""
-
-
-

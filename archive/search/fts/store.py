@@ -94,11 +94,18 @@ def year_key(kind: str, year: int) -> str:
 
 
 @lru_cache(maxsize=20000)
-def analysed(value: str, lang: str = "en") -> str:
-    """The terms of a text as the index holds them, space-separated (cached: the same segment text
-    is written for each audience that may read it)."""
-    terms = (_analyze_token(word, True, lang) for word in _TOKEN.findall(value))
-    return " ".join(t for t in terms if t)
+def analysed(value: str, lang: str = "en") -> tuple[str, tuple[str, ...]]:
+    """The terms of a text as the index holds them (space-separated), and its distinct readable
+    words for suggestions. Cached: the same segment text is written for each audience that reads it."""
+    words = _TOKEN.findall(value)
+    terms = (_analyze_token(word, True, lang) for word in words)
+    readable = tuple(dict.fromkeys(_readable(w) for w in dict.fromkeys(words)))
+    return " ".join(t for t in terms if t), readable
+
+
+@lru_cache(maxsize=200_000)
+def _readable(word: str) -> str:
+    return light_normalize(word)
 
 
 def _keys(fields: dict) -> list[str]:
@@ -116,8 +123,13 @@ def _keys(fields: dict) -> list[str]:
     return out
 
 
-def _terms(fields: dict) -> tuple:
-    row = [analysed(fields.get(name) or "", "fr" if name == "text_fr" else "en") for name in TEXT_COLUMNS]
+def _terms(fields: dict, spelling: dict) -> tuple:
+    """The row of one document; its readable words are added to `spelling`."""
+    row = []
+    for name in TEXT_COLUMNS:
+        terms, words = analysed(fields.get(name) or "", "fr" if name == "text_fr" else "en")
+        row.append(terms)
+        spelling.update(dict.fromkeys(words))
     lang = fields.get("lang")
     return (*row, key("lang", lang) if lang else "", " ".join(_keys(fields)))
 
@@ -160,7 +172,8 @@ def write(conn: apsw.Connection, accession: str, fields_list: list[dict], finger
 
 def _insert(conn: apsw.Connection, num: int, accession: str, fields_list: list[dict]) -> None:
     first = fields_list[0]
-    rows = [_terms(f) for f in fields_list]
+    spelling: dict[str, None] = {}
+    rows = [_terms(f, spelling) for f in fields_list]
     base = num << DOC_BITS
     conn.executemany("INSERT INTO seg(rowid, %s) VALUES (?%s)" % (", ".join(COLUMNS), ", ?" * len(COLUMNS)),
                      [(base + i, *row) for i, row in enumerate(rows)])
@@ -171,7 +184,7 @@ def _insert(conn: apsw.Connection, num: int, accession: str, fields_list: list[d
           f.get("title"), f.get("summary"), f.get("text"), f.get("text_fr")) for i, f in enumerate(fields_list)])
     conn.execute("INSERT INTO whole(rowid, %s) VALUES (?%s)" % (", ".join(COLUMNS), ", ?" * len(COLUMNS)),
                  (num, *_whole(rows)))
-    words = " ".join(dict.fromkeys(light_normalize(w) for w in (first.get("spell") or "").split()))
+    words = " ".join(w for w in spelling if w)
     if words:
         conn.execute("INSERT INTO spell(rowid, words) VALUES (?, ?)", (num, words))
     conn.execute("INSERT INTO testimony VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
