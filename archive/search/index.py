@@ -6,12 +6,11 @@ import threading
 import time
 import weakref
 from contextlib import contextmanager
-from itertools import groupby
 from pathlib import Path
 
 from whoosh import index as wix
 
-from .layout import AUDIENCES, AudienceIndexes
+from .layout import AUDIENCES, AudienceIndexes, Builder
 from .documents import testimony_fields
 from .lexicon import did_you_mean, live_terms, suggest
 from .merging import purge_policy
@@ -148,31 +147,8 @@ class SearchIndexes(AudienceIndexes):
         finally:
             ix.close()
 
-    def _build(self, path: Path, audience: str, docs, progress) -> None:
-        path.mkdir()
-        ix = wix.create_in(str(path), make_schema())
-        writer = None
-        n = 0
-        try:
-            # A testimony's documents arrive together; its first one carries its spelling words.
-            for _, group in groupby(docs, key=lambda d: d.get("testimony")):
-                for fields in testimony_fields(list(group)):
-                    if writer is None:
-                        writer = ix.writer(timeout=self.writer_timeout)
-                    writer.add_document(**fields)
-                    n += 1
-                    if progress:
-                        progress(audience, n)
-                    if n % self.segment_docs == 0:  # one segment per chunk
-                        writer.commit(merge=False)
-                        writer = None
-        except BaseException:
-            if writer is not None:
-                writer.cancel()
-            raise
-        if writer is not None:
-            writer.commit(merge=False)
-        ix.close()
+    def _builder(self, path: Path, audience: str) -> "_WhooshBuilder":
+        return _WhooshBuilder(path, self.writer_timeout, self.segment_docs)
 
     # -- reading -----------------------------------------------------------
     def search(self, audience: str, query: str, filters: dict[str, list[str]] | None = None,
@@ -215,3 +191,34 @@ class SearchIndexes(AudienceIndexes):
     def testimony_ids(self, audience: str) -> set[str]:
         with self._searcher(audience) as searcher:
             return set(live_terms(searcher.reader(), "testimony"))
+
+
+class _WhooshBuilder(Builder):
+    def __init__(self, path: Path, writer_timeout: float, segment_docs: int):
+        path.mkdir()
+        self.ix = wix.create_in(str(path), make_schema())
+        self.writer, self.n = None, 0
+        self.writer_timeout, self.segment_docs = writer_timeout, segment_docs
+
+    def add(self, accession: str, docs: list[dict]) -> None:
+        # The first document carries the testimony's spelling words (see testimony_fields).
+        for fields in testimony_fields(docs):
+            if self.writer is None:
+                self.writer = self.ix.writer(timeout=self.writer_timeout)
+            self.writer.add_document(**fields)
+            self.n += 1
+            if self.n % self.segment_docs == 0:  # one segment per chunk
+                self.writer.commit(merge=False)
+                self.writer = None
+
+    def finish(self) -> None:
+        if self.writer is not None:
+            self.writer.commit(merge=False)
+            self.writer = None
+        self.ix.close()
+
+    def abort(self) -> None:
+        if self.writer is not None:
+            self.writer.cancel()
+            self.writer = None
+        self.ix.close()

@@ -10,7 +10,8 @@ from __future__ import annotations
 import secrets
 import shutil
 import threading
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from itertools import groupby
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -100,22 +101,55 @@ class AudienceIndexes:
     def compact(self) -> None:
         """Tidy the indexes after a bulk import (engines whose purges depend on it override)."""
 
-    def rebuild(self, docs_by_audience: dict[str, Iterable[dict]],
-                progress: Callable[[str, int], None] | None = None) -> None:
-        for audience, docs in docs_by_audience.items():
-            with self._locked(audience) as live:
-                tag = secrets.token_hex(4)
-                build = self.root / (".%s%s%s" % (audience, _BUILD, tag))
-                try:
-                    self._build(build, audience, docs, progress)
-                except BaseException:
-                    shutil.rmtree(build, ignore_errors=True)
-                    raise
+    def rebuild(self, docs_by_audience: dict[str, Iterable[dict]] | None = None,
+                progress: Callable[[str, int], None] | None = None, *,
+                testimonies: Iterable[tuple[str, dict[str, list[dict]]]] | None = None,
+                audiences: Iterable[str] | None = None) -> None:
+        """Rebuild indexes into fresh directories, then swap each in.
+
+        Either `docs_by_audience` (audience -> its documents, a testimony's together), or
+        `testimonies`: (accession id, audience -> documents) for the `audiences` named, one testimony
+        at a time, so a testimony is read from the database once for every audience and its text,
+        the same for most audiences, is analysed once. `progress(audience, documents so far)`.
+        """
+        if testimonies is None:
+            audiences = list(docs_by_audience or {})
+            testimonies = _by_testimony(docs_by_audience or {})
+        audiences = list(audiences or AUDIENCES)
+        for audience in audiences:
+            self._dir(audience)  # an unknown audience fails before anything is built
+        with ExitStack() as held:
+            lives = {a: held.enter_context(self._locked(a)) for a in audiences}
+            tag = secrets.token_hex(4)
+            builds = {a: self.root / (".%s%s%s" % (a, _BUILD, tag)) for a in audiences}
+            builders = {}
+            try:
+                for audience, path in builds.items():
+                    builders[audience] = self._builder(path, audience)
+                counts = dict.fromkeys(audiences, 0)
+                for accession, per_audience in testimonies:
+                    for audience, docs in per_audience.items():
+                        if not docs:
+                            continue
+                        builders[audience].add(accession, docs)
+                        for _ in docs:
+                            counts[audience] += 1
+                            if progress:
+                                progress(audience, counts[audience])
+                for builder in builders.values():
+                    builder.finish()
+            except BaseException:
+                for builder in builders.values():
+                    builder.abort()
+                for path in builds.values():
+                    shutil.rmtree(path, ignore_errors=True)
+                raise
+            for audience, live in lives.items():
                 old = self.root / (".%s%s%s" % (audience, _OLD, tag))
                 if live.exists():
                     live.rename(old)
                 try:
-                    build.rename(live)
+                    builds[audience].rename(live)
                 except BaseException:
                     if old.exists():
                         old.rename(live)
@@ -123,5 +157,24 @@ class AudienceIndexes:
                 shutil.rmtree(old, ignore_errors=True)
                 self._forget(audience)
 
-    def _build(self, path: Path, audience: str, docs, progress) -> None:
+    def _builder(self, path: Path, audience: str) -> "Builder":
         raise NotImplementedError
+
+
+class Builder:
+    """Fills one fresh index directory: documents one testimony at a time, then finish (or abort)."""
+
+    def add(self, accession: str, docs: list[dict]) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+
+def _by_testimony(docs_by_audience: dict[str, Iterable[dict]]):
+    for audience, docs in docs_by_audience.items():
+        for accession, group in groupby(docs, key=lambda d: d.get("testimony")):
+            yield accession, {audience: list(group)}

@@ -48,8 +48,7 @@ class Service:
         return {a.key: a for a in session.scalars(select(Authority))}
 
     @staticmethod
-    def all_testimonies(session: Session, *, transcripts: bool = True):
-        """Every testimony with what its views need; without transcripts for lists and counts."""
+    def _view_options(transcripts: bool) -> list:
         options = [selectinload(Testimony.consent), selectinload(Testimony.narrators),
                    selectinload(Testimony.redactions), selectinload(Testimony.collection),
                    selectinload(Testimony.sensitive_terms)]
@@ -57,4 +56,19 @@ class Service:
             # Full views list media too; loading them here saves a query per testimony.
             options += [selectinload(Testimony.transcripts).selectinload(Transcript.segments),
                         selectinload(Testimony.media)]
-        return session.scalars(select(Testimony).order_by(Testimony.accession_id).options(*options))
+        return options
+
+    @classmethod
+    def all_testimonies(cls, session: Session, *, transcripts: bool = True):
+        """Every testimony with what its views need; without transcripts for lists and counts."""
+        return session.scalars(select(Testimony).order_by(Testimony.accession_id)
+                               .options(*cls._view_options(transcripts)))
+
+    @classmethod
+    def each_testimony(cls, session: Session, batch: int = 200):
+        """Every testimony with its transcripts, loaded a batch at a time: a pass over a large archive
+        holds one batch in memory, not the whole archive (loaded objects are let go once unused)."""
+        ids = session.scalars(select(Testimony.id).order_by(Testimony.accession_id)).all()
+        for start in range(0, len(ids), batch):
+            yield from session.scalars(select(Testimony).where(Testimony.id.in_(ids[start:start + batch]))
+                                       .order_by(Testimony.accession_id).options(*cls._view_options(True)))

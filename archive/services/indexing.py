@@ -104,10 +104,18 @@ class IndexService(Service):
     def _all_docs(self, session: Session, audience: Audience) -> Iterator[dict]:
         authorities = self.authorities(session)
         today = self.archive.today()
-        for testimony in self.all_testimonies(session):
+        for testimony in self.each_testimony(session):
             view = view_for(testimony, audience, today, authorities)
             if view:
                 yield from documents(view)
+
+    def _all_views(self, session: Session) -> Iterator[tuple[str, dict[str, list[dict]]]]:
+        """Every testimony once, with the documents of each audience that may see it."""
+        authorities = self.authorities(session)
+        today = self.archive.today()
+        for testimony in self.each_testimony(session):
+            views = {a.index_name: view_for(testimony, a, today, authorities) for a in INDEXED_AUDIENCES}
+            yield testimony.accession_id, {name: documents(view) for name, view in views.items() if view}
 
     def _resync(self, accession_ids) -> None:
         """Make the indexes say what the database says about these testimonies (after a rollback)."""
@@ -123,8 +131,8 @@ class IndexService(Service):
     def reindex(self, identity: Identity, progress: Callable[[str, int], None] | None = None) -> dict:
         """Rebuild every audience's index from the database into fresh directories, then swap."""
         with self.archive.indexes.writing(), self.archive.db.session() as session:
-            self.archive.indexes.rebuild(
-                {a.index_name: self._all_docs(session, a) for a in INDEXED_AUDIENCES}, progress=progress)
+            self.archive.indexes.rebuild(testimonies=self._all_views(session), progress=progress,
+                                         audiences=[a.index_name for a in INDEXED_AUDIENCES])
             self.archive.audit.record(session, identity, "index.rebuild")
         return {a.index_name: len(self.archive.indexes.testimony_ids(a.index_name)) for a in INDEXED_AUDIENCES}
 

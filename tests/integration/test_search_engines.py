@@ -54,3 +54,26 @@ def test_compacting_keeps_every_testimony_and_later_purges(tmp_path):
     indexes.replace_testimony("public", "OH-C", make_docs("OH-C", ["[withheld] was there"]))
     assert_absent(indexes, "public", "Zyxcanaryhaddad")
     indexes.close()
+
+
+def test_a_failure_in_the_sqlite_writer_thread_fails_the_rebuild_and_keeps_the_old_index(tmp_path, monkeypatch):
+    from archive.search.fts import store
+    from tests.integration.test_search_index import make_docs
+    indexes = open_indexes(tmp_path / "s", "sqlite")
+    indexes.ensure()
+    indexes.replace_testimony("public", "OH-1", make_docs("OH-1", ["survivor words"]))
+    real = store.write
+
+    def failing(conn, accession, fields, fingerprints=True):
+        if accession == "OH-3":
+            raise OSError("disk full")
+        return real(conn, accession, fields, fingerprints)
+
+    monkeypatch.setattr(store, "write", failing)
+    docs = [d for n in range(2, 40) for d in make_docs(f"OH-{n}", [f"text {n}"])]
+    with pytest.raises(OSError, match="disk full"):
+        indexes.rebuild({"public": docs, "researcher": docs})
+    monkeypatch.setattr(store, "write", real)
+    assert indexes.testimony_ids("public") == {"OH-1"}
+    assert sorted(p.name for p in indexes.root.iterdir() if p.is_dir()) == ["public", "researcher", "staff"]
+    indexes.close()

@@ -1,18 +1,18 @@
 """One SQLite FTS5 index per audience (SEARCH_ENGINE = "sqlite"): the engine for large archives."""
 from __future__ import annotations
 
+import queue
 import shutil
 import threading
 import time
 from contextlib import contextmanager
-from itertools import groupby
 from pathlib import Path
 
 import apsw
 
 from ..documents import testimony_fields
 from ..expansion import Expander
-from ..layout import AUDIENCES, AudienceIndexes
+from ..layout import AUDIENCES, AudienceIndexes, Builder
 from ..results import SearchResult
 from . import store
 from .reading import Reader, snapshot
@@ -150,30 +150,80 @@ class SqliteIndexes(AudienceIndexes):
             finally:
                 conn.close()
 
-    def _build(self, path: Path, audience: str, docs, progress) -> None:
+    def _builder(self, path: Path, audience: str) -> "_SqliteBuilder":
+        return _SqliteBuilder(path, self.writer_timeout)
+
+
+class _SqliteBuilder(Builder):
+    """Writes in a thread of its own: SQLite indexes the text in C without Python's lock, so the next
+    testimony's views are made while this one is written (and the three audiences' files fill at once)."""
+
+    def __init__(self, path: Path, timeout: float):
         path.mkdir()
-        file = path / store.FILE
-        store.create(file)
-        conn = store.connect(file, self.writer_timeout)
-        # A file nobody reads until it is renamed into place: no journal needed while filling it.
-        conn.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF")
-        n, batch = 0, 0
+        store.create(path / store.FILE)
+        self.file, self.timeout, self.error = path / store.FILE, timeout, None
+        self.queue: queue.Queue = queue.Queue(maxsize=32)
+        self.thread = threading.Thread(target=self._work, name="index-build %s" % path.name, daemon=True)
+        self.thread.start()
+
+    def _work(self) -> None:
+        conn = store.connect(self.file, self.timeout)
         try:
-            conn.execute("BEGIN")
-            for accession, group in groupby(docs, key=lambda d: d.get("testimony")):
-                group = list(group)
-                store.write(conn, accession, testimony_fields(group, spelling=False), fingerprints=False)
+            # A file nobody reads until it is renamed into place: no journal needed while filling it.
+            store.run(conn, "PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF", "BEGIN")
+            batch = 0
+            while True:
+                item = self.queue.get()
+                if item is _ABORT:
+                    return
+                if item is _DONE:
+                    store.bump(conn)
+                    store.run(conn, "COMMIT")
+                    store.optimize(conn)
+                    store.run(conn, "PRAGMA journal_mode = DELETE")
+                    return
+                store.write(conn, item[0], item[1], fingerprints=False)
                 batch += 1
-                for _ in group:
-                    n += 1
-                    if progress:
-                        progress(audience, n)
                 if batch == _BUILD_BATCH:
-                    conn.execute("COMMIT; BEGIN")
+                    store.run(conn, "COMMIT", "BEGIN")
                     batch = 0
-            store.bump(conn)
-            conn.execute("COMMIT")
-            store.optimize(conn)
-            conn.execute("PRAGMA journal_mode = DELETE")
+        except BaseException as exc:  # handed to the building thread at its next call
+            self.error = exc
         finally:
             conn.close()
+
+    def _put(self, item) -> None:
+        while True:
+            if self.error is not None:
+                raise self.error
+            if not self.thread.is_alive():
+                raise RuntimeError("the index writer stopped")
+            try:
+                self.queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def add(self, accession: str, docs: list[dict]) -> None:
+        self._put((accession, testimony_fields(docs, accession, spelling=False)))
+
+    def finish(self) -> None:
+        self._put(_DONE)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def abort(self) -> None:
+        while self.thread.is_alive():
+            try:
+                self.queue.put(_ABORT, timeout=0.1)
+                break
+            except queue.Full:
+                try:
+                    self.queue.get_nowait()
+                except queue.Empty:
+                    pass
+        self.thread.join()
+
+
+_DONE, _ABORT = object(), object()

@@ -60,8 +60,15 @@ def connect(path: Path, timeout: float = 30.0) -> apsw.Connection:
     conn = apsw.Connection(str(path))
     conn.set_busy_timeout(int(timeout * 1000))
     # A rollback journal, not WAL: a WAL file keeps old page images (with purged words) after commit.
-    conn.execute("PRAGMA secure_delete = ON; PRAGMA journal_mode = DELETE")
+    run(conn, "PRAGMA secure_delete = ON", "PRAGMA journal_mode = DELETE")
     return conn
+
+
+def run(conn: apsw.Connection, *statements: str) -> None:
+    """Each statement to its end (apsw stops a multi-statement string at the first row a PRAGMA returns)."""
+    for statement in statements:
+        for _ in conn.execute(statement):
+            pass
 
 
 def create(path: Path) -> None:
