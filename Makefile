@@ -49,8 +49,10 @@ reindex: install
 check: install
 	$(PY) -m app check
 
+# Every test on the default search engine, then every test but the browser's on the SQLite engine.
 test: install-test
 	$(PY) -m pytest -W error $(PYTEST_ARGS)
+	ARCHIVE_SEARCH_ENGINE=sqlite $(PY) -m pytest -W error -p no:cacheprovider --ignore=tests/browser $(PYTEST_ARGS)
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)

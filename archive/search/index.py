@@ -10,7 +10,7 @@ from pathlib import Path
 
 from whoosh import index as wix
 
-from .layout import AUDIENCES, AudienceIndexes, Builder
+from .layout import AUDIENCES, AudienceIndexes, Builder, ForeignIndex
 from .documents import testimony_fields
 from .lexicon import did_you_mean, live_terms, suggest
 from .merging import purge_policy
@@ -30,6 +30,9 @@ def _close_all(held: dict) -> None:
 class SearchIndexes(AudienceIndexes):
     """The Whoosh engine: the embedded default."""
 
+    # One bounded segment per import commit (see segment_docs).
+    import_batch = 4
+
     def __init__(self, root: Path, writer_timeout: float = 30.0, segment_docs: int = 100):
         super().__init__(root, writer_timeout)
         # Bounds the cost of a purge: only segments with deletions are
@@ -44,6 +47,8 @@ class SearchIndexes(AudienceIndexes):
 
     @staticmethod
     def _create_missing(path: Path) -> None:
+        if (path / "index.sqlite").exists():
+            raise ForeignIndex(path)
         if not wix.exists_in(str(path)):
             path.mkdir(exist_ok=True)
             wix.create_in(str(path), make_schema())

@@ -21,8 +21,18 @@ AUDIENCES = ("public", "researcher", "staff")
 _BUILD, _OLD = ".build-", ".old-"
 
 
+class ForeignIndex(RuntimeError):
+    """An index directory written by another search engine (SEARCH_ENGINE changed while running)."""
+
+    def __init__(self, path: Path):
+        super().__init__("%s holds another search engine's index: run `python -m app init`, which "
+                         "rebuilds it with the configured SEARCH_ENGINE" % path)
+
+
 class AudienceIndexes:
     _held = threading.local()
+    # Testimonies per index commit during a bulk import.
+    import_batch = 4
 
     def __init__(self, root: Path, writer_timeout: float = 30.0):
         self.root = Path(root)

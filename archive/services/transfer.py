@@ -17,8 +17,6 @@ from ..views import view_for
 from .base import Service
 
 Progress = Callable[[int, int, str], None]
-# Testimonies per index commit on import: one bounded segment each (see SearchIndexes.segment_docs).
-IMPORT_BATCH = 4
 # An import this large leaves the indexes in many small pieces: tidy them once it is in.
 COMPACT_AFTER = 50
 
@@ -52,7 +50,7 @@ class TransferService(Service):
                                             serialize.full_testimony(testimony))
                 written.append(item["id"])
                 batch.append(testimony)
-                if len(batch) == IMPORT_BATCH or n == total:
+                if len(batch) == self.archive.indexes.import_batch or n == total:
                     # New testimonies delete nothing from the indexes, so no merge is needed.
                     self.archive.index.sync(session, *batch, purge=False)
                     batch = []

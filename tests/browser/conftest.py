@@ -56,7 +56,7 @@ class LiveServer:
 
 def _environment(instance: Path) -> dict[str, str]:
     # Keep nothing from the caller's ARCHIVE_* settings (a DATABASE_URL there would redirect the server).
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_") or k == "ARCHIVE_SEARCH_ENGINE"}
     env.update(ARCHIVE_INSTANCE_PATH=str(instance), ARCHIVE_SESSION_COOKIE_SECURE="false",
                ARCHIVE_PASSWORD=PASSWORD, PYTHONUNBUFFERED="1")
     return env

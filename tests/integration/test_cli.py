@@ -31,7 +31,7 @@ def instance(tmp_path):
 @pytest.fixture
 def cli(instance):
     def run(*args, expect: int = 0, password: str | None = None) -> Output:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_") or k == "ARCHIVE_SEARCH_ENGINE"}
         env.update(ARCHIVE_INSTANCE_PATH=str(instance), COLUMNS="1000", NO_COLOR="1")
         if password is not None:
             env["ARCHIVE_PASSWORD"] = password

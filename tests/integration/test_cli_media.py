@@ -26,7 +26,7 @@ def instance(tmp_path):
 @pytest.fixture
 def run(instance):
     def run(*args, expect: int = 0) -> str:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_") or k == "ARCHIVE_SEARCH_ENGINE"}
         env.update(ARCHIVE_INSTANCE_PATH=str(instance), COLUMNS="1000", NO_COLOR="1")
         done = subprocess.run([str(PYTHON), "-m", "app", *map(str, args)], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)

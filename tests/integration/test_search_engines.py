@@ -77,3 +77,17 @@ def test_a_failure_in_the_sqlite_writer_thread_fails_the_rebuild_and_keeps_the_o
     assert indexes.testimony_ids("public") == {"OH-1"}
     assert sorted(p.name for p in indexes.root.iterdir() if p.is_dir()) == ["public", "researcher", "staff"]
     indexes.close()
+
+
+@pytest.mark.parametrize("first, second", [("whoosh", "sqlite"), ("sqlite", "whoosh")])
+def test_a_process_on_another_engine_refuses_to_write_into_the_index_until_init(tmp_path, first, second):
+    from archive.search.layout import ForeignIndex
+    from tests.integration.test_search_index import make_docs
+    open_indexes(tmp_path, first).ensure()
+    other = open_indexes(tmp_path, second)
+    with pytest.raises(ForeignIndex, match="python -m app init"):
+        other.replace_testimony("public", "OH-1", make_docs("OH-1", ["words"]))
+    assert other.ensure() is True  # init: rebuilt with the configured engine
+    other.replace_testimony("public", "OH-1", make_docs("OH-1", ["words"]))
+    assert other.search("public", "words").total == 1
+    other.close()

@@ -12,7 +12,7 @@ import apsw
 
 from ..documents import testimony_fields
 from ..expansion import Expander
-from ..layout import AUDIENCES, AudienceIndexes, Builder
+from ..layout import AUDIENCES, AudienceIndexes, Builder, ForeignIndex
 from ..results import SearchResult
 from . import store
 from .reading import Reader, snapshot
@@ -21,6 +21,9 @@ _BUILD_BATCH = 200  # testimonies per transaction while building
 
 
 class SqliteIndexes(AudienceIndexes):
+    # A commit per few dozen testimonies: each commit syncs the file, and FTS5 merges as it goes.
+    import_batch = 50
+
     def __init__(self, root: Path, writer_timeout: float = 30.0):
         super().__init__(root, writer_timeout)
         # One reading connection per audience, re-opened when a rebuild swaps the file in, with the
@@ -34,6 +37,8 @@ class SqliteIndexes(AudienceIndexes):
     def _create_missing(self, path: Path) -> None:
         path.mkdir(exist_ok=True)
         if not (path / store.FILE).exists():
+            if any(path.iterdir()):
+                raise ForeignIndex(path)
             store.create(path / store.FILE)
 
     def ensure(self) -> bool:
