@@ -61,6 +61,7 @@ class Reader:
     def __init__(self, conn: apsw.Connection, snap: Snapshot):
         self.conn, self.snap = conn, snap
         self.translate = Translator(snap.years, self._expand)
+        self.translate_words = Translator(snap.years, self._expand, phrases=False)  # for `seg`
 
     # -- vocabulary ----------------------------------------------------------
     def _expand(self, column: str, glob: str | None, low: str, high: str) -> list[str]:
@@ -117,7 +118,7 @@ class Reader:
             return result
         finder = HitFinder(self.conn, len(self.snap.accession),
                            positive_terms(q, self._expand_prefix) if scored else {})
-        text_expression = self.translate(q) if scored else EVERY
+        text_expression = self.translate_words(q) if scored else EVERY
         for num in shown:
             result.testimonies.append(TestimonyHit(self.snap.accession[num], self.snap.title[num],
                                                    scores[num], finder.hits(num, text_expression)))

@@ -7,7 +7,9 @@ same commit: a redacted word is physically gone from the file when the call retu
 
 Layout: a testimony has a number `num`; its documents (meta first, then segments) are rows
 `num << 16 | i` of `doc` (display text) and `seg` (terms); `whole` holds one row per testimony with
-all its documents' terms, for counting, facets and ranking; `spell` its unstemmed words.
+all its documents' terms, for counting, facets and ranking; `spell` its unstemmed words. `seg` keeps
+no positions (only which column holds a term): phrases are matched in `whole`, and a page's segments
+are then picked by their words.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import apsw
 from ..analysis import TOKEN_PATTERN, _analyze_token, light_normalize
 
 FILE = "index.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DOC_BITS = 16
 MAX_DOCS = (1 << DOC_BITS) - 1
 COLUMNS = ("title", "narrator", "place", "subject", "summary", "text", "text_fr", "lang", "keys")
@@ -44,7 +46,7 @@ CREATE TABLE testimony(num INTEGER PRIMARY KEY, accession TEXT NOT NULL UNIQUE, 
     ndocs INTEGER NOT NULL);
 CREATE TABLE doc(rowid INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER,
     transcript TEXT, start REAL, "end" REAL, title TEXT, summary TEXT, text TEXT, text_fr TEXT);
-CREATE VIRTUAL TABLE seg USING fts5({cols}, tokenize="{tok}");
+CREATE VIRTUAL TABLE seg USING fts5({cols}, tokenize="{tok}", detail=column);
 CREATE VIRTUAL TABLE whole USING fts5({cols}, tokenize="{tok}");
 CREATE VIRTUAL TABLE spell USING fts5(words, tokenize="{tok}", detail=none);
 INSERT INTO seg(seg, rank) VALUES ('secure-delete', 1);
@@ -100,19 +102,32 @@ def year_key(kind: str, year: int) -> str:
     return "k%s%s" % (kind, str(int(year)).replace("-", "m"))
 
 
+class _Memo(dict):
+    """word -> its analysed form: looked up by map() at C speed, computed on a miss. Emptied when
+    it grows past a bound (an archive's vocabulary is far smaller; numbers and typos are not)."""
+
+    def __init__(self, analyse):
+        super().__init__()
+        self.analyse = analyse
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= 1_000_000:
+            self.clear()
+        value = self[word] = self.analyse(word)
+        return value
+
+
+_TERMS = {lang: _Memo(lambda word, lang=lang: _analyze_token(word, True, lang)) for lang in ("en", "fr")}
+_READABLE = _Memo(light_normalize)
+
+
 @lru_cache(maxsize=20000)
 def analysed(value: str, lang: str = "en") -> tuple[str, tuple[str, ...]]:
     """The terms of a text as the index holds them (space-separated), and its distinct readable
     words for suggestions. Cached: the same segment text is written for each audience that reads it."""
     words = _TOKEN.findall(value)
-    terms = (_analyze_token(word, True, lang) for word in words)
-    readable = tuple(dict.fromkeys(_readable(w) for w in dict.fromkeys(words)))
-    return " ".join(t for t in terms if t), readable
-
-
-@lru_cache(maxsize=200_000)
-def _readable(word: str) -> str:
-    return light_normalize(word)
+    terms = " ".join(filter(None, map(_TERMS[lang].__getitem__, words)))
+    return terms, tuple(dict.fromkeys(map(_READABLE.__getitem__, dict.fromkeys(words))))
 
 
 def _keys(fields: dict) -> list[str]:

@@ -29,9 +29,12 @@ class Translator:
     """`years`: the years some testimony's interview may fall in (open ranges stop at them);
     `expand(column, glob, low, high)`: index terms of a column for wildcards and term ranges."""
 
-    def __init__(self, years: Iterable[int], expand: Callable[[str, str | None, str, str], list[str]]):
+    def __init__(self, years: Iterable[int], expand: Callable[[str, str | None, str, str], list[str]],
+                 phrases: bool = True):
         self.years = sorted(set(years))
         self.expand = expand
+        # False for a table without positions: a phrase becomes all of its words.
+        self.phrases = phrases
 
     def __call__(self, q: wq.Query) -> str | None:
         return self._node(q)
@@ -55,6 +58,8 @@ class Translator:
         words = [w for w in q.words if w]
         if not words:
             return NOTHING
+        if not self.phrases:
+            return "{%s}: (%s)" % (column, " AND ".join(quote(w) for w in words))
         if q.slop > 1 and len(words) > 1:
             return "{%s}: NEAR(%s, %d)" % (column, " ".join(quote(w) for w in words), q.slop - 1)
         return "{%s}: %s" % (column, quote(" ".join(words)))
