@@ -118,6 +118,33 @@ def _analyze_token(text: str, stemming: bool, lang: str = "en") -> str:
     return stem(text, lang) if stemming else text
 
 
+class Memo(dict):
+    """word -> its analysed form: looked up through map() at C speed, computed on a miss. Emptied when
+    it grows past a bound (an archive's vocabulary is far smaller; numbers and typos are not)."""
+
+    def __init__(self, analyse):
+        super().__init__()
+        self.analyse = analyse
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= 1_000_000:
+            self.clear()
+        value = self[word] = self.analyse(word)
+        return value
+
+
+_TERM_MEMOS: dict[str, Memo] = {}
+READABLE = Memo(light_normalize)  # the unstemmed forms suggestions show
+
+
+def term_memo(lang: str = "en") -> Memo:
+    """word -> its index term in a field of this language (as _analyze_token(word, True, lang))."""
+    memo = _TERM_MEMOS.get(lang)
+    if memo is None:
+        memo = _TERM_MEMOS[lang] = Memo(lambda word: _analyze_token(word, True, lang))
+    return memo
+
+
 class NormalizeFilter(Filter):
     """Full normalisation, then the light stemmers of one language."""
 

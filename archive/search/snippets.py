@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import html
 import re
-from itertools import islice
+from itertools import compress, count, islice
 
-from .analysis import TOKEN_PATTERN, _analyze_token
+from .analysis import TOKEN_PATTERN, term_memo
 
 FALLBACK_CHARS = 200
 WINDOW_WORDS = 40
@@ -30,7 +30,7 @@ def plain_snippet(text: str) -> str:
 def highlight(text: str, terms: set[str], window: int = WINDOW_WORDS, lang: str = "en") -> str | None:
     """The densest window of `window` words holding matched terms, with those words marked."""
     words = _TOKEN.findall(text)
-    hits = [i for i, w in enumerate(words) if _analyze_token(w, True, lang) in terms]
+    hits = list(compress(count(), map(terms.__contains__, map(term_memo(lang).__getitem__, words))))
     if not hits:
         return None
     # The window starting at the hit with most hits in the next `window` words (one pass: a common

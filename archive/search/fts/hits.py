@@ -24,7 +24,7 @@ _WEIGHT = dict(zip(store.COLUMNS, store.WEIGHTS))
 class HitFinder:
     def __init__(self, conn: apsw.Connection, testimonies: int, terms: dict[str, set[str]]):
         self.conn, self.terms = conn, {c: t for c, t in terms.items() if c in store.TEXT_COLUMNS and t}
-        self.idf = {t: self._idf(t, testimonies) for ts in self.terms.values() for t in ts}
+        self.idf = {t: self._idf(t, testimonies) for t in set().union(*self.terms.values())}
         # Segments holding any of the words: for a testimony found as a whole (its words in different segments).
         self.any_word = " OR ".join("{%s}: (%s)" % (c, " OR ".join(quote(t) for t in sorted(ts)))
                                     for c, ts in self.terms.items())

@@ -11,7 +11,6 @@ from pathlib import Path
 import apsw
 
 from ..documents import testimony_fields
-from ..expansion import Expander
 from ..layout import AUDIENCES, AudienceIndexes, Builder, ForeignIndex
 from ..results import SearchResult
 from . import store
@@ -87,8 +86,7 @@ class SqliteIndexes(AudienceIndexes):
                variants: list[list[str]] | None = None) -> SearchResult:
         """`variants`: groups of names (authority label and variants) the audience may see."""
         with self._reader(audience) as reader:
-            result = reader.search(query or "", filters, page, pagesize, sort,
-                                   Expander(variants or [], reader.present))
+            result = reader.search(query or "", filters, page, pagesize, sort, reader.expander(variants))
             if result.total == 0 and not result.error and (query or "").strip():
                 result.suggestion = reader.did_you_mean(query)
             return result

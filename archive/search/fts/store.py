@@ -19,7 +19,7 @@ from pathlib import Path
 
 import apsw
 
-from ..analysis import TOKEN_PATTERN, _analyze_token, light_normalize
+from ..analysis import READABLE, TOKEN_PATTERN, term_memo
 
 FILE = "index.sqlite"
 SCHEMA_VERSION = 2
@@ -102,32 +102,13 @@ def year_key(kind: str, year: int) -> str:
     return "k%s%s" % (kind, str(int(year)).replace("-", "m"))
 
 
-class _Memo(dict):
-    """word -> its analysed form: looked up by map() at C speed, computed on a miss. Emptied when
-    it grows past a bound (an archive's vocabulary is far smaller; numbers and typos are not)."""
-
-    def __init__(self, analyse):
-        super().__init__()
-        self.analyse = analyse
-
-    def __missing__(self, word: str) -> str:
-        if len(self) >= 1_000_000:
-            self.clear()
-        value = self[word] = self.analyse(word)
-        return value
-
-
-_TERMS = {lang: _Memo(lambda word, lang=lang: _analyze_token(word, True, lang)) for lang in ("en", "fr")}
-_READABLE = _Memo(light_normalize)
-
-
 @lru_cache(maxsize=20000)
 def analysed(value: str, lang: str = "en") -> tuple[str, tuple[str, ...]]:
     """The terms of a text as the index holds them (space-separated), and its distinct readable
     words for suggestions. Cached: the same segment text is written for each audience that reads it."""
     words = _TOKEN.findall(value)
-    terms = " ".join(filter(None, map(_TERMS[lang].__getitem__, words)))
-    return terms, tuple(dict.fromkeys(map(_READABLE.__getitem__, dict.fromkeys(words))))
+    terms = " ".join(filter(None, map(term_memo(lang).__getitem__, words)))
+    return terms, tuple(dict.fromkeys(map(READABLE.__getitem__, dict.fromkeys(words))))
 
 
 def _keys(fields: dict) -> list[str]:
