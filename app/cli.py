@@ -58,8 +58,11 @@ def cli():
 def init():
     """Create (or upgrade) the database, the search indexes and the media store."""
     app = _app()
-    app.extensions["archive"].init()
+    with _progress() as progress:
+        rebuilt = app.extensions["archive"].init(progress=_index_steps(progress))
     Path(app.config["MEDIA_DIR"]).mkdir(parents=True, exist_ok=True)
+    if rebuilt:
+        console.print(f"Search indexes ({app.config['SEARCH_ENGINE']}) built from the database")
     console.print(f"Instance ready in {app.config['INSTANCE_PATH']}")
 
 
@@ -215,18 +218,25 @@ def export(audience, output):
 def reindex():
     """Rebuild every audience's search index from the database, then swap it in."""
     archive = _archive()
-    archive.init()
     with _progress() as progress:
-        tasks = {}
-
-        def step(name, count):
-            if name not in tasks:
-                tasks[name] = progress.add_task(f"Indexing {name}", total=None)
-            progress.update(tasks[name], completed=count)
-
-        counts = archive.index.reindex(SYSTEM, progress=step)
+        step = _index_steps(progress)
+        if archive.init(progress=step):  # already rebuilt (new indexes, or another engine's)
+            counts = {name: len(archive.indexes.testimony_ids(name)) for name in archive.indexes.index_dirs()}
+        else:
+            counts = archive.index.reindex(SYSTEM, progress=step)
     for name, count in counts.items():
         console.print(f"{name}: {count} testimonies")
+
+
+def _index_steps(progress):
+    """A reindex progress callback drawing one bar per audience."""
+    tasks = {}
+
+    def step(name, count):
+        if name not in tasks:
+            tasks[name] = progress.add_task(f"Indexing {name}", total=None)
+        progress.update(tasks[name], completed=count)
+    return step
 
 
 @cli.command()

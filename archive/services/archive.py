@@ -80,13 +80,16 @@ class Archive:
     def today(self) -> dt.date:
         return self._clock()
 
-    def init(self) -> None:
+    def init(self, progress: Callable[[str, int], None] | None = None) -> bool:
         """Create or upgrade the schema and the indexes; safe to run again. Indexes made anew (a new
-        install, a lost index, or one an older version wrote) are filled from the database."""
+        install, a lost index, one an older version or another engine wrote) are filled from the
+        database, with `progress` as in IndexService.reindex. True if they were."""
         self.db.migrate()
         if self.indexes.ensure():
             from ..identity import SYSTEM
-            self.index.reindex(SYSTEM)
+            self.index.reindex(SYSTEM, progress=progress)
+            return True
+        return False
 
     def services(self) -> list:
         return [self.audit, self.index, self.testimonies, self.redactions, self.consent, self.search,

@@ -30,11 +30,13 @@ def instance(tmp_path):
 
 @pytest.fixture
 def cli(instance):
-    def run(*args, expect: int = 0, password: str | None = None) -> Output:
+    def run(*args, expect: int = 0, password: str | None = None, engine: str | None = None) -> Output:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_") or k == "ARCHIVE_SEARCH_ENGINE"}
         env.update(ARCHIVE_INSTANCE_PATH=str(instance), COLUMNS="1000", NO_COLOR="1")
         if password is not None:
             env["ARCHIVE_PASSWORD"] = password
+        if engine is not None:
+            env["ARCHIVE_SEARCH_ENGINE"] = engine
         done = subprocess.run([str(PYTHON), "-m", "app", *map(str, args)], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
         output = done.stdout + done.stderr
@@ -173,3 +175,16 @@ def test_demo_loads_once_and_prints_working_logins(cli, instance):
     finally:
         archive.close()
 
+
+
+def test_changing_the_search_engine_rebuilds_at_init_with_progress(cli, instance):
+    cli("init", engine="whoosh")
+    cli("import", EXAMPLE, engine="whoosh")
+    out = cli("init", engine="sqlite")
+    assert "Search indexes (sqlite) built from the database" in out and "Indexing public" in out
+    assert (instance / "indexes" / "public" / "index.sqlite").exists()
+    assert "agree" in cli("check", engine="sqlite")
+    out = cli("reindex", engine="whoosh")  # back again: rebuilt once, by init, and counted
+    assert "public: 1" in out and "staff: 2" in out
+    assert not (instance / "indexes" / "public" / "index.sqlite").exists()
+    assert "agree" in cli("check", engine="whoosh")
