@@ -110,16 +110,10 @@ class SqliteIndexes(AudienceIndexes):
     def version(self, audience: str) -> tuple:
         """Changes whenever the audience's index does: every write moves its generation on, and a
         rebuild swaps in another file."""
-        path = self._file(audience)
-        try:
-            inode = path.stat().st_ino
-            conn = store.connect(path, self.writer_timeout)
-        except (FileNotFoundError, apsw.CantOpenError):
+        if not self._file(audience).exists():
             return ()
-        try:
-            return (inode, store.generation(conn))
-        finally:
-            conn.close()
+        with self._reader(audience) as reader:  # the held connection: a search asks this every time
+            return (self._open[audience][0], reader.snap.generation)
 
     # -- writing -----------------------------------------------------------
     def compact(self) -> None:
