@@ -73,13 +73,19 @@ def _correct(reader, word: str) -> str | None:
 
 def did_you_mean(searcher, query: str) -> str | None:
     reader = searcher.reader()
+    return corrected(query, lambda word: _known(reader, word), lambda word: _correct(reader, word))
+
+
+def corrected(query: str, known, correct) -> str | None:
+    """The query with each unknown word (not an operator, field name, pattern or number) replaced by
+    `correct(word)` where that finds one; None if nothing changed. Shared by the engines."""
     out, pos, changed = [], 0, False
     for m in _WORD.finditer(query or ""):
         word, after = m.group(), query[m.end():m.end() + 1]
         if (word in _OPERATORS or after in (":", "*", "?") or len(word) < 3
-                or word.isdigit() or _known(reader, word)):
+                or word.isdigit() or known(word)):
             continue
-        fix = _correct(reader, word)
+        fix = correct(word)
         if fix:
             out.append(query[pos:m.start()] + fix)
             pos, changed = m.end(), True

@@ -54,14 +54,22 @@ def in_index(searcher):
     return present
 
 
+def empty_result(text: str, page: int, pagesize: int, sort: str) -> SearchResult:
+    """The result to fill, its page and page size brought within bounds."""
+    pagesize = min(max(1, int(pagesize)), MAX_PAGESIZE)
+    return SearchResult(query=text, total=0, page=max(1, int(page)), pagesize=pagesize, sort=sort)
+
+
+def check_sort(sort: str) -> None:
+    if sort not in SORTS:
+        raise QueryError("Unknown sort %r: use relevance, date, -date or accession." % sort)
+
+
 def run_search(searcher, text: str, filters, page: int, pagesize: int, sort: str = "relevance",
                expander=None) -> SearchResult:
-    page = max(1, int(page))
-    pagesize = min(max(1, int(pagesize)), MAX_PAGESIZE)
-    result = SearchResult(query=text, total=0, page=page, pagesize=pagesize, sort=sort)
+    result = empty_result(text, page, pagesize, sort)
     try:
-        if sort not in SORTS:
-            raise QueryError("Unknown sort %r: use relevance, date, -date or accession." % sort)
+        check_sort(sort)
         q, result.expanded = parse(searcher.schema, text, expander)
         flt = build_filter(filters)
         results = searcher.search(q, filter=flt, limit=None, terms=True)

@@ -58,15 +58,22 @@ def highlight(text: str, terms: set[str], window: int = WINDOW_WORDS, lang: str 
 
 
 def snippet(hit, kind: str, stored: dict, highlight_terms: bool) -> str:
-    fields = ("text", "text_fr", "title") if kind == "segment" else ("summary", "title")
+    """A Whoosh hit's snippet, marking the terms it matched."""
+    terms: dict[str, set[str]] = {}
     if highlight_terms and hit.results.has_matched_terms():
-        matched = hit.matched_terms()
-        for name in fields:
-            terms = {t.decode("utf-8") if isinstance(t, bytes) else t for f, t in matched if f == name}
-            if terms and stored.get(name):
-                out = highlight(stored[name], terms, lang="fr" if name == "text_fr" else "en")
-                if out:
-                    return out
+        for name, term in hit.matched_terms():
+            terms.setdefault(name, set()).add(term.decode("utf-8") if isinstance(term, bytes) else term)
+    return best_snippet(kind, stored, terms)
+
+
+def best_snippet(kind: str, stored: dict, terms: dict[str, set[str]]) -> str:
+    """The first of a document's display fields with a matched term highlighted, else its text plain."""
+    fields = ("text", "text_fr", "title") if kind == "segment" else ("summary", "title")
+    for name in fields:
+        if terms.get(name) and stored.get(name):
+            out = highlight(stored[name], terms[name], lang="fr" if name == "text_fr" else "en")
+            if out:
+                return out
     for name in fields:
         if stored.get(name):
             return plain_snippet(stored[name])

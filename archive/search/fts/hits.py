@@ -13,7 +13,7 @@ import apsw
 
 from ..results import SegmentHit
 from ..searching import HITS_PER_TESTIMONY
-from ..snippets import highlight, plain_snippet
+from ..snippets import best_snippet
 from . import store
 from .translate import EVERY, NOTHING, quote
 
@@ -84,19 +84,6 @@ class HitFinder:
             stored = {"title": title, "summary": summary, "text": text, "text_fr": text_fr}
             hits.append(SegmentHit(doc_id=doc_id, kind=kind, seq=seq if seq is not None else -1,
                                    transcript=transcript or "", start=start, end=end, title=title or "",
-                                   snippet_html=snippet(kind, stored, self.terms), score=scores[rowid]))
+                                   snippet_html=best_snippet(kind, stored, self.terms), score=scores[rowid]))
         return hits
 
-
-def snippet(kind: str, stored: dict, terms: dict[str, set[str]]) -> str:
-    fields = ("text", "text_fr", "title") if kind == "segment" else ("summary", "title")
-    for name in fields:
-        wanted = terms.get(name)
-        if wanted and stored.get(name):
-            out = highlight(stored[name], wanted, lang="fr" if name == "text_fr" else "en")
-            if out:
-                return out
-    for name in fields:
-        if stored.get(name):
-            return plain_snippet(stored[name])
-    return ""

@@ -8,7 +8,6 @@ picks its best documents, whose display text is highlighted.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from itertools import chain, repeat
 from dataclasses import dataclass, field
@@ -16,19 +15,18 @@ from dataclasses import dataclass, field
 import apsw
 from whoosh import query as wq
 
-from ..analysis import TOKEN_PATTERN, analyze_term, light_normalize, text_analyzer
+from ..analysis import analyze_term, light_normalize, text_analyzer
 from ..expansion import Expander
+from ..lexicon import corrected
 from ..query import QueryError, build_filter, parse
 from ..results import SearchResult, TestimonyHit
 from ..schema import FACET_FIELDS, TEXT_FIELDS, make_schema
-from ..searching import MAX_PAGESIZE, SORTS
+from ..searching import check_sort, empty_result
 from . import store
 from .hits import HitFinder
 from .translate import EVERY, NOTHING, Translator, positive_terms
 
 _SCHEMA = make_schema()  # the query parser's analysers, per field
-_WORD = re.compile(TOKEN_PATTERN)
-_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 _MAX_SCAN = 5000
 _WEIGHTS = ", ".join(str(w) for w in store.WEIGHTS)
 _ANALYSERS = {"en": text_analyzer("en"), "fr": text_analyzer("fr")}
@@ -105,12 +103,10 @@ class Reader:
 
     # -- the page ------------------------------------------------------------
     def search(self, text: str, filters, page: int, pagesize: int, sort: str, expander) -> SearchResult:
-        page = max(1, int(page))
-        pagesize = min(max(1, int(pagesize)), MAX_PAGESIZE)
-        result = SearchResult(query=text, total=0, page=page, pagesize=pagesize, sort=sort)
+        result = empty_result(text, page, pagesize, sort)
+        page, pagesize = result.page, result.pagesize
         try:
-            if sort not in SORTS:
-                raise QueryError("Unknown sort %r: use relevance, date, -date or accession." % sort)
+            check_sort(sort)
             q, result.expanded = parse(_SCHEMA, text, expander)
             flt = build_filter(filters)
             whole = q if flt is None else (flt if isinstance(q, wq.Every) else wq.And([q, flt]))
@@ -200,19 +196,7 @@ class Reader:
         return None
 
     def did_you_mean(self, query: str) -> str | None:
-        out, pos, changed = [], 0, False
-        for m in _WORD.finditer(query or ""):
-            word, after = m.group(), query[m.end():m.end() + 1]
-            if (word in _OPERATORS or after in (":", "*", "?") or len(word) < 3
-                    or word.isdigit() or self._known(word)):
-                continue
-            fix = self._correct(word)
-            if fix:
-                out.append(query[pos:m.start()] + fix)
-                pos, changed = m.end(), True
-        if not changed:
-            return None
-        return "".join(out) + query[pos:]
+        return corrected(query, self._known, self._correct)
 
     def live_values(self, field_name: str) -> set[str]:
         key = next((k for k, f in FACET_FIELDS.items() if f == field_name), None)
