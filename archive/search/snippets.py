@@ -62,8 +62,12 @@ def snippet(hit, kind: str, stored: dict, highlight_terms: bool) -> str:
     terms: dict[str, set[str]] = {}
     if highlight_terms and hit.results.has_matched_terms():
         for name, term in hit.matched_terms():
-            terms.setdefault(name, set()).add(term.decode("utf-8") if isinstance(term, bytes) else term)
+            if name in _DISPLAYED:  # (numeric fields' terms are not text)
+                terms.setdefault(name, set()).add(term.decode("utf-8") if isinstance(term, bytes) else term)
     return best_snippet(kind, stored, terms)
+
+
+_DISPLAYED = ("text", "text_fr", "title", "summary")
 
 
 def best_snippet(kind: str, stored: dict, terms: dict[str, set[str]]) -> str:
