@@ -108,10 +108,12 @@ def _iso(value: dt.date | None) -> str | None:
 
 
 def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | None = None,
-             *, transcripts: bool = True) -> dict | None:
+             *, transcripts: bool = True, archive_terms: list | None = None) -> dict | None:
     """The testimony as `audience` may see it today, or None if it may not see it at all.
 
     With transcripts=False the view is a summary for lists: the same fields, no transcript text.
+    `archive_terms`: the archive-wide sensitive terms, read once by a caller that makes many views in
+    one read-only pass (a reindex); otherwise each view reads them.
     """
     audience = Audience.parse(audience)
     if testimony is None or not policy.can_see_testimony(testimony, audience, today):
@@ -119,7 +121,7 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
     staff = audience >= Audience.ARCHIVIST
     consent = testimony.consent
     authorities = authorities or {}
-    hidden = set() if staff or not testimony.places else hidden_names(testimony, audience)
+    hidden = set() if staff or not testimony.places else hidden_names(testimony, audience, archive_terms)
     view: dict[str, Any] = {
         "accession_id": testimony.accession_id,
         "audience": audience.label,
@@ -230,14 +232,22 @@ def audio_redaction(r) -> dict:
             "approved_by": r.approved_by}
 
 
-def hidden_names(testimony, audience: Audience) -> set[tuple[str, ...]]:
+def archive_wide_terms(session) -> list:
+    """The sensitive terms registered for the whole archive (no testimony)."""
+    from .model import SensitiveTerm  # the model imports nothing from here; kept local to stay light
+    return session.scalars(select(SensitiveTerm).where(SensitiveTerm.testimony_id.is_(None))).all()
+
+
+def hidden_names(testimony, audience: Audience, archive_terms: list | None = None) -> set[tuple[str, ...]]:
     """Names an audience below archivist must not be shown, even as another spelling of a place:
     every sensitive term (this testimony's and archive-wide) and every text redacted from it."""
-    from .model import SensitiveTerm  # the model imports nothing from here; kept local to stay light
     terms = list(testimony.sensitive_terms or [])
-    session = object_session(testimony)
-    if session is not None:
-        terms += session.scalars(select(SensitiveTerm).where(SensitiveTerm.testimony_id.is_(None))).all()
+    if archive_terms is not None:
+        terms += archive_terms
+    else:
+        session = object_session(testimony)
+        if session is not None:
+            terms += archive_wide_terms(session)
     names = {name_key(n) for t in terms for n in [t.term, *(t.variants or [])]}
     names |= {name_key(r.text) for r in testimony.redactions if r.text and hides_from(r, audience)}
     names.discard(())

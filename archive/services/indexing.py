@@ -9,7 +9,7 @@ from .. import edtf
 from ..audience import INDEXED_AUDIENCES, Audience
 from ..identity import Identity
 from ..policy import gated
-from ..views import view_for
+from ..views import archive_wide_terms, view_for
 from .base import Service
 
 CHUNK_WORDS = 300
@@ -113,8 +113,10 @@ class IndexService(Service):
         """Every testimony once, with the documents of each audience that may see it."""
         authorities = self.authorities(session)
         today = self.archive.today()
+        terms = archive_wide_terms(session)  # read-only pass under the write lock: read them once
         for testimony in self.each_testimony(session):
-            views = {a.index_name: view_for(testimony, a, today, authorities) for a in INDEXED_AUDIENCES}
+            views = {a.index_name: view_for(testimony, a, today, authorities, archive_terms=terms)
+                     for a in INDEXED_AUDIENCES}
             yield testimony.accession_id, {name: documents(view) for name, view in views.items() if view}
 
     def _resync(self, accession_ids) -> None:
