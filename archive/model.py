@@ -46,7 +46,7 @@ class Testimony(Base):
     __tablename__ = "testimonies"
     id: Mapped[int] = mapped_column(primary_key=True)
     accession_id: Mapped[str] = mapped_column(String(64), unique=True)
-    collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id"))
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id"), index=True)
     title: Mapped[str] = mapped_column(String(500))
     summary: Mapped[str] = mapped_column(Text, default="")
     interview_date: Mapped[str | None] = mapped_column(String(64))
@@ -132,7 +132,7 @@ class Transcript(Base):
 class Segment(Base):
     __tablename__ = "segments"
     id: Mapped[int] = mapped_column(primary_key=True)
-    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"))
+    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     start: Mapped[float | None] = mapped_column(Float)
     end: Mapped[float | None] = mapped_column(Float)
@@ -151,7 +151,8 @@ class Redaction(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     testimony_id: Mapped[int] = mapped_column(ForeignKey("testimonies.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(64))
-    transcript_id: Mapped[int | None] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"))
+    transcript_id: Mapped[int | None] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"),
+                                                      index=True)
     start: Mapped[int | None] = mapped_column(Integer)
     end: Mapped[int | None] = mapped_column(Integer)
     text: Mapped[str | None] = mapped_column(Text)
@@ -263,7 +264,8 @@ class SensitiveTerm(Base):
     __tablename__ = "sensitive_terms"
     id: Mapped[int] = mapped_column(primary_key=True)
     # None: archive-wide.
-    testimony_id: Mapped[int | None] = mapped_column(ForeignKey("testimonies.id", ondelete="CASCADE"))
+    testimony_id: Mapped[int | None] = mapped_column(ForeignKey("testimonies.id", ondelete="CASCADE"),
+                                                     index=True)
     term: Mapped[str] = mapped_column(String(300))
     variants: Mapped[list[str]] = mapped_column(default=list)
     category: Mapped[str] = mapped_column(String(40), default="other")

@@ -35,6 +35,9 @@ class TransferService(Service):
         """Write a document checked by json_format.parse_document, in one unit of work."""
         source = source or document.get("source", "<input>")
         written: list[str] = []
+        # Held until the commit, which completes each revision from the loaded record: the session
+        # keeps only weak references, and reloading thousands of testimonies there cost more than importing.
+        imported: list[Testimony] = []
         with self.archive.unit_of_work() as session:
             collections = self._collections(session, document["collections"])
             self._authorities(session, document["authorities"])
@@ -49,6 +52,7 @@ class TransferService(Service):
                 self.archive.audit.revision(session, identity, item["id"], f"imported from {Path(source).name}",
                                             serialize.full_testimony(testimony))
                 written.append(item["id"])
+                imported.append(testimony)
                 batch.append(testimony)
                 if len(batch) == self.archive.indexes.import_batch or n == total:
                     # New testimonies delete nothing from the indexes, so no merge is needed.
