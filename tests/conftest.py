@@ -193,6 +193,12 @@ def client(app):
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+def without_csrf(response) -> tuple[int, str]:
+    """A response's status and page with its CSRF token left out: the token is signed with the time,
+    so two pages a second apart differ there and nowhere else."""
+    return response.status_code, CSRF.sub("", response.data.decode("utf-8", "replace"))
+
+
 def csrf_from(client, url: str) -> str:
     """The CSRF token of the form on a page, as a browser would read it."""
     match = CSRF.search(client.get(url).get_data(as_text=True))
