@@ -1,6 +1,7 @@
 """Benchmarks at scale: import, reindex, index size, search latency, edit-to-visibility, memory.
 
     python bench/run.py [--n 200] [--words 6000] [--queries 50] [--backend sqlite|postgresql]
+                        [--engine whoosh|sqlite] [--keep DIR | --reuse DIR]
 
 Generates (or reuses) a synthetic corpus in bench/out/, imports it into a fresh archive in a
 temporary directory (SQLite file, or a fresh schema on the PostgreSQL server at
@@ -92,8 +93,28 @@ def percentile(values: list[float], q: float) -> float:
 
 # -- database ------------------------------------------------------------------------------------
 @contextmanager
-def database(backend: str, work: Path):
-    """A database URL for a fresh, empty archive; yields (url, size_function)."""
+def workdir(args):
+    """Where the archive is built: a temporary directory, or --keep's / --reuse's, which stays."""
+    kept = args.reuse or args.keep
+    if kept is None:
+        with tempfile.TemporaryDirectory(prefix="archive-bench-") as tmp:
+            yield Path(tmp)
+        return
+    path = Path(kept).resolve()
+    if args.keep is not None and path.exists() and any(path.iterdir()):
+        raise SystemExit(f"--keep {path}: the directory is not empty (use --reuse to measure it again)")
+    if args.reuse is not None and not (path / "archive.db").exists():
+        raise SystemExit(f"--reuse {path}: no archive.db there (build one with --keep)")
+    path.mkdir(parents=True, exist_ok=True)
+    yield path
+
+
+@contextmanager
+def database(backend: str, work: Path, reuse: bool = False):
+    """A database URL for a fresh, empty archive (or the kept one, with `reuse`); yields
+    (url, size_function)."""
+    if reuse and backend != "sqlite":
+        raise SystemExit("--reuse and --keep work with --backend sqlite only")
     if backend == "sqlite":
         path = work / "archive.db"
 
@@ -357,6 +378,30 @@ def measure_engines(archive: Archive, work: Path, repeats: int, seed: int) -> di
     return out
 
 
+def build(archive: Archive, corpus: Path, figures: dict, profile: bool, memory, db_size) -> None:
+    """Import the corpus, then reindex every audience, measuring both."""
+    console.log("importing")
+    started, cpu = time.perf_counter(), time.process_time()
+    with profiled(profile, "import", figures):
+        report = archive.transfer.import_file(SYSTEM, corpus)
+    figures["import_s"] = time.perf_counter() - started
+    figures["import_cpu_s"] = time.process_time() - cpu
+    figures["imported"] = len(report["testimonies"])
+    figures["rss_after_import_mb"] = _rss()
+    figures["peak_anon_after_import_mb"] = memory.peak["RssAnon"]
+    figures["indexed"] = {a: len(archive.indexes.testimony_ids(a)) for a in archive.indexes.index_dirs()}
+
+    console.log("reindexing every audience")
+    started, cpu = time.perf_counter(), time.process_time()
+    with profiled(profile, "reindex", figures):
+        archive.index.reindex(SYSTEM)
+    figures["reindex_s"] = time.perf_counter() - started
+    figures["reindex_cpu_s"] = time.process_time() - cpu
+    figures["rss_after_reindex_mb"] = _rss()
+    figures["index_mb"] = {a: dir_size(p) / 1e6 for a, p in archive.indexes.index_dirs().items()}
+    figures["database_mb"] = db_size() / 1e6
+
+
 # -- run -----------------------------------------------------------------------------------------
 def corpus_path(n: int, words: int, seed: int) -> Path:
     return OUT / f"corpus-{n}-w{words}-s{seed}.json"
@@ -385,7 +430,9 @@ def run(args) -> dict:
                      "date": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
                      "targets": TARGETS}
     corpus = corpus_path(args.n, args.words, args.seed)
-    if corpus.exists() and not args.regenerate:
+    if args.reuse is not None:
+        pass
+    elif corpus.exists() and not args.regenerate:
         figures["generate_s"] = None
         console.log(f"reusing {corpus.relative_to(ROOT)}")
     else:
@@ -393,34 +440,22 @@ def run(args) -> dict:
         started = time.perf_counter()
         gen.write_corpus(args.n, corpus, args.words, args.seed)
         figures["generate_s"] = time.perf_counter() - started
-    figures["corpus_mb"] = corpus.stat().st_size / 1e6
+    figures["corpus_mb"] = corpus.stat().st_size / 1e6 if corpus.exists() else None
 
-    with tempfile.TemporaryDirectory(prefix="archive-bench-") as tmp, database(args.backend, Path(tmp)) as (url, db_size), \
+    with workdir(args) as work, database(args.backend, work, args.reuse is not None) as (url, db_size), \
             MemorySampler() as memory:
-        work = Path(tmp)
         archive = Archive(url, work / "indexes", work / "media", search_engine=args.engine)
         try:
             archive.init()
-            console.log("importing")
-            started, cpu = time.perf_counter(), time.process_time()
-            with profiled(args.profile, "import", figures):
-                report = archive.transfer.import_file(SYSTEM, corpus)
-            figures["import_s"] = time.perf_counter() - started
-            figures["import_cpu_s"] = time.process_time() - cpu
-            figures["imported"] = len(report["testimonies"])
-            figures["rss_after_import_mb"] = _rss()
-            figures["peak_anon_after_import_mb"] = memory.peak["RssAnon"]
-            figures["indexed"] = {a: len(archive.indexes.testimony_ids(a)) for a in archive.indexes.index_dirs()}
-
-            console.log("reindexing every audience")
-            started, cpu = time.perf_counter(), time.process_time()
-            with profiled(args.profile, "reindex", figures):
-                archive.index.reindex(SYSTEM)
-            figures["reindex_s"] = time.perf_counter() - started
-            figures["reindex_cpu_s"] = time.process_time() - cpu
-            figures["rss_after_reindex_mb"] = _rss()
-            figures["index_mb"] = {a: dir_size(p) / 1e6 for a, p in archive.indexes.index_dirs().items()}
-            figures["database_mb"] = db_size() / 1e6
+            if args.reuse is None:
+                build(archive, corpus, figures, args.profile, memory, db_size)
+            else:
+                console.log(f"reusing the archive in {work}: no import, no reindex")
+                figures["reused"] = str(work)
+                figures["indexed"] = {a: len(archive.indexes.testimony_ids(a)) for a in archive.indexes.index_dirs()}
+                figures["imported"] = max(figures["indexed"].values())
+                figures["index_mb"] = {a: dir_size(p) / 1e6 for a, p in archive.indexes.index_dirs().items()}
+                figures["database_mb"] = db_size() / 1e6
 
             console.log(f"searching ({args.queries} per query type)")
             with profiled(args.profile, "search", figures):
@@ -438,7 +473,8 @@ def run(args) -> dict:
     figures["total_s"] = time.perf_counter() - run_started
     figures["peak_rss_mb"] = _rss()
     figures["peak_rss_anon_mb"], figures["peak_rss_file_mb"] = memory.peak["RssAnon"], memory.peak["RssFile"]
-    suffix = ("" if args.backend == "sqlite" else f"-{args.backend}") + ("" if args.engine == "whoosh" else f"-{args.engine}")
+    suffix = ("" if args.backend == "sqlite" else f"-{args.backend}") + ("" if args.engine == "whoosh" else f"-{args.engine}") \
+        + ("-reused" if args.reuse else "")
     path = OUT / f"results-{args.n}{suffix}.json"
     path.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     console.log(f"figures -> {path.relative_to(ROOT)}")
@@ -462,14 +498,18 @@ def show(f: dict) -> Table:
     n, words = f["imported"], f["n"] * f["words_per_testimony"]
     if f.get("generate_s") is not None:
         table.add_row("generate corpus", f"{f['generate_s']:.1f} s", f"{f['corpus_mb']:.1f} MB JSON")
-    table.add_row("import (transfer.import_file)", f"{f['import_s']:.1f} s",
-                  f"{n / f['import_s']:.2f} testimonies/s, {words / f['import_s'] / 1000:.1f}k words/s; "
-                  f"CPU {f['import_cpu_s']:.1f} s")
+    if f.get("reused"):
+        table.add_row("archive reused", f["reused"], "built by an earlier run with --keep; not imported again")
+    else:
+        table.add_row("import (transfer.import_file)", f"{f['import_s']:.1f} s",
+                      f"{n / f['import_s']:.2f} testimonies/s, {words / f['import_s'] / 1000:.1f}k words/s; "
+                      f"CPU {f['import_cpu_s']:.1f} s")
     table.add_row("testimonies indexed", " / ".join(str(v) for v in f["indexed"].values()),
                   " / ".join(f["indexed"]))
-    table.add_row("full reindex, all audiences", f"{f['reindex_s']:.1f} s",
-                  f"{n / f['reindex_s']:.2f} testimonies/s, CPU {f['reindex_cpu_s']:.1f} s; "
-                  f"target <= 600 s at 10,000")
+    if not f.get("reused"):
+        table.add_row("full reindex, all audiences", f"{f['reindex_s']:.1f} s",
+                      f"{n / f['reindex_s']:.2f} testimonies/s, CPU {f['reindex_cpu_s']:.1f} s; "
+                      f"target <= 600 s at 10,000")
     for audience, mb in f["index_mb"].items():
         table.add_row(f"index size: {audience}", f"{mb:.1f} MB", "")
     table.add_row("database size", f"{f['database_mb']:.1f} MB", "")
@@ -491,8 +531,9 @@ def show(f: dict) -> Table:
         else:
             table.add_row(label, _s(e["visible_s"]), f"{call} returned in {_s(e['call_s'])} "
                                                      f"(CPU {_s(e['call_cpu_s'])}); target < 1 s")
+    imported = "no import in this run" if f.get("reused") else f"{f['rss_after_import_mb']:.0f} MB by the end of import"
     table.add_row("peak RSS", f"{f['peak_rss_mb']:.0f} MB",
-                  f"ru_maxrss ({f['rss_after_import_mb']:.0f} MB by the end of import); of which heap "
+                  f"ru_maxrss ({imported}); of which heap "
                   f"(RssAnon) peaked at {f['peak_rss_anon_mb']:.0f} MB, mmap'd files (RssFile) at "
                   f"{f['peak_rss_file_mb']:.0f} MB")
     table.add_row("whole run", f"{f['total_s']:.0f} s",
@@ -553,6 +594,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--regenerate", action="store_true", help="rewrite the cached corpus")
     parser.add_argument("--no-engines", dest="engines", action="store_false",
                         help="skip the SQLite FTS5 / tantivy comparison")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="build the archive in DIR (SQLite database) and leave it there")
+    parser.add_argument("--reuse", metavar="DIR",
+                        help="measure the archive --keep left in DIR again: searches and edits only")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile import, reindex and search into bench/out/profile-*.txt")
     args = parser.parse_args(argv)

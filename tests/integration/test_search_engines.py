@@ -91,3 +91,36 @@ def test_a_process_on_another_engine_refuses_to_write_into_the_index_until_init(
     other.replace_testimony("public", "OH-1", make_docs("OH-1", ["words"]))
     assert other.search("public", "words").total == 1
     other.close()
+
+
+def test_the_snapshot_after_a_write_reads_only_what_changed_and_equals_a_full_read(tmp_path, monkeypatch):
+    """A search after a redaction re-reads only the testimonies written since its snapshot; what it
+    then holds (titles, years, facets) is what a full read gives, for changed, removed, new testimonies."""
+    from archive.search.fts import reading
+    from tests.integration.test_search_index import make_docs
+    indexes = open_indexes(tmp_path / "s", "sqlite")
+    indexes.ensure()
+    for n, year in enumerate((1990, 2001, 2015)):
+        indexes.replace_testimony("public", f"OH-{n}", make_docs(f"OH-{n}", ["ferry crossing"], year=year,
+                                                                 subjects=(f"subject-{n}",)))
+    assert indexes.search("public", "ferry").facets["subject"] == [("subject-0", 1), ("subject-1", 1),
+                                                                    ("subject-2", 1)]
+    reads = []
+    monkeypatch.setattr(reading.Snapshot, "_add", lambda self, row, add=reading.Snapshot._add:
+                        (reads.append(row[1]), add(self, row)))
+    indexes.replace_testimony("public", "OH-1", make_docs("OH-1", ["ferry crossing"], year=1970,
+                                                          subjects=("smuggling",), title="Renamed"))
+    indexes.remove_testimony("OH-0")
+    indexes.replace_testimony("public", "OH-9", make_docs("OH-9", ["ferry"], year=2020, subjects=("exile",)))
+    result = indexes.search("public", "ferry", sort="date")
+    assert sorted(reads) == ["OH-1", "OH-9"]  # OH-2 is unchanged and was not read again
+    assert [(t.accession_id, t.title) for t in result.testimonies] == [
+        ("OH-1", "Renamed"), ("OH-2", "Testimony OH-2"), ("OH-9", "Testimony OH-9")]
+    assert dict(result.facets["subject"]) == {"smuggling": 1, "subject-2": 1, "exile": 1}
+    assert indexes.search("public", "ferry", filters={"year": ["1990"]}).total == 0
+    assert indexes.search("public", "ferry", filters={"year": ["1970"]}).total == 1
+    with indexes._reader("public") as reader:
+        incremental = reader.snap
+        full = reading.snapshot(reader.conn)
+    assert incremental == full
+    indexes.close()

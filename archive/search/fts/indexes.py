@@ -66,7 +66,7 @@ class SqliteIndexes(AudienceIndexes):
                         held = (inode, conn, Reader(conn, snapshot(conn)))
                         self._open[audience] = held
                     elif store.generation(held[1]) != held[2].snap.generation:
-                        held = (inode, held[1], Reader(held[1], snapshot(held[1])))
+                        held = (inode, held[1], Reader(held[1], snapshot(held[1], held[2].snap)))
                         self._open[audience] = held
                     break
                 except (FileNotFoundError, apsw.CantOpenError):

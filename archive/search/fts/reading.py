@@ -32,6 +32,10 @@ _WEIGHTS = ", ".join(str(w) for w in store.WEIGHTS)
 _ANALYSERS = {"en": text_analyzer("en"), "fr": text_analyzer("fr")}
 
 
+_FULL_RELOAD = 500  # testimonies changed since the last snapshot beyond which it is read anew
+_COLUMNS = "num, accession, title, year, year_from, year_to, facets, fingerprint"
+
+
 @dataclass
 class Snapshot:
     """What a search needs in memory about the testimonies of one index generation."""
@@ -39,24 +43,60 @@ class Snapshot:
     accession: dict[int, str] = field(default_factory=dict)
     title: dict[int, str] = field(default_factory=dict)
     year: dict[int, int] = field(default_factory=dict)
+    span: dict[int, tuple[int, int]] = field(default_factory=dict)  # EDTF years: first, last
+    stamp: dict[int, str] = field(default_factory=dict)  # each testimony's fingerprint when read
     # Per facet, each testimony's values: counted over thousands of matches with C-speed Counters.
     facets: dict[str, dict[int, list[str]]] = field(default_factory=lambda: {k: {} for k in FACET_FIELDS})
     years: set[int] = field(default_factory=set)
 
+    def _drop(self, num: int) -> None:
+        for held in (self.accession, self.title, self.year, self.span, self.stamp, *self.facets.values()):
+            held.pop(num, None)
 
-def snapshot(conn: apsw.Connection) -> Snapshot:
-    snap = Snapshot(store.generation(conn))
-    for num, accession, title, year, lo, hi, facets in conn.execute(
-            "SELECT num, accession, title, year, year_from, year_to, facets FROM testimony"):
-        snap.accession[num], snap.title[num] = accession, title
+    def _add(self, row) -> None:
+        num, accession, title, year, lo, hi, facets, fingerprint = row
+        self.accession[num], self.title[num], self.stamp[num] = accession, title, fingerprint
         if year is not None:
-            snap.year[num] = year
-            snap.years.add(year)
+            self.year[num] = year
         if lo is not None and hi is not None:
-            snap.years.update(range(lo, min(hi, lo + 200) + 1))
+            self.span[num] = (lo, min(hi, lo + 200))
         for key, values in json.loads(facets).items():
-            if key in snap.facets:
-                snap.facets[key][num] = values
+            if key in self.facets:
+                self.facets[key][num] = values
+
+    def _count_years(self) -> None:
+        self.years = set(self.year.values())
+        for lo, hi in set(self.span.values()):
+            self.years.update(range(lo, hi + 1))
+
+    def copy(self, generation: int) -> "Snapshot":
+        return Snapshot(generation, dict(self.accession), dict(self.title), dict(self.year), dict(self.span),
+                        dict(self.stamp), {k: dict(v) for k, v in self.facets.items()})
+
+
+def snapshot(conn: apsw.Connection, previous: Snapshot | None = None) -> Snapshot:
+    """The testimonies of the index's current generation. Given the snapshot of an earlier generation,
+    only the testimonies written since are read again (found by their fingerprints), so the first search
+    after a redaction or a withdrawal does not re-read every testimony's facets."""
+    generation = store.generation(conn)
+    if previous is not None:
+        stamps = dict(conn.execute("SELECT num, fingerprint FROM testimony"))
+        changed = [num for num, stamp in stamps.items() if previous.stamp.get(num) != stamp]
+        gone = previous.stamp.keys() - stamps.keys()
+        if len(changed) + len(gone) <= _FULL_RELOAD:
+            snap = previous.copy(generation)
+            for num in chain(gone, changed):
+                snap._drop(num)
+            if changed:
+                for row in conn.execute("SELECT %s FROM testimony WHERE num IN (%s)"
+                                        % (_COLUMNS, ", ".join("?" * len(changed))), changed):
+                    snap._add(row)
+            snap._count_years()
+            return snap
+    snap = Snapshot(generation)
+    for row in conn.execute("SELECT %s FROM testimony" % _COLUMNS):
+        snap._add(row)
+    snap._count_years()
     return snap
 
 
