@@ -4,7 +4,7 @@ import random
 import pytest
 
 from archive.search.fts import store
-from archive.search.fts.reading import within
+from archive.search.fts.reading import nearest
 from archive.search.fts.translate import EVERY, NOTHING, Translator, positive_terms
 from archive.search.query import QueryError, build_filter, parse
 from archive.search.schema import make_schema
@@ -23,15 +23,20 @@ def reference_distance(a: str, b: str) -> int:
     return d[-1][-1]
 
 
-def test_banded_distance_agrees_with_the_whole_table():
+def test_the_nearest_word_is_the_closest_by_alignment_distance_then_the_most_frequent():
     rng = random.Random(7)
-    for _ in range(20000):
-        a = "".join(rng.choice("abc") for _ in range(rng.randint(0, 8)))
-        b = "".join(rng.choice("abc") for _ in range(rng.randint(0, 8)))
+    for _ in range(3000):
+        word = "".join(rng.choice("abc") for _ in range(rng.randint(1, 7)))
+        candidates = [("".join(rng.choice("abc") for _ in range(rng.randint(0, 8))), rng.randint(1, 9))
+                      for _ in range(12)]
         for limit in (1, 2):
-            assert within(a, b, limit) == (reference_distance(a, b) <= limit), (a, b, limit)
-    assert within("sodliers", "soldiers", 1) and within("الرقه", "الرقة", 1)
-    assert not within("border", "boarding", 2)
+            expected = min(((reference_distance(t, word), -doc, t) for t, doc in candidates
+                            if t != word and reference_distance(t, word) <= limit), default=None)
+            assert nearest(word, candidates, limit) == (expected[2] if expected else None), (word, candidates)
+    assert nearest("sodliers", [("soldiers", 3), ("solders", 9)], 1) == "soldiers"  # a swap is one edit
+    assert nearest("الرقه", [("الرقة", 1)], 1) == "الرقة"
+    assert nearest("border", [("boarding", 50)], 2) is None
+    assert nearest("crossing", [("crossing", 9)], 2) is None  # the word itself is no correction
 
 
 def translate(text, filters=None, years=range(2010, 2020), terms=("alpha", "alpine")):
