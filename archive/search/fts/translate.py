@@ -53,8 +53,8 @@ class Translator:
             return "{%s}: %s" % (column, quote(store.key(_FIELD_KEYS[q.fieldname], value)))
         return "{%s}: %s" % (self._column(q.fieldname), quote(q.text))
 
-    def _phrase(self, q: wq.Phrase) -> str:
-        column = self._column(q.fieldname)
+    def _phrase(self, q: wq.Phrase, columns: list[str] | None = None) -> str:
+        column = " ".join(columns) if columns else self._column(q.fieldname)
         words = [w for w in q.words if w]
         if not words:
             return NOTHING
@@ -138,19 +138,27 @@ class Translator:
         return "((%s) NOT (%s))" % (base, " OR ".join(negatives))
 
     def _or(self, children: list) -> str | None:
-        parts, by_text = [], {}
+        parts, by_text, by_phrase = [], {}, {}
         for child in children:
             if type(child) is wq.Term and child.fieldname in store.TEXT_COLUMNS:
                 by_text.setdefault(child.text, []).append(child.fieldname)
+                continue
+            if type(child) is wq.Phrase and child.fieldname in store.TEXT_COLUMNS:
+                by_phrase.setdefault((tuple(child.words), child.slop), []).append(child)
                 continue
             part = self._node(child)
             if part is EVERY:
                 return EVERY
             if part != NOTHING:
                 parts.append(part)
-        # The default query asks each word of every text field: one column filter per word.
+        # The default query asks each word (and phrase) of every text field: one column filter for
+        # all of them, so FTS5 reads a common word's positions once, not once per field.
         for text, columns in by_text.items():
             parts.append("{%s}: %s" % (" ".join(dict.fromkeys(columns)), quote(text)))
+        for phrases in by_phrase.values():
+            part = self._phrase(phrases[0], list(dict.fromkeys(p.fieldname for p in phrases)))
+            if part != NOTHING:
+                parts.append(part)
         if not parts:
             return NOTHING
         return parts[0] if len(parts) == 1 else "(%s)" % " OR ".join(parts)
