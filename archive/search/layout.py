@@ -33,6 +33,9 @@ class AudienceIndexes:
     _held = threading.local()
     # Testimonies per index commit during a bulk import.
     import_batch = 4
+    # prepare(accession, docs): a testimony's documents as the engine's builder takes them, made in a
+    # worker process during a parallel reindex; None where the builder takes documents only.
+    prepare = None
 
     def __init__(self, root: Path, writer_timeout: float = 30.0):
         self.root = Path(root)
@@ -142,7 +145,7 @@ class AudienceIndexes:
                         if not docs:
                             continue
                         builders[audience].add(accession, docs)
-                        for _ in docs:
+                        for _ in range(len(docs)):
                             counts[audience] += 1
                             if progress:
                                 progress(audience, counts[audience])

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from typing import Callable, Iterator
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import edtf
 from ..audience import INDEXED_AUDIENCES, Audience
 from ..identity import Identity
+from ..model import Testimony
 from ..policy import gated
 from ..views import archive_wide_terms, view_for
+from . import reindexing
 from .base import Service
 
 CHUNK_WORDS = 300
@@ -133,7 +136,12 @@ class IndexService(Service):
     def reindex(self, identity: Identity, progress: Callable[[str, int], None] | None = None) -> dict:
         """Rebuild every audience's index from the database into fresh directories, then swap."""
         with self.archive.indexes.writing(), self.archive.db.session() as session:
-            self.archive.indexes.rebuild(testimonies=self._all_views(session), progress=progress,
+            testimonies = self._all_views(session)
+            ids = session.scalars(select(Testimony.id).order_by(Testimony.accession_id)).all()
+            prepare = self.archive.indexes.prepare
+            if reindexing.usable(self.archive.db.url, prepare, len(ids)):
+                testimonies = reindexing.prepared_views(self.archive.db.url, self.archive.today(), ids, prepare)
+            self.archive.indexes.rebuild(testimonies=testimonies, progress=progress,
                                          audiences=[a.index_name for a in INDEXED_AUDIENCES])
             self.archive.audit.record(session, identity, "index.rebuild")
         return {a.index_name: len(self.archive.indexes.testimony_ids(a.index_name)) for a in INDEXED_AUDIENCES}

@@ -22,6 +22,7 @@ class SearchService(Service):
     def __init__(self, archive):
         super().__init__(archive)
         self._variants: dict[str, tuple[tuple, list[list[str]]]] = {}
+        self._hidden: tuple[int | None, set[tuple[str, ...]]] | None = None
         self._lock = threading.Lock()
 
     @gated("search")
@@ -64,14 +65,27 @@ class SearchService(Service):
         with self.archive.db.session() as session:
             groups = [[a.label, *(a.variants or [])] for a in session.scalars(select(Authority))]
             if audience < Audience.ARCHIVIST and groups:
-                hidden = {name_key(s) for s in session.scalars(select(Redaction.text)) if s}
-                for term, variants in session.execute(select(SensitiveTerm.term, SensitiveTerm.variants)):
-                    hidden.update(name_key(v) for v in [term, *(variants or [])])
-                hidden.discard(())
+                hidden = self._hidden_names(session, version[1])
                 groups = [[n for n in g if shows_name(n, hidden)] for g in groups]
         with self._lock:
             self._variants[index] = (version, groups)
         return groups
+
+    def _hidden_names(self, session, audited: int | None) -> set[tuple[str, ...]]:
+        """The names no audience below archivist may be led to: every redacted text and sensitive term.
+        The same for each such audience, and read again only after a write (as of the last audit event):
+        every redaction in the archive is read, and the searches after a redaction wait for it."""
+        with self._lock:
+            cached = self._hidden
+        if cached is not None and cached[0] == audited and audited is not None:
+            return cached[1]
+        hidden = {name_key(s) for s in session.scalars(select(Redaction.text)) if s}
+        for term, variants in session.execute(select(SensitiveTerm.term, SensitiveTerm.variants)):
+            hidden.update(name_key(v) for v in [term, *(variants or [])])
+        hidden.discard(())
+        with self._lock:
+            self._hidden = (audited, hidden)
+        return hidden
 
     @gated("search")
     def facet_labels(self, identity: Identity, facets: dict[str, list]) -> dict[str, dict[str, str]]:

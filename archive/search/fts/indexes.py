@@ -19,7 +19,16 @@ from .reading import Reader, snapshot
 _BUILD_BATCH = 200  # testimonies per transaction while building
 
 
+def prepare_testimony(accession: str, docs: list[dict]) -> store.Prepared:
+    """A testimony's documents as the rows its index holds, analysed: what a parallel reindex's worker
+    processes make, so that the indexing process only inserts them."""
+    return store.prepare(testimony_fields(docs, accession, spelling=False))
+
+
 class SqliteIndexes(AudienceIndexes):
+    # Rebuilds may take their testimonies prepared by worker processes (see services.reindexing).
+    prepare = staticmethod(prepare_testimony)
+
     # A commit per few dozen testimonies: each commit syncs the file, and FTS5 merges as it goes.
     import_batch = 50
 
@@ -179,7 +188,8 @@ class _SqliteBuilder(Builder):
                     store.optimize(conn)
                     store.run(conn, "PRAGMA journal_mode = DELETE")
                     return
-                store.write(conn, item[0], item[1], fingerprints=False)
+                accession, payload = item  # a fresh file: nothing of the testimony is there to replace
+                store.put(conn, accession, payload if isinstance(payload, store.Prepared) else store.prepare(payload), None)
                 batch += 1
                 if batch == _BUILD_BATCH:
                     store.run(conn, "COMMIT", "BEGIN")
@@ -201,8 +211,9 @@ class _SqliteBuilder(Builder):
             except queue.Full:
                 continue
 
-    def add(self, accession: str, docs: list[dict]) -> None:
-        self._put((accession, testimony_fields(docs, accession, spelling=False)))
+    def add(self, accession: str, docs: "list[dict] | store.Prepared") -> None:
+        """`docs`: the testimony's documents, or prepare_testimony's rows made elsewhere."""
+        self._put((accession, docs if isinstance(docs, store.Prepared) else testimony_fields(docs, accession, spelling=False)))
 
     def finish(self) -> None:
         self._put(_DONE)

@@ -14,6 +14,7 @@ are then picked by their words.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -146,18 +147,59 @@ def generation(conn: apsw.Connection) -> int:
     return next(conn.execute("SELECT generation FROM state"))[0]
 
 
+@dataclass
+class Prepared:
+    """One testimony's rows, analysed and ready to insert: made wherever the analysis runs (in a
+    worker process during a parallel reindex), inserted by the index's writer."""
+    fingerprint: str
+    seg: list[tuple]
+    doc: list[tuple]
+    whole: tuple
+    words: str
+    testimony: tuple
+
+    def __len__(self) -> int:
+        return len(self.seg)
+
+
+def prepare(fields_list: list[dict]) -> Prepared:
+    """documents.testimony_fields' output (not empty) as the rows of the index's tables."""
+    if len(fields_list) > MAX_DOCS:
+        raise ValueError("testimony %s has %d index documents; at most %d fit"
+                         % (fields_list[0].get("testimony"), len(fields_list), MAX_DOCS))
+    first = fields_list[0]
+    spelling: dict[str, None] = {}
+    rows = [_terms(f, spelling) for f in fields_list]
+    docs = [(f["doc_id"], f["kind"], f.get("seq"), f.get("transcript"), f.get("start"), f.get("end"),
+             f.get("title"), f.get("summary"), f.get("text"), f.get("text_fr")) for f in fields_list]
+    testimony = (first.get("testimony_title") or "", first.get("year"), first.get("year_from"),
+                 first.get("year_to"), first["facets"].decode("utf-8"), first["fingerprint"], len(fields_list))
+    return Prepared(first["fingerprint"], rows, docs, _whole(rows), " ".join(w for w in spelling if w), testimony)
+
+
 def write(conn: apsw.Connection, accession: str, fields_list: list[dict], fingerprints: bool = True) -> bool:
     """Replace one testimony (inside the caller's transaction). `fields_list` is
     documents.testimony_fields' output; empty removes it. False if the index already held exactly this."""
-    held = next(conn.execute("SELECT num, fingerprint, ndocs FROM testimony WHERE accession = ?",
-                             (accession,)), None)
+    held = _held(conn, accession)
     if held and fingerprints and fields_list and held[2] == len(fields_list) \
             and held[1] == fields_list[0]["fingerprint"]:
         return False
     if held is None and not fields_list:
         return False
-    if len(fields_list) > MAX_DOCS:
-        raise ValueError("testimony %s has %d index documents; at most %d fit" % (accession, len(fields_list), MAX_DOCS))
+    put(conn, accession, prepare(fields_list) if fields_list else None, held)
+    return True
+
+
+def _held(conn: apsw.Connection, accession: str) -> tuple | None:
+    return next(conn.execute("SELECT num, fingerprint, ndocs FROM testimony WHERE accession = ?",
+                             (accession,)), None)
+
+
+def put(conn: apsw.Connection, accession: str, prepared: Prepared | None, held: tuple | None = ()) -> None:
+    """Write prepared rows in place of whatever the index holds of the testimony (None: remove it).
+    `held`: _held()'s answer if the caller has it."""
+    if held == ():
+        held = _held(conn, accession)
     if held:
         num = held[0]
         lo, hi = num << DOC_BITS, (num << DOC_BITS) | MAX_DOCS
@@ -168,32 +210,22 @@ def write(conn: apsw.Connection, accession: str, fields_list: list[dict], finger
         conn.execute("DELETE FROM testimony WHERE num = ?", (num,))
     else:
         num = next(conn.execute("SELECT coalesce(max(num), 0) + 1 FROM testimony"))[0]
-    if fields_list:
-        _insert(conn, num, accession, fields_list)
-    return True
+    if prepared is not None:
+        _insert(conn, num, accession, prepared)
 
 
-def _insert(conn: apsw.Connection, num: int, accession: str, fields_list: list[dict]) -> None:
-    first = fields_list[0]
-    spelling: dict[str, None] = {}
-    rows = [_terms(f, spelling) for f in fields_list]
+def _insert(conn: apsw.Connection, num: int, accession: str, prepared: Prepared) -> None:
     base = num << DOC_BITS
     conn.executemany("INSERT INTO seg(rowid, %s) VALUES (?%s)" % (", ".join(COLUMNS), ", ?" * len(COLUMNS)),
-                     [(base + i, *row) for i, row in enumerate(rows)])
+                     [(base + i, *row) for i, row in enumerate(prepared.seg)])
     conn.executemany(
         'INSERT INTO doc(rowid, doc_id, kind, seq, transcript, start, "end", title, summary, text, text_fr)'
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(base + i, f["doc_id"], f["kind"], f.get("seq"), f.get("transcript"), f.get("start"), f.get("end"),
-          f.get("title"), f.get("summary"), f.get("text"), f.get("text_fr")) for i, f in enumerate(fields_list)])
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(base + i, *row) for i, row in enumerate(prepared.doc)])
     conn.execute("INSERT INTO whole(rowid, %s) VALUES (?%s)" % (", ".join(COLUMNS), ", ?" * len(COLUMNS)),
-                 (num, *_whole(rows)))
-    words = " ".join(w for w in spelling if w)
-    if words:
-        conn.execute("INSERT INTO spell(rowid, words) VALUES (?, ?)", (num, words))
-    conn.execute("INSERT INTO testimony VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 (num, accession, first.get("testimony_title") or "", first.get("year"),
-                  first.get("year_from"), first.get("year_to"), first["facets"].decode("utf-8"),
-                  first["fingerprint"], len(fields_list)))
+                 (num, *prepared.whole))
+    if prepared.words:
+        conn.execute("INSERT INTO spell(rowid, words) VALUES (?, ?)", (num, prepared.words))
+    conn.execute("INSERT INTO testimony VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (num, accession, *prepared.testimony))
 
 
 def optimize(conn: apsw.Connection) -> None:
