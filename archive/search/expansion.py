@@ -6,6 +6,7 @@ see; this module only finds them in the query text and rewrites it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .analysis import TOKEN_PATTERN, _is_arabic, normalize, strip_arabic_article
 
@@ -20,7 +21,10 @@ def _key_word(word: str) -> str:
     return strip_arabic_article(word) if word and _is_arabic(word[0]) else word
 
 
+@lru_cache(maxsize=200_000)
 def name_key(name: str) -> tuple[str, ...]:
+    """Cached: the search service keys every redacted text of the archive after each write, and the
+    same names are redacted again and again."""
     return tuple(_key_word(m.group()) for m in _TOKEN.finditer(name))
 
 

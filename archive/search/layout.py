@@ -107,9 +107,14 @@ class AudienceIndexes:
                             purge: bool = True) -> None:
         raise NotImplementedError
 
+    def replace_in_audiences(self, batches: dict[str, dict[str, list[dict]]], purge: bool = True) -> None:
+        """replace_testimonies for several audiences (audience -> accession id -> documents); an engine
+        whose writes run outside Python's lock writes the audiences at once."""
+        for audience, batch in batches.items():
+            self.replace_testimonies(audience, batch, purge=purge)
+
     def remove_testimony(self, accession_id: str) -> None:
-        for audience in AUDIENCES:
-            self.replace_testimony(audience, accession_id, [], purge=True)
+        self.replace_in_audiences({audience: {accession_id: []} for audience in AUDIENCES})
 
     def compact(self) -> None:
         """Tidy the indexes after a bulk import (engines whose purges depend on it override)."""

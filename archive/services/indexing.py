@@ -95,12 +95,13 @@ class IndexService(Service):
         session.info.setdefault("touched", set()).update(t.accession_id for t in testimonies)
         authorities = self.authorities(session)
         today = self.archive.today()
+        batches = {}
         for audience in INDEXED_AUDIENCES:
-            batch = {}
+            batch = batches[audience.index_name] = {}
             for testimony in testimonies:
                 view = view_for(testimony, audience, today, authorities)
                 batch[testimony.accession_id] = documents(view) if view else []
-            self.archive.indexes.replace_testimonies(audience.index_name, batch, purge=purge)
+        self.archive.indexes.replace_in_audiences(batches, purge=purge)
         # Recordings follow their transcripts' redactions, in the same unit of work.
         self.archive.media.follow_redactions(session, *testimonies)
 

@@ -62,18 +62,18 @@ def test_a_failure_in_the_sqlite_writer_thread_fails_the_rebuild_and_keeps_the_o
     indexes = open_indexes(tmp_path / "s", "sqlite")
     indexes.ensure()
     indexes.replace_testimony("public", "OH-1", make_docs("OH-1", ["survivor words"]))
-    real = store.write
+    real = store.put
 
-    def failing(conn, accession, fields, fingerprints=True):
+    def failing(conn, accession, prepared, held=()):
         if accession == "OH-3":
             raise OSError("disk full")
-        return real(conn, accession, fields, fingerprints)
+        return real(conn, accession, prepared, held)
 
-    monkeypatch.setattr(store, "write", failing)
+    monkeypatch.setattr(store, "put", failing)
     docs = [d for n in range(2, 40) for d in make_docs(f"OH-{n}", [f"text {n}"])]
     with pytest.raises(OSError, match="disk full"):
         indexes.rebuild({"public": docs, "researcher": docs})
-    monkeypatch.setattr(store, "write", real)
+    monkeypatch.setattr(store, "put", real)
     assert indexes.testimony_ids("public") == {"OH-1"}
     assert sorted(p.name for p in indexes.root.iterdir() if p.is_dir()) == ["public", "researcher", "staff"]
     indexes.close()
@@ -123,4 +123,31 @@ def test_the_snapshot_after_a_write_reads_only_what_changed_and_equals_a_full_re
         incremental = reader.snap
         full = reading.snapshot(reader.conn)
     assert incremental == full
+    indexes.close()
+
+
+def test_a_write_to_every_audience_runs_them_all_and_then_reports_a_failure(tmp_path, monkeypatch):
+    """The SQLite engine writes the audiences' files at once; one audience failing neither stops the
+    others' writes nor goes unreported (the unit of work then re-syncs from the database)."""
+    from tests.integration.test_search_index import make_docs
+    indexes = open_indexes(tmp_path / "s", "sqlite")
+    indexes.ensure()
+    real = type(indexes).replace_testimonies
+    threads = set()
+
+    def replace(self, audience, batch, purge=True):
+        import threading
+        threads.add(threading.current_thread().name)
+        if audience == "researcher":
+            raise OSError("disk full")
+        return real(self, audience, batch, purge)
+
+    monkeypatch.setattr(type(indexes), "replace_testimonies", replace)
+    docs = make_docs("OH-1", ["ferry crossing"])
+    with pytest.raises(OSError, match="disk full"):
+        indexes.replace_in_audiences({"public": {"OH-1": docs}, "researcher": {"OH-1": docs},
+                                      "staff": {"OH-1": docs}})
+    assert all(name.startswith("index-write") for name in threads) and len(threads) >= 1
+    assert indexes.testimony_ids("public") == indexes.testimony_ids("staff") == {"OH-1"}
+    assert indexes.testimony_ids("researcher") == set()
     indexes.close()

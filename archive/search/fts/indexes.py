@@ -4,6 +4,7 @@ from __future__ import annotations
 import queue
 import shutil
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -155,6 +156,17 @@ class SqliteIndexes(AudienceIndexes):
                         store.bump(conn)
             finally:
                 conn.close()
+
+    def replace_in_audiences(self, batches: dict[str, dict[str, list[dict]]], purge: bool = True) -> None:
+        """Each audience's file in a thread of its own: a purge is SQLite's C work on that file alone
+        (FTS5 rewriting the pages of every word of the testimony), and the audiences' purges overlap."""
+        if len(batches) < 2:
+            return super().replace_in_audiences(batches, purge)
+        with ThreadPoolExecutor(len(batches), thread_name_prefix="index-write") as pool:
+            futures = [pool.submit(self.replace_testimonies, audience, batch, purge)
+                       for audience, batch in batches.items()]
+        for future in futures:
+            future.result()  # the first failure, once every audience's write has ended
 
     def _builder(self, path: Path, audience: str) -> "_SqliteBuilder":
         return _SqliteBuilder(path, self.writer_timeout)
