@@ -27,10 +27,18 @@ def plain_snippet(text: str) -> str:
     return html.escape(text)
 
 
-def highlight(text: str, terms: set[str], window: int = WINDOW_WORDS, lang: str = "en") -> str | None:
-    """The densest window of `window` words holding matched terms, with those words marked."""
+def highlight(text: str, terms: set[str], window: int = WINDOW_WORDS, lang: str = "en",
+              analysed: str | None = None) -> str | None:
+    """The densest window of `window` words holding matched terms, with those words marked.
+
+    `analysed`: the text's index terms, space-separated, as the index holds them (one per word, words
+    whose analysis is empty left out). When it has a term for every word, the words are matched by
+    it; otherwise each word is analysed here (a memo, but a process's first pages meet new words)."""
     words = _TOKEN.findall(text)
-    hits = list(compress(count(), map(terms.__contains__, map(term_memo(lang).__getitem__, words))))
+    index_terms = analysed.split() if analysed is not None else ()
+    if len(index_terms) != len(words):
+        index_terms = map(term_memo(lang).__getitem__, words)
+    hits = list(compress(count(), map(terms.__contains__, index_terms)))
     if not hits:
         return None
     # The window starting at the hit with most hits in the next `window` words (one pass: a common
@@ -70,12 +78,14 @@ def snippet(hit, kind: str, stored: dict, highlight_terms: bool) -> str:
 _DISPLAYED = ("text", "text_fr", "title", "summary")
 
 
-def best_snippet(kind: str, stored: dict, terms: dict[str, set[str]]) -> str:
-    """The first of a document's display fields with a matched term highlighted, else its text plain."""
+def best_snippet(kind: str, stored: dict, terms: dict[str, set[str]], analysed: dict | None = None) -> str:
+    """The first of a document's display fields with a matched term highlighted, else its text plain.
+    `analysed`: the fields' index terms where the engine holds them (see highlight)."""
     fields = ("text", "text_fr", "title") if kind == "segment" else ("summary", "title")
     for name in fields:
         if terms.get(name) and stored.get(name):
-            out = highlight(stored[name], terms[name], lang="fr" if name == "text_fr" else "en")
+            out = highlight(stored[name], terms[name], lang="fr" if name == "text_fr" else "en",
+                            analysed=(analysed or {}).get(name))
             if out:
                 return out
     for name in fields:

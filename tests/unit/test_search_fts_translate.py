@@ -95,3 +95,15 @@ def test_highlight_terms_leave_out_excluded_words():
     terms = positive_terms(q, lambda column, prefix: [])
     words = set().union(*terms.values())
     assert "border" in words and "road" in words and "river" not in words
+
+
+def test_a_snippet_matches_words_by_the_index_terms_when_it_has_one_for_every_word():
+    from archive.search.snippets import highlight
+    text = "The Mothers crossed at dawn"
+    assert highlight(text, {"mother"}, analysed="the mother cross at dawn") == "The <mark>Mothers</mark> crossed at dawn"
+    # The index terms, not a fresh analysis, decide: a term held for "crossed" marks it.
+    assert highlight(text, {"zzz"}, analysed="the mother zzz at dawn") == "The Mothers <mark>crossed</mark> at dawn"
+    # A word whose analysis was empty leaves the terms one short: the words are analysed here instead.
+    assert highlight(text, {"mother"}, analysed="the mother cross dawn") == "The <mark>Mothers</mark> crossed at dawn"
+    assert highlight(text, {"zzz"}, analysed="the mother zzz dawn") is None
+    assert highlight(text, {"mother"}) == "The <mark>Mothers</mark> crossed at dawn"

@@ -24,6 +24,7 @@ _WEIGHT = dict(zip(store.COLUMNS, store.WEIGHTS))
 class HitFinder:
     def __init__(self, conn: apsw.Connection, testimonies: int, terms: dict[str, set[str]]):
         self.conn, self.terms = conn, {c: t for c, t in terms.items() if c in store.TEXT_COLUMNS and t}
+        self.analysed: dict[int, dict[str, str]] = {}  # rowid -> column -> its index terms
         self.idf = {t: self._idf(t, testimonies) for t in set().union(*self.terms.values())}
         # Segments holding any of the words: for a testimony found as a whole (its words in different segments).
         self.any_word = " OR ".join("{%s}: (%s)" % (c, " OR ".join(quote(t) for t in sorted(ts)))
@@ -38,11 +39,13 @@ class HitFinder:
             "SELECT rowid FROM seg WHERE seg MATCH ? AND rowid BETWEEN ? AND ?", (expression, lo, hi))]
 
     def _ranked(self, rowids: list[int]) -> list[tuple[int, float]]:
+        """The rows by BM25 over their analysed text, which is kept (self.analysed) for the snippets."""
         columns = [c for c in store.TEXT_COLUMNS if c in self.terms]
         if not columns:
             return [(r, 0.0) for r in rowids]
         rows = list(self.conn.execute("SELECT rowid, %s FROM seg WHERE rowid IN (%s)"
                                       % (", ".join(columns), ", ".join("?" * len(rowids))), rowids))
+        self.analysed.update((row[0], dict(zip(columns, row[1:]))) for row in rows)
         lengths = {c: [len(row[i + 1].split()) if row[i + 1] else 0 for row in rows] for i, c in enumerate(columns)}
         average = {c: (sum(v) / len(v)) or 1.0 for c, v in lengths.items()}
         scored = []
@@ -84,6 +87,7 @@ class HitFinder:
             stored = {"title": title, "summary": summary, "text": text, "text_fr": text_fr}
             hits.append(SegmentHit(doc_id=doc_id, kind=kind, seq=seq if seq is not None else -1,
                                    transcript=transcript or "", start=start, end=end, title=title or "",
-                                   snippet_html=best_snippet(kind, stored, self.terms), score=scores[rowid]))
+                                   snippet_html=best_snippet(kind, stored, self.terms, self.analysed.get(rowid)),
+                                   score=scores[rowid]))
         return hits
 
