@@ -29,46 +29,44 @@ def _contents(archive: Archive) -> dict:
     return out
 
 
-def test_a_parallel_reindex_builds_the_same_indexes_as_one_process(database_url, tmp_path, monkeypatch):
+@pytest.fixture
+def sqlite_engine_archive(database_url, tmp_path):
     archive = Archive(database_url, tmp_path / "indexes", tmp_path / "media", clock=lambda: TODAY,
                       search_engine="sqlite")
-    try:
-        archive.init()
-        archive.transfer.import_file(SYSTEM, EXAMPLE)
-        archive.transfer.import_file(SYSTEM, DEMO, fictional=True)
-        counts = archive.index.reindex(SYSTEM)  # 13 testimonies: one process
-        alone = _contents(archive)
-
-        used = []
-        monkeypatch.setattr(reindexing, "MIN_TESTIMONIES", 1)
-        monkeypatch.setattr(reindexing, "CHUNK", 3)  # several tasks, handed back in order
-        real = reindexing.prepared_views
-        monkeypatch.setattr(reindexing, "prepared_views", lambda *a, **k: used.append(a) or real(*a, **k))
-        assert archive.index.reindex(SYSTEM) == counts
-        assert len(used) == 1  # the worker processes made this one
-        assert _contents(archive) == alone
-        assert archive.index.check(SYSTEM)["public"] == {"missing": [], "unexpected": []}
-        assert [t.accession_id for t in archive.search.search(ANONYMOUS, "Raqqa").testimonies]
-    finally:
-        archive.close()
+    archive.init()
+    archive.transfer.import_file(SYSTEM, EXAMPLE)
+    yield archive
+    archive.close()
 
 
-def test_a_failing_worker_fails_the_reindex_and_keeps_the_old_index(database_url, tmp_path, monkeypatch):
-    archive = Archive(database_url, tmp_path / "indexes", tmp_path / "media", clock=lambda: TODAY,
-                      search_engine="sqlite")
-    try:
-        archive.init()
-        archive.transfer.import_file(SYSTEM, EXAMPLE)
-        before = _contents(archive)
-        monkeypatch.setattr(reindexing, "MIN_TESTIMONIES", 1)
-        # The workers are spawned processes: a prepare function they cannot run fails there.
-        monkeypatch.setattr(archive.indexes, "prepare", _broken_prepare)
-        with pytest.raises(RuntimeError, match="prepare failed for OH-"):
-            archive.index.reindex(SYSTEM)
-        assert _contents(archive) == before
-        assert not [p for p in (tmp_path / "indexes").iterdir() if ".build-" in p.name]
-    finally:
-        archive.close()
+def test_a_parallel_reindex_builds_the_same_indexes_as_one_process(sqlite_engine_archive, monkeypatch):
+    archive = sqlite_engine_archive
+    archive.transfer.import_file(SYSTEM, DEMO, fictional=True)
+    counts = archive.index.reindex(SYSTEM)  # 13 testimonies: one process
+    alone = _contents(archive)
+
+    used = []
+    monkeypatch.setattr(reindexing, "MIN_TESTIMONIES", 1)
+    monkeypatch.setattr(reindexing, "CHUNK", 3)  # several tasks, handed back in order
+    real = reindexing.prepared_views
+    monkeypatch.setattr(reindexing, "prepared_views", lambda *a, **k: used.append(a) or real(*a, **k))
+    assert archive.index.reindex(SYSTEM) == counts
+    assert len(used) == 1  # the worker processes made this one
+    assert _contents(archive) == alone
+    assert archive.index.check(SYSTEM)["public"] == {"missing": [], "unexpected": []}
+    assert [t.accession_id for t in archive.search.search(ANONYMOUS, "Raqqa").testimonies]
+
+
+def test_a_failing_worker_fails_the_reindex_and_keeps_the_old_index(sqlite_engine_archive, tmp_path, monkeypatch):
+    archive = sqlite_engine_archive
+    before = _contents(archive)
+    monkeypatch.setattr(reindexing, "MIN_TESTIMONIES", 1)
+    # The workers are spawned processes: the failure happens there and reaches the reindex.
+    monkeypatch.setattr(archive.indexes, "prepare", _broken_prepare)
+    with pytest.raises(RuntimeError, match="prepare failed for OH-"):
+        archive.index.reindex(SYSTEM)
+    assert _contents(archive) == before
+    assert not [p for p in (tmp_path / "indexes").iterdir() if ".build-" in p.name]
 
 
 def test_in_memory_databases_and_small_archives_stay_in_one_process():
