@@ -6,7 +6,7 @@ import re
 import pytest
 
 from archive.identity import SYSTEM
-from tests.conftest import PASSWORD, TODAY, csrf_from, sign_in
+from tests.conftest import PASSWORD, TODAY, csrf_from, sign_in, without_csrf
 from tests.web.test_auth_csrf_headers import FILL
 
 
@@ -107,7 +107,7 @@ def test_session_cookie_is_secure_httponly_and_samesite_by_default(app, tmp_path
 def test_hidden_and_missing_testimonies_answer_alike(client):
     hidden, missing = client.get("/testimonies/OH-2015-0002"), client.get("/testimonies/OH-9999-9999")
     assert hidden.status_code == missing.status_code == 404
-    assert hidden.get_data() == missing.get_data()
+    assert without_csrf(hidden) == without_csrf(missing)  # the CSRF token is signed with the time
 
 
 def test_a_query_is_echoed_escaped(client):
