@@ -64,11 +64,21 @@ class Service:
         return session.scalars(select(Testimony).order_by(Testimony.accession_id)
                                .options(*cls._view_options(transcripts)))
 
+    @staticmethod
+    def testimony_ids(session: Session) -> list[int]:
+        return session.scalars(select(Testimony.id).order_by(Testimony.accession_id)).all()
+
     @classmethod
-    def each_testimony(cls, session: Session, batch: int = 200):
-        """Every testimony with its transcripts, loaded a batch at a time: a pass over a large archive
-        holds one batch in memory, not the whole archive (loaded objects are let go once unused)."""
-        ids = session.scalars(select(Testimony.id).order_by(Testimony.accession_id)).all()
+    def testimonies_by_id(cls, session: Session, ids: list[int]):
+        """These testimonies with their transcripts, in accession order."""
+        return session.scalars(select(Testimony).where(Testimony.id.in_(ids))
+                               .order_by(Testimony.accession_id).options(*cls._view_options(True)))
+
+    @classmethod
+    def each_testimony(cls, session: Session, batch: int = 200, ids: list[int] | None = None):
+        """Every testimony (or those of `ids`) with its transcripts, loaded a batch at a time: a pass
+        over a large archive holds one batch in memory, not the whole archive (loaded objects are let
+        go once unused)."""
+        ids = cls.testimony_ids(session) if ids is None else ids
         for start in range(0, len(ids), batch):
-            yield from session.scalars(select(Testimony).where(Testimony.id.in_(ids[start:start + batch]))
-                                       .order_by(Testimony.accession_id).options(*cls._view_options(True)))
+            yield from cls.testimonies_by_id(session, ids[start:start + batch])

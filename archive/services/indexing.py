@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Callable, Iterator
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import edtf
@@ -84,6 +83,17 @@ def documents(view: dict) -> list[dict]:
     return docs
 
 
+def audience_documents(testimony: Testimony, today, authorities: dict, terms) -> dict[str, list[dict]]:
+    """The documents of one testimony in each audience's index that may see it (a full pass reads the
+    archive-wide sensitive terms once and hands them in as `terms`)."""
+    out = {}
+    for audience in INDEXED_AUDIENCES:
+        view = view_for(testimony, audience, today, authorities, archive_terms=terms)
+        if view:
+            out[audience.index_name] = documents(view)
+    return out
+
+
 class IndexService(Service):
     def sync(self, session: Session, *testimonies, purge: bool = True) -> None:
         """Rewrite testimonies in every audience's index from their current views.
@@ -113,15 +123,13 @@ class IndexService(Service):
             if view:
                 yield from documents(view)
 
-    def _all_views(self, session: Session) -> Iterator[tuple[str, dict[str, list[dict]]]]:
-        """Every testimony once, with the documents of each audience that may see it."""
+    def _all_views(self, session: Session, ids: list[int]) -> Iterator[tuple[str, dict[str, list[dict]]]]:
+        """These testimonies once each, with the documents of each audience that may see it."""
         authorities = self.authorities(session)
         today = self.archive.today()
         terms = archive_wide_terms(session)  # read-only pass under the write lock: read them once
-        for testimony in self.each_testimony(session):
-            views = {a.index_name: view_for(testimony, a, today, authorities, archive_terms=terms)
-                     for a in INDEXED_AUDIENCES}
-            yield testimony.accession_id, {name: documents(view) for name, view in views.items() if view}
+        for testimony in self.each_testimony(session, ids=ids):
+            yield testimony.accession_id, audience_documents(testimony, today, authorities, terms)
 
     def _resync(self, accession_ids) -> None:
         """Make the indexes say what the database says about these testimonies (after a rollback)."""
@@ -137,11 +145,12 @@ class IndexService(Service):
     def reindex(self, identity: Identity, progress: Callable[[str, int], None] | None = None) -> dict:
         """Rebuild every audience's index from the database into fresh directories, then swap."""
         with self.archive.indexes.writing(), self.archive.db.session() as session:
-            testimonies = self._all_views(session)
-            ids = session.scalars(select(Testimony.id).order_by(Testimony.accession_id)).all()
+            ids = self.testimony_ids(session)
             prepare = self.archive.indexes.prepare
             if reindexing.usable(self.archive.db.url, prepare, len(ids)):
                 testimonies = reindexing.prepared_views(self.archive.db.url, self.archive.today(), ids, prepare)
+            else:
+                testimonies = self._all_views(session, ids)
             self.archive.indexes.rebuild(testimonies=testimonies, progress=progress,
                                          audiences=[a.index_name for a in INDEXED_AUDIENCES])
             self.archive.audit.record(session, identity, "index.rebuild")

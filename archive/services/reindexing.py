@@ -18,11 +18,7 @@ from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterator
 
-from sqlalchemy import select
-
-from ..audience import INDEXED_AUDIENCES
-from ..model import Testimony
-from ..views import archive_wide_terms, view_for
+from ..views import archive_wide_terms
 
 CHUNK = 50  # testimonies a worker reads, views and prepares per task
 MIN_TESTIMONIES = 400  # below this, starting the workers costs more than they save
@@ -54,20 +50,16 @@ def _start(database_url: str, today: str, prepare: Callable) -> None:
 
 def _prepare(ids: list[int]) -> list[tuple[str, dict]]:
     from .base import Service
-    from .indexing import documents
+    from .indexing import audience_documents
     prepare, today = _worker["prepare"], _worker["today"]
     out = []
     with _worker["db"].session() as session:
         authorities = Service.authorities(session)
         terms = archive_wide_terms(session)
-        for testimony in session.scalars(select(Testimony).where(Testimony.id.in_(ids))
-                                         .order_by(Testimony.accession_id).options(*Service._view_options(True))):
-            per_audience = {}
-            for audience in INDEXED_AUDIENCES:
-                view = view_for(testimony, audience, today, authorities, archive_terms=terms)
-                if view:
-                    per_audience[audience.index_name] = prepare(testimony.accession_id, documents(view))
-            out.append((testimony.accession_id, per_audience))
+        for testimony in Service.testimonies_by_id(session, ids):
+            docs = audience_documents(testimony, today, authorities, terms)
+            out.append((testimony.accession_id,
+                        {name: prepare(testimony.accession_id, d) for name, d in docs.items()}))
     return out
 
 

@@ -23,7 +23,8 @@ def _contents(archive: Archive) -> dict:
                     ("doc", "SELECT * FROM doc ORDER BY rowid"),
                     ("seg", "SELECT rowid, * FROM seg ORDER BY rowid"),
                     ("whole", "SELECT rowid, * FROM whole ORDER BY rowid"),
-                    ("spell", "SELECT rowid, * FROM spell ORDER BY rowid"))}
+                    ("spell", "SELECT * FROM spell ORDER BY word"),
+                    ("spelling", "SELECT * FROM spelling ORDER BY num"))}
         finally:
             conn.close()
     return out

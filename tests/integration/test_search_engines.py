@@ -64,10 +64,10 @@ def test_a_failure_in_the_sqlite_writer_thread_fails_the_rebuild_and_keeps_the_o
     indexes.replace_testimony("public", "OH-1", make_docs("OH-1", ["survivor words"]))
     real = store.put
 
-    def failing(conn, accession, prepared, held=()):
+    def failing(conn, accession, *rest):
         if accession == "OH-3":
             raise OSError("disk full")
-        return real(conn, accession, prepared, held)
+        return real(conn, accession, *rest)
 
     monkeypatch.setattr(store, "put", failing)
     docs = [d for n in range(2, 40) for d in make_docs(f"OH-{n}", [f"text {n}"])]

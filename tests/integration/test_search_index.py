@@ -265,8 +265,9 @@ def forms(word):
 def lexicon_and_stored(path):
     if (path / "index.sqlite").exists():
         conn = apsw.Connection(str(path / "index.sqlite"))
-        terms = [t for (t,) in conn.execute("SELECT term FROM whole_terms UNION SELECT term FROM spell_terms")]
-        stored = [repr(row) for row in conn.execute("SELECT * FROM doc")]
+        terms = [t for (t,) in conn.execute("SELECT term FROM whole_terms UNION SELECT word FROM spell")]
+        stored = [repr(row) for row in conn.execute("SELECT * FROM spelling")]
+        stored += [repr(row) for row in conn.execute("SELECT * FROM doc")]
         stored += [repr(row) for row in conn.execute("SELECT * FROM testimony")]
         conn.close()
         return terms, stored

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import queue
+from collections import Counter
 import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -189,19 +190,21 @@ class _SqliteBuilder(Builder):
         try:
             # A file nobody reads until it is renamed into place: no journal needed while filling it.
             store.run(conn, "PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF", "BEGIN")
-            batch = 0
+            batch, tally = 0, Counter()
             while True:
                 item = self.queue.get()
                 if item is _ABORT:
                     return
                 if item is _DONE:
+                    store.write_tally(conn, tally)
                     store.bump(conn)
                     store.run(conn, "COMMIT")
                     store.optimize(conn)
                     store.run(conn, "PRAGMA journal_mode = DELETE")
                     return
                 accession, payload = item  # a fresh file: nothing of the testimony is there to replace
-                store.put(conn, accession, payload if isinstance(payload, store.Prepared) else store.prepare(payload), None)
+                store.put(conn, accession, payload if isinstance(payload, store.Prepared) else store.prepare(payload),
+                          None, tally)
                 batch += 1
                 if batch == _BUILD_BATCH:
                     store.run(conn, "COMMIT", "BEGIN")

@@ -212,13 +212,13 @@ class Reader:
         if not last or limit <= 0:
             return []
         found = sorted((-doc, term) for term, doc in self.conn.execute(
-            "SELECT term, doc FROM spell_terms WHERE term >= ? AND term < ? LIMIT %d" % _MAX_SCAN,
+            "SELECT word, docs FROM spell WHERE word >= ? AND word < ? LIMIT %d" % _MAX_SCAN,
             (last, last + "\U0010ffff")))
         head = head.strip()
         return [(head + " " + w if head else w) for _, w in found[:limit]]
 
     def _spelt(self, word: str) -> bool:
-        return next(self.conn.execute("SELECT 1 FROM spell_terms WHERE term = ?", (word,)), None) is not None
+        return next(self.conn.execute("SELECT 1 FROM spell WHERE word = ?", (word,)), None) is not None
 
     def _known(self, word: str) -> bool:
         if self._spelt(light_normalize(word)):
@@ -229,7 +229,7 @@ class Reader:
         lw = light_normalize(word)
         longest = 2 if len(lw) >= 5 else 1
         candidates = list(self.conn.execute(
-            "SELECT term, doc FROM spell_terms WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
+            "SELECT word, docs FROM spell WHERE word >= ? AND word < ? AND length(word) BETWEEN ? AND ?",
             (lw[0], lw[0] + "\U0010ffff", len(lw) - longest, len(lw) + longest)))
         return nearest(lw, candidates, longest)
 

@@ -7,13 +7,20 @@ same commit: a redacted word is physically gone from the file when the call retu
 
 Layout: a testimony has a number `num`; its documents (meta first, then segments) are rows
 `num << 16 | i` of `doc` (display text) and `seg` (terms); `whole` holds one row per testimony with
-all its documents' terms, for counting, facets and ranking; `spell` its unstemmed words. `seg` keeps
-no positions (only which column holds a term): phrases are matched in `whole`, and a page's segments
-are then picked by their words.
+all its documents' terms, for counting, facets and ranking. `seg` keeps no positions (only which
+column holds a term): phrases are matched in `whole`, and a page's segments are then picked by their
+words. The readable words (suggestions, "did you mean") are a plain table, `spell`, of each word and
+the number of testimonies holding it, with each testimony's own words in `spelling`.
+
+A testimony written again is compared row by row with what the index holds, and only the rows that
+differ are purged and written: a redaction rewrites the segment it is in, `whole`, and the counts of
+the words it took away, not every row of the testimony (FTS5's secure-delete rewrites a page for
+every word of every row it deletes).
 """
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +30,7 @@ import apsw
 from ..analysis import READABLE, TOKEN_PATTERN, term_memo
 
 FILE = "index.sqlite"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DOC_BITS = 16
 MAX_DOCS = (1 << DOC_BITS) - 1
 COLUMNS = ("title", "narrator", "place", "subject", "summary", "text", "text_fr", "lang", "keys")
@@ -49,12 +56,11 @@ CREATE TABLE doc(rowid INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, kind TEXT NOT 
     transcript TEXT, start REAL, "end" REAL, title TEXT, summary TEXT, text TEXT, text_fr TEXT);
 CREATE VIRTUAL TABLE seg USING fts5({cols}, tokenize="{tok}", detail=column);
 CREATE VIRTUAL TABLE whole USING fts5({cols}, tokenize="{tok}");
-CREATE VIRTUAL TABLE spell USING fts5(words, tokenize="{tok}", detail=none);
+CREATE TABLE spell(word TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE spelling(num INTEGER PRIMARY KEY, words TEXT NOT NULL);
 INSERT INTO seg(seg, rank) VALUES ('secure-delete', 1);
 INSERT INTO whole(whole, rank) VALUES ('secure-delete', 1);
-INSERT INTO spell(spell, rank) VALUES ('secure-delete', 1);
 CREATE VIRTUAL TABLE whole_terms USING fts5vocab(whole, 'col');
-CREATE VIRTUAL TABLE spell_terms USING fts5vocab(spell, 'row');
 PRAGMA user_version = {version};
 """.format(cols=", ".join(COLUMNS), tok=_TOKENIZE, version=SCHEMA_VERSION)
 
@@ -151,7 +157,6 @@ def generation(conn: apsw.Connection) -> int:
 class Prepared:
     """One testimony's rows, analysed and ready to insert: made wherever the analysis runs (in a
     worker process during a parallel reindex), inserted by the index's writer."""
-    fingerprint: str
     seg: list[tuple]
     doc: list[tuple]
     whole: tuple
@@ -174,7 +179,7 @@ def prepare(fields_list: list[dict]) -> Prepared:
              f.get("title"), f.get("summary"), f.get("text"), f.get("text_fr")) for f in fields_list]
     testimony = (first.get("testimony_title") or "", first.get("year"), first.get("year_from"),
                  first.get("year_to"), first["facets"].decode("utf-8"), first["fingerprint"], len(fields_list))
-    return Prepared(first["fingerprint"], rows, docs, _whole(rows), " ".join(w for w in spelling if w), testimony)
+    return Prepared(rows, docs, _whole(rows), " ".join(w for w in spelling if w), testimony)
 
 
 def write(conn: apsw.Connection, accession: str, fields_list: list[dict], fingerprints: bool = True) -> bool:
@@ -195,43 +200,93 @@ def _held(conn: apsw.Connection, accession: str) -> tuple | None:
                              (accession,)), None)
 
 
-def put(conn: apsw.Connection, accession: str, prepared: Prepared | None, held: tuple | None = ()) -> None:
+_SEG_INSERT = "INSERT INTO seg(rowid, %s) VALUES (?%s)" % (", ".join(COLUMNS), ", ?" * len(COLUMNS))
+_WHOLE_INSERT = _SEG_INSERT.replace("seg", "whole", 1)
+_DOC_COLUMNS = 'doc_id, kind, seq, transcript, start, "end", title, summary, text, text_fr'
+_DOC_INSERT = "INSERT INTO doc(rowid, %s) VALUES (?%s)" % (_DOC_COLUMNS, ", ?" * 10)
+
+
+def put(conn: apsw.Connection, accession: str, prepared: Prepared | None, held: tuple | None = (),
+        tally: Counter | None = None) -> None:
     """Write prepared rows in place of whatever the index holds of the testimony (None: remove it).
-    `held`: _held()'s answer if the caller has it."""
+    `held`: _held()'s answer if the caller has it. `tally`: a fresh file's builder counts the words
+    there and writes them once at the end (`write_tally`) instead of a row update per word."""
     if held == ():
         held = _held(conn, accession)
-    if held:
+    if held and prepared is not None:
+        _update(conn, held[0], prepared)
+        conn.execute("UPDATE testimony SET title = ?, year = ?, year_from = ?, year_to = ?, facets = ?,"
+                     " fingerprint = ?, ndocs = ? WHERE num = ?", (*prepared.testimony, held[0]))
+    elif held:
         num = held[0]
         lo, hi = num << DOC_BITS, (num << DOC_BITS) | MAX_DOCS
         conn.execute("DELETE FROM seg WHERE rowid BETWEEN ? AND ?", (lo, hi))
         conn.execute("DELETE FROM doc WHERE rowid BETWEEN ? AND ?", (lo, hi))
         conn.execute("DELETE FROM whole WHERE rowid = ?", (num,))
-        conn.execute("DELETE FROM spell WHERE rowid = ?", (num,))
+        _count_words(conn, num, "")
         conn.execute("DELETE FROM testimony WHERE num = ?", (num,))
-    else:
+    elif prepared is not None:
         num = next(conn.execute("SELECT coalesce(max(num), 0) + 1 FROM testimony"))[0]
-    if prepared is not None:
-        _insert(conn, num, accession, prepared)
+        _insert(conn, num, accession, prepared, tally)
 
 
-def _insert(conn: apsw.Connection, num: int, accession: str, prepared: Prepared) -> None:
+def _insert(conn: apsw.Connection, num: int, accession: str, prepared: Prepared, tally: Counter | None) -> None:
     base = num << DOC_BITS
-    conn.executemany("INSERT INTO seg(rowid, %s) VALUES (?%s)" % (", ".join(COLUMNS), ", ?" * len(COLUMNS)),
-                     [(base + i, *row) for i, row in enumerate(prepared.seg)])
-    conn.executemany(
-        'INSERT INTO doc(rowid, doc_id, kind, seq, transcript, start, "end", title, summary, text, text_fr)'
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(base + i, *row) for i, row in enumerate(prepared.doc)])
-    conn.execute("INSERT INTO whole(rowid, %s) VALUES (?%s)" % (", ".join(COLUMNS), ", ?" * len(COLUMNS)),
-                 (num, *prepared.whole))
-    if prepared.words:
-        conn.execute("INSERT INTO spell(rowid, words) VALUES (?, ?)", (num, prepared.words))
+    conn.executemany(_SEG_INSERT, [(base + i, *row) for i, row in enumerate(prepared.seg)])
+    conn.executemany(_DOC_INSERT, [(base + i, *row) for i, row in enumerate(prepared.doc)])
+    conn.execute(_WHOLE_INSERT, (num, *prepared.whole))
+    if tally is None:
+        _count_words(conn, num, prepared.words)
+    else:
+        tally.update(prepared.words.split())
+        conn.execute("INSERT INTO spelling VALUES (?, ?)", (num, prepared.words))
     conn.execute("INSERT INTO testimony VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (num, accession, *prepared.testimony))
+
+
+def _update(conn: apsw.Connection, num: int, prepared: Prepared) -> None:
+    """Purge and write only the rows that differ from what the index holds of testimony `num`."""
+    base = num << DOC_BITS
+    bounds = (base, base | MAX_DOCS)
+    for table, select, insert, rows in (
+            ("seg", "SELECT rowid, %s FROM seg" % ", ".join(COLUMNS), _SEG_INSERT, prepared.seg),
+            ("doc", "SELECT rowid, %s FROM doc" % _DOC_COLUMNS, _DOC_INSERT, prepared.doc)):
+        held = {row[0]: row[1:] for row in conn.execute(select + " WHERE rowid BETWEEN ? AND ?", bounds)}
+        wanted = {base + i: tuple(row) for i, row in enumerate(rows)}
+        stale = [(rowid,) for rowid, row in held.items() if wanted.get(rowid) != row]
+        conn.executemany("DELETE FROM %s WHERE rowid = ?" % table, stale)
+        conn.executemany(insert, [(rowid, *row) for rowid, row in wanted.items()
+                                  if held.get(rowid) != row])
+    if next(conn.execute("SELECT %s FROM whole WHERE rowid = ?" % ", ".join(COLUMNS), (num,)), None) \
+            != tuple(prepared.whole):
+        conn.execute("DELETE FROM whole WHERE rowid = ?", (num,))
+        conn.execute(_WHOLE_INSERT, (num, *prepared.whole))
+    _count_words(conn, num, prepared.words)
+
+
+def _count_words(conn: apsw.Connection, num: int, words: str) -> None:
+    """Make testimony `num`'s readable words `words` (space-separated; "" for none): the counts of the
+    words it no longer holds go down, a word no testimony holds any more is deleted."""
+    before = next(conn.execute("SELECT words FROM spelling WHERE num = ?", (num,)), ("",))[0]
+    old, new = set(before.split()), set(words.split())
+    gone, added = [(w,) for w in old - new], [(w,) for w in new - old]
+    conn.executemany("UPDATE spell SET docs = docs - 1 WHERE word = ?", gone)
+    conn.executemany("DELETE FROM spell WHERE word = ? AND docs <= 0", gone)
+    conn.executemany("INSERT INTO spell VALUES (?, 1) ON CONFLICT(word) DO UPDATE SET docs = docs + 1", added)
+    if before != words:
+        conn.execute("DELETE FROM spelling WHERE num = ?", (num,))
+        if words:
+            conn.execute("INSERT INTO spelling VALUES (?, ?)", (num, words))
+
+
+def write_tally(conn: apsw.Connection, tally: Counter) -> None:
+    """The word counts a fresh file's builder gathered (see `put`)."""
+    conn.executemany("INSERT INTO spell VALUES (?, ?)", sorted(tally.items()))
 
 
 def optimize(conn: apsw.Connection) -> None:
     """Merge every FTS5 table's segments into one (FTS5's 'optimize')."""
     with conn:
-        for table in ("seg", "whole", "spell"):
+        for table in ("seg", "whole"):
             conn.execute("INSERT INTO %s(%s) VALUES ('optimize')" % (table, table))
 
 
