@@ -65,7 +65,7 @@ class Service:
                                .options(*cls._view_options(transcripts)))
 
     @staticmethod
-    def testimony_ids(session: Session) -> list[int]:
+    def all_testimony_ids(session: Session) -> list[int]:
         return session.scalars(select(Testimony.id).order_by(Testimony.accession_id)).all()
 
     @classmethod
@@ -79,6 +79,6 @@ class Service:
         """Every testimony (or those of `ids`) with its transcripts, loaded a batch at a time: a pass
         over a large archive holds one batch in memory, not the whole archive (loaded objects are let
         go once unused)."""
-        ids = cls.testimony_ids(session) if ids is None else ids
+        ids = cls.all_testimony_ids(session) if ids is None else ids
         for start in range(0, len(ids), batch):
             yield from cls.testimonies_by_id(session, ids[start:start + batch])

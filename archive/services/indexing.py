@@ -145,7 +145,7 @@ class IndexService(Service):
     def reindex(self, identity: Identity, progress: Callable[[str, int], None] | None = None) -> dict:
         """Rebuild every audience's index from the database into fresh directories, then swap."""
         with self.archive.indexes.writing(), self.archive.db.session() as session:
-            ids = self.testimony_ids(session)
+            ids = self.all_testimony_ids(session)
             prepare = self.archive.indexes.prepare
             if reindexing.usable(self.archive.db.url, prepare, len(ids)):
                 testimonies = reindexing.prepared_views(self.archive.db.url, self.archive.today(), ids, prepare)

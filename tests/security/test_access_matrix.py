@@ -402,7 +402,7 @@ def test_the_states_in_the_matrix_are_the_states_of_the_records(security_app):
 # never call them.
 INTERNAL_HELPERS = {
     "load_testimony": "Session", "get_testimony": "Session", "authorities": "Session",
-    "all_testimonies": "Session", "each_testimony": "Session", "testimony_ids": "Session",
+    "all_testimonies": "Session", "each_testimony": "Session", "all_testimony_ids": "Session",
     "testimonies_by_id": "Session", "record": "Session", "revision": "Session",
     "sync": "Session",
     "publication_problems": "Testimony",
