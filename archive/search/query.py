@@ -18,8 +18,11 @@ from .schema import FACET_FIELDS, TEXT_FIELDS
 ALLOWED_FIELDS = frozenset(TEXT_FIELDS) | {"lang"}
 FILTER_WORDS = ("year", "role", "collection")
 _YEAR = re.compile(r"^\s*(\d{1,4})?\s*(\.\.)?\s*(\d{1,4})?\s*$")
-# A filter word outside quotes: [-]name:value or [-]name:"value with spaces".
-_FILTER = re.compile(r'(?:(?<=\s)|^)(?P<neg>-?)(?P<name>%s):(?:"(?P<quoted>[^"]*)"|(?P<bare>[^\s()"]+))'
+# A filter word outside quotes: [-]name:value or [-]name:"value with spaces", with the operator
+# written before it (NOT excludes, AND is what a filter does anyway, OR cannot be said) and an
+# operator after it, so that taking it out of the text leaves no operator without an operand.
+_FILTER = re.compile(r'(?:(?<=[\s(])|^)(?:(?-i:(?P<op>AND|OR|NOT))\s+)?(?P<neg>-?)(?P<name>%s):'
+                     r'(?:"(?P<quoted>[^"]*)"|(?P<bare>[^\s()"]+))(?P<after>\s+(?-i:AND|OR)(?=[\s)]|$))?'
                      % "|".join(FILTER_WORDS), re.IGNORECASE)
 
 
@@ -123,8 +126,12 @@ def _split_filters(text: str) -> tuple[str, list[wq.Query], list[wq.Query]]:
     required, excluded = [], []
 
     def take(m: re.Match) -> str:
+        if m.group("op") == "OR" or (m.group("after") or "").strip() == "OR":
+            raise QueryError("%s: narrows the whole search and cannot be joined with OR; to find several "
+                             "%ss, tick them in the list beside the results." % (m.group("name"), m.group("name")))
         value = m.group("quoted") if m.group("quoted") is not None else m.group("bare")
-        (excluded if m.group("neg") else required).append(_filter_query(m.group("name"), value))
+        negated = m.group("neg") or m.group("op") == "NOT"
+        (excluded if negated else required).append(_filter_query(m.group("name"), value))
         return " "
 
     quoted = [(q.start(), q.end()) for q in re.finditer(r'"[^"]*"', text)]
@@ -153,7 +160,11 @@ def parse(schema, text: str, expander: Expander | None = None) -> tuple[wq.Query
         text = _SIGN_MINUS.sub("NOT ", _SIGN_PLUS.sub("", text))
         parser = _Parser(None, schema)
         parser.add_plugin(MultifieldPlugin(list(TEXT_FIELDS), fieldboosts=TEXT_FIELDS))
-        q = parser.parse(text)
+        try:
+            q = parser.parse(text)
+        except (IndexError, KeyError, AttributeError, TypeError, ValueError) as exc:
+            # Whoosh's parser fails on some operator sequences ("NOT NOT x"): say so, not a 500.
+            raise QueryError("Could not read the query: check its AND, OR, NOT and brackets.") from exc
         for leaf in q.leaves():
             name = getattr(leaf, "fieldname", None)
             if name is not None and name not in ALLOWED_FIELDS:

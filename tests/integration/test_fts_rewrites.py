@@ -28,7 +28,7 @@ def contents(conn):
         "testimony": rows("SELECT num, title, year, year_from, year_to, facets, fingerprint, ndocs FROM testimony",
                           int),
         "doc": rows("SELECT rowid, rowid & 65535, %s FROM doc" % store._DOC_COLUMNS, by_doc),
-        "seg": rows("SELECT rowid, rowid & 65535, * FROM seg", by_doc),
+        "seg": rows("SELECT rowid, rowid & 65535, %s FROM seg" % ", ".join(store.COLUMNS), by_doc),
         "whole": rows("SELECT rowid, * FROM whole", int),
         "spelling": rows("SELECT num, words FROM spelling", int),
         "spell": sorted(conn.execute("SELECT word, docs FROM spell")),

@@ -65,7 +65,8 @@ def test_year_ranges_overlap_the_interview_date_with_uncertain_dates_widened(dat
 @pytest.mark.parametrize("query,message", [
     ("year:2016..2014", "ends before it starts"), ("year:abc", "Bad year"), ("year:", "needs a value"),
     ('"unclosed phrase', "Unbalanced quotation"), ("(ferry", "Unbalanced parentheses"),
-    ("colour:red", "Unknown field"),
+    ("colour:red", "Unknown field"), ("NOT NOT ferry", "check its AND, OR, NOT"),
+    ("ferry OR year:2015", "cannot be joined with OR"), ("collection:beta OR ferry", "cannot be joined with OR"),
 ])
 def test_malformed_queries_get_a_message_not_an_error(dated, query, message):
     result = dated.search.search(ANONYMOUS, query)
@@ -79,6 +80,13 @@ def test_role_collection_and_negation(dated):
     assert set(ids(dated, "ferry -collection:alpha")) == {"T-DECADE"}
     assert set(ids(dated, "ferry -night -late -decade -years -old")) == {"T-UNDATED"}
     assert set(ids(dated, "ferry NOT night")) == set(ids(dated, "ferry -night")) != set()
+    # the operators written beside a filter word apply to it, and no bare AND or NOT is left as a word
+    assert set(ids(dated, "ferry NOT collection:alpha")) == {"T-DECADE"}
+    assert set(ids(dated, "ferry NOT year:2010..2019")) == {"T-1990", "T-UNDATED"}
+    assert set(ids(dated, "ferry AND year:2015")) == set(ids(dated, "year:2015 AND ferry")) \
+        == {"T-2015", "T-UNCERTAIN", "T-DECADE"}
+    assert set(ids(dated, "NOT collection:alpha NOT decade")) == set()
+    assert set(ids(dated, "NOT role:teacher")) == {"T-UNCERTAIN", "T-SPAN"}
 
 
 def test_sorting_by_date_and_accession_and_role_and_decade_facets(dated):

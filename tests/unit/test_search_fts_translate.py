@@ -107,3 +107,56 @@ def test_a_snippet_matches_words_by_the_index_terms_when_it_has_one_for_every_wo
     assert highlight(text, {"mother"}, analysed="the mother cross dawn") == "The <mark>Mothers</mark> crossed at dawn"
     assert highlight(text, {"zzz"}, analysed="the mother zzz dawn") is None
     assert highlight(text, {"mother"}) == "The <mark>Mothers</mark> crossed at dawn"
+
+
+def test_a_segment_test_answers_as_an_fts5_match_over_the_same_terms_would():
+    """SegmentMatcher against FTS5 itself: random segments in an FTS5 table without positions (how
+    `seg` was held before it became a plain table), random queries of every construct."""
+    import apsw
+    from whoosh import query as wq
+    from archive.search.fts.hits import _Terms
+    from archive.search.fts.translate import SegmentMatcher
+    rng = random.Random(11)
+    vocabulary = ["border", "river", "night", "family", "soldier", "raqqa", "alpha", "alpine", "الرقة"]
+    conn = apsw.Connection(":memory:")
+    conn.execute('CREATE VIRTUAL TABLE seg USING fts5(%s, tokenize="%s", detail=column)'
+                 % (", ".join(store.COLUMNS), store._TOKENIZE.replace('"', '""')))
+    rows = {}
+    for rowid in range(1, 120):
+        fields = {c: " ".join(rng.sample(vocabulary, rng.randrange(0, 4))) for c in ("title", "summary", "text", "text_fr")}
+        fields.update(narrator="", place="", subject="", lang="", keys=" ".join(
+            [store.ALL, store.key("collection", rng.choice(["oral", "camps"])), store.year_key("y", rng.choice([2014, 2015])),
+             store.year_key("z", 2015)]))
+        docs = [dict(doc_id="x", kind="segment", testimony="OH-1", **{k: v for k, v in fields.items()
+                                                                       if k not in ("lang", "keys")})]
+        row = store._terms(dict(docs[0], collection=rng.choice(["oral", "camps"])), {})
+        row = (*row[:-1], fields["keys"])
+        conn.execute("INSERT INTO seg(rowid, %s) VALUES (?%s)" % (", ".join(store.COLUMNS), ", ?" * len(store.COLUMNS)),
+                     (rowid, *row))
+        rows[rowid] = _Terms(dict(zip(store.COLUMNS, row)))
+    words = ["border", "river", "night", "famil*", "alp*", "الرقة", '"border river"', "title:night",
+             "text:soldier", "collection:oral", "year:2014", "year:2013..2015", "nothingatall"]
+    expand = lambda column, glob, low, high: [t for t in ("alpha", "alpin") if t.startswith(low or "")]  # noqa: E731
+    fts5, python = Translator(range(2010, 2020), expand, phrases=False), SegmentMatcher(range(2010, 2020), expand)
+    checked = 0
+    for _ in range(400):
+        picked = rng.sample(words, rng.randrange(1, 4))
+        text = rng.choice([" ", " AND ", " OR ", " NOT ", " -"]).join(picked)
+        if rng.random() < 0.3 and not any(w.startswith(("collection:", "year:")) for w in picked):
+            text = "(%s) %s %s" % (text, rng.choice(["AND", "OR", "NOT"]), rng.choice(words))
+        try:
+            q, _ = parse(SCHEMA, text)
+        except QueryError:  # a filter joined with OR
+            continue
+        checked += 1
+        expression, test = fts5(q), python(q)
+        if expression is EVERY:
+            assert test is EVERY, text
+            continue
+        if expression == NOTHING:
+            assert test is SegmentMatcher.NOTHING, text
+            continue
+        expected = {r for (r,) in conn.execute("SELECT rowid FROM seg WHERE seg MATCH ?", (expression,))}
+        assert {r for r, row in rows.items() if test(row)} == expected, (text, expression)
+        assert not isinstance(q, wq.Every)
+    assert checked > 300

@@ -115,7 +115,7 @@ def test_a_query_is_echoed_escaped(client):
     assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
 
 
-@pytest.mark.parametrize("query", ['title:(', '"unclosed', "((", "AND", "*"])
+@pytest.mark.parametrize("query", ['title:(', '"unclosed', "((", "AND", "*", "NOT NOT x", "x NOT collection:a NOT y"])
 def test_malformed_queries_get_a_message_not_a_500(client, query):
     response = client.get("/search", query_string={"q": query, "page": "abc"})
     assert response.status_code == 200

@@ -1,9 +1,8 @@
 """The best few documents of one testimony on a results page, with highlighted snippets.
 
-FTS5's bm25() recomputes each phrase's document frequency over the whole table on every query, so
-asking it to rank the segments of twenty testimonies would cost twenty scans of the index. The
-segments that match are found by FTS5 within the testimony's rows (cheap: a rowid range), and
-ranked here with BM25 over their analysed text, the terms' weights taken once per query.
+The testimony's segments are read from `seg` (their terms per column) and tested against the query
+in Python (translate.SegmentMatcher); those that match are ranked here with BM25 over their analysed
+text, the terms' weights taken once per query from `whole`'s vocabulary.
 """
 from __future__ import annotations
 
@@ -15,10 +14,25 @@ from ..results import SegmentHit
 from ..searching import HITS_PER_TESTIMONY
 from ..snippets import best_snippet
 from . import store
-from .translate import EVERY, NOTHING, quote
+from .translate import EVERY, SegmentMatcher
 
 _K1, _B = 1.2, 0.75
 _WEIGHT = dict(zip(store.COLUMNS, store.WEIGHTS))
+
+
+_SELECT = "SELECT rowid, %s FROM seg WHERE rowid BETWEEN ? AND ?" % ", ".join(store.COLUMNS)
+
+
+class _Terms(dict):
+    """A segment's terms per column, split on first use (a test reads one or two columns)."""
+
+    def __init__(self, text: dict[str, str]):
+        super().__init__()
+        self.text = text
+
+    def __missing__(self, column: str) -> frozenset:
+        value = self[column] = frozenset((self.text[column] or "").split())
+        return value
 
 
 class HitFinder:
@@ -26,33 +40,28 @@ class HitFinder:
         self.conn, self.terms = conn, {c: t for c, t in terms.items() if c in store.TEXT_COLUMNS and t}
         self.analysed: dict[int, dict[str, str]] = {}  # rowid -> column -> its index terms
         self.idf = {t: self._idf(t, testimonies) for t in set().union(*self.terms.values())}
-        # Segments holding any of the words: for a testimony found as a whole (its words in different segments).
-        self.any_word = " OR ".join("{%s}: (%s)" % (c, " OR ".join(quote(t) for t in sorted(ts)))
-                                    for c, ts in self.terms.items())
 
     def _idf(self, term: str, testimonies: int) -> float:
         df = next(self.conn.execute("SELECT max(doc) FROM whole_terms WHERE term = ?", (term,)))[0] or 0
         return math.log(1 + (testimonies - df + 0.5) / (df + 0.5))
 
-    def _matching(self, expression, lo: int, hi: int) -> list[int]:
-        return [r for (r,) in self.conn.execute(
-            "SELECT rowid FROM seg WHERE seg MATCH ? AND rowid BETWEEN ? AND ?", (expression, lo, hi))]
+    def _any_word(self, row: _Terms) -> bool:
+        """Holds any of the words: for a testimony found as a whole (its words in different segments)."""
+        return any(not words.isdisjoint(row[c]) for c, words in self.terms.items())
 
-    def _ranked(self, rowids: list[int]) -> list[tuple[int, float]]:
+    def _ranked(self, rows: dict[int, _Terms]) -> list[tuple[int, float]]:
         """The rows by BM25 over their analysed text, which is kept (self.analysed) for the snippets."""
         columns = [c for c in store.TEXT_COLUMNS if c in self.terms]
         if not columns:
-            return [(r, 0.0) for r in rowids]
-        rows = list(self.conn.execute("SELECT rowid, %s FROM seg WHERE rowid IN (%s)"
-                                      % (", ".join(columns), ", ".join("?" * len(rowids))), rowids))
-        self.analysed.update((row[0], dict(zip(columns, row[1:]))) for row in rows)
-        lengths = {c: [len(row[i + 1].split()) if row[i + 1] else 0 for row in rows] for i, c in enumerate(columns)}
+            return [(r, 0.0) for r in rows]
+        self.analysed.update((rowid, {c: row.text[c] for c in columns}) for rowid, row in rows.items())
+        lengths = {c: [len(row.text[c].split()) if row.text[c] else 0 for row in rows.values()] for c in columns}
         average = {c: (sum(v) / len(v)) or 1.0 for c, v in lengths.items()}
         scored = []
-        for n, row in enumerate(rows):
+        for n, (rowid, row) in enumerate(rows.items()):
             score = 0.0
-            for i, column in enumerate(columns):
-                text = row[i + 1]
+            for column in columns:
+                text = row.text[column]
                 if not text:
                     continue
                 padded, norm = " %s " % text, _K1 * (1 - _B + _B * lengths[column][n] / average[column])
@@ -60,17 +69,19 @@ class HitFinder:
                     tf = padded.count(" %s " % term)
                     if tf:
                         score += _WEIGHT[column] * self.idf[term] * tf * (_K1 + 1) / (tf + norm)
-            scored.append((row[0], score))
+            scored.append((rowid, score))
         return sorted(scored, key=lambda rs: (-rs[1], rs[0]))
 
-    def hits(self, num: int, expression) -> list[SegmentHit]:
+    def hits(self, num: int, test) -> list[SegmentHit]:
+        """`test`: SegmentMatcher's test of a segment, or EVERY."""
         lo, hi = num << store.DOC_BITS, (num << store.DOC_BITS) | store.MAX_DOCS
         found: list[tuple[int, float]] = []
-        if expression not in (EVERY, NOTHING):
-            rowids = self._matching(expression, lo, hi) or (self._matching(self.any_word, lo, hi)
-                                                            if self.any_word else [])
-            if rowids:
-                found = self._ranked(rowids)[:HITS_PER_TESTIMONY]
+        if test is not EVERY and test is not SegmentMatcher.NOTHING:
+            rows = {row[0]: _Terms(dict(zip(store.COLUMNS, row[1:]))) for row in self.conn.execute(_SELECT, (lo, hi))}
+            matched = {r: row for r, row in rows.items() if test(row)} \
+                or {r: row for r, row in rows.items() if self._any_word(row)}
+            if matched:
+                found = self._ranked(matched)[:HITS_PER_TESTIMONY]
         if not found:
             found = [(r, 0.0) for (r,) in self.conn.execute(
                 "SELECT rowid FROM doc WHERE rowid BETWEEN ? AND ? ORDER BY rowid LIMIT %d"

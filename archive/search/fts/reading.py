@@ -2,8 +2,8 @@
 
 A page is three steps: one MATCH over `whole` (a row per testimony) gives the testimonies found and
 their BM25F scores, which order them and whose facet values (held in memory per index generation)
-are counted; then, for the page's testimonies only, a MATCH over `seg` within each testimony's rows
-picks its best documents, whose display text is highlighted.
+are counted; then, for the page's testimonies only, each testimony's segments are tested against the
+query (translate.SegmentMatcher) and the best of them ranked, their display text highlighted.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from ..schema import FACET_FIELDS, TEXT_FIELDS, make_schema
 from ..searching import check_sort, empty_result
 from . import store
 from .hits import HitFinder
-from .translate import EVERY, NOTHING, Translator, positive_terms
+from .translate import EVERY, NOTHING, SegmentMatcher, Translator, positive_terms
 
 _SCHEMA = make_schema()  # the query parser's analysers, per field
 _MAX_SCAN = 5000
@@ -106,7 +106,7 @@ class Reader:
     def __init__(self, conn: apsw.Connection, snap: Snapshot):
         self.conn, self.snap = conn, snap
         self.translate = Translator(snap.years, self._expand)
-        self.translate_words = Translator(snap.years, self._expand, phrases=False)  # for `seg`
+        self.segment_test = SegmentMatcher(snap.years, self._expand)
         self._expander: tuple = (None, None)
 
     def expander(self, variants: list[list[str]] | None) -> Expander:
@@ -169,10 +169,10 @@ class Reader:
             return result
         finder = HitFinder(self.conn, len(self.snap.accession),
                            positive_terms(q, self._expand_prefix) if scored else {})
-        text_expression = self.translate_words(q) if scored else EVERY
+        segment_test = self.segment_test(q) if scored else EVERY
         for num in shown:
             result.testimonies.append(TestimonyHit(self.snap.accession[num], self.snap.title[num],
-                                                   scores[num], finder.hits(num, text_expression)))
+                                                   scores[num], finder.hits(num, segment_test)))
         return result
 
     def _match(self, expression) -> dict[int, float]:

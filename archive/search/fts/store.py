@@ -6,11 +6,14 @@ replaced or removed testimony's words leave the index structures and its rows ar
 same commit: a redacted word is physically gone from the file when the call returns.
 
 Layout: a testimony has a number `num`; its documents (meta first, then segments) are rows
-`num << 16 | i` of `doc` (display text) and `seg` (terms); `whole` holds one row per testimony with
-all its documents' terms, for counting, facets and ranking. `seg` keeps no positions (only which
-column holds a term): phrases are matched in `whole`, and a page's segments are then picked by their
-words. The readable words (suggestions, "did you mean") are a plain table, `spell`, of each word and
-the number of testimonies holding it, with each testimony's own words in `spelling`.
+`num << 16 | i` of `doc` (display text) and `seg` (terms, space-separated, per column); `whole`, the
+one FTS5 table, holds one row per testimony with all its documents' terms, for finding, counting,
+facets and ranking. `seg` is a plain table, not an FTS5 index: a results page tests the segments of
+its twenty testimonies in Python (translate.SegmentMatcher), and a removed testimony's segments are
+purged by zeroing their rows, where an FTS5 index would rewrite a page for every word of every
+segment. Phrases are matched in `whole`, and a page's segments are then picked by their words.
+The readable words (suggestions, "did you mean") are a plain table, `spell`, of each word and the
+number of testimonies holding it, with each testimony's own words in `spelling`.
 
 A testimony written again is compared row by row with what the index holds, and only the rows that
 differ are purged and written: a redaction rewrites the segment it is in, `whole`, and the counts of
@@ -30,7 +33,7 @@ import apsw
 from ..analysis import READABLE, TOKEN_PATTERN, term_memo
 
 FILE = "index.sqlite"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DOC_BITS = 16
 MAX_DOCS = (1 << DOC_BITS) - 1
 COLUMNS = ("title", "narrator", "place", "subject", "summary", "text", "text_fr", "lang", "keys")
@@ -54,11 +57,10 @@ CREATE TABLE testimony(num INTEGER PRIMARY KEY, accession TEXT NOT NULL UNIQUE, 
     ndocs INTEGER NOT NULL);
 CREATE TABLE doc(rowid INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER,
     transcript TEXT, start REAL, "end" REAL, title TEXT, summary TEXT, text TEXT, text_fr TEXT);
-CREATE VIRTUAL TABLE seg USING fts5({cols}, tokenize="{tok}", detail=column);
+CREATE TABLE seg(id INTEGER PRIMARY KEY, {cols});
 CREATE VIRTUAL TABLE whole USING fts5({cols}, tokenize="{tok}");
 CREATE TABLE spell(word TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE spelling(num INTEGER PRIMARY KEY, words TEXT NOT NULL);
-INSERT INTO seg(seg, rank) VALUES ('secure-delete', 1);
 INSERT INTO whole(whole, rank) VALUES ('secure-delete', 1);
 CREATE VIRTUAL TABLE whole_terms USING fts5vocab(whole, 'col');
 PRAGMA user_version = {version};
@@ -284,10 +286,9 @@ def write_tally(conn: apsw.Connection, tally: Counter) -> None:
 
 
 def optimize(conn: apsw.Connection) -> None:
-    """Merge every FTS5 table's segments into one (FTS5's 'optimize')."""
+    """Merge the FTS5 table's segments into one (FTS5's 'optimize')."""
     with conn:
-        for table in ("seg", "whole"):
-            conn.execute("INSERT INTO %s(%s) VALUES ('optimize')" % (table, table))
+        conn.execute("INSERT INTO whole(whole) VALUES ('optimize')")
 
 
 def bump(conn: apsw.Connection) -> None:

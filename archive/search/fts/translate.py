@@ -3,6 +3,10 @@
 The query language, its parser and its analysers stay the archive's own; this module only says the
 same thing in FTS5's syntax. Filters on collections, places, languages, roles and years become terms
 of the `keys` column (see store.key), so one expression answers text and filters together.
+
+`SegmentMatcher` walks the query the same way but says it as a Python test of one segment's terms:
+segments are a plain table (purged by zeroing rows, not by rewriting an FTS5 index), and a results
+page tests the few hundred segments of its twenty testimonies.
 """
 from __future__ import annotations
 
@@ -36,7 +40,7 @@ class Translator:
         # False for a table without positions: a phrase becomes all of its words.
         self.phrases = phrases
 
-    def __call__(self, q: wq.Query) -> str | None:
+    def __call__(self, q: wq.Query):
         return self._node(q)
 
     # -- leaves ------------------------------------------------------------
@@ -46,34 +50,59 @@ class Translator:
                              "collection:, role: or year:." % name)
         return name
 
-    def _term(self, q: wq.Term) -> str:
+    # The expression's parts; SegmentMatcher says each as a test instead.
+    NOTHING, ALL = NOTHING, _ALL
+
+    def term_in(self, columns: list[str], term: str):
+        return "{%s}: %s" % (" ".join(columns), quote(term))
+
+    def words_in(self, columns: list[str], words: list[str], slop: int):
+        column = " ".join(columns)
+        if not self.phrases:
+            return "{%s}: (%s)" % (column, " AND ".join(quote(w) for w in words))
+        if slop > 1 and len(words) > 1:
+            return "{%s}: NEAR(%s, %d)" % (column, " ".join(quote(w) for w in words), slop - 1)
+        return "{%s}: %s" % (column, quote(" ".join(words)))
+
+    def prefix_in(self, column: str, prefix: str):
+        return "{%s}: %s *" % (column, quote(prefix))
+
+    def any_in(self, column: str, terms: list[str]):
+        return "{%s}: (%s)" % (column, " OR ".join(quote(t) for t in terms))
+
+    def all_of(self, parts: list):
+        return "(%s)" % " AND ".join(parts)
+
+    def any_of(self, parts: list):
+        return "(%s)" % " OR ".join(parts)
+
+    def but_not(self, positives: list, negatives: list):
+        return "((%s) NOT (%s))" % (" AND ".join(positives) if positives else self.ALL, " OR ".join(negatives))
+
+    # -- leaves ------------------------------------------------------------
+    def _term(self, q: wq.Term):
         if q.fieldname in _FIELD_KEYS:
             column = "lang" if q.fieldname == "lang" else "keys"
             value = q.text.lower() if q.fieldname == "roles" else q.text
-            return "{%s}: %s" % (column, quote(store.key(_FIELD_KEYS[q.fieldname], value)))
-        return "{%s}: %s" % (self._column(q.fieldname), quote(q.text))
+            return self.term_in([column], store.key(_FIELD_KEYS[q.fieldname], value))
+        return self.term_in([self._column(q.fieldname)], q.text)
 
-    def _phrase(self, q: wq.Phrase, columns: list[str] | None = None) -> str:
-        column = " ".join(columns) if columns else self._column(q.fieldname)
+    def _phrase(self, q: wq.Phrase, columns: list[str] | None = None):
         words = [w for w in q.words if w]
         if not words:
-            return NOTHING
-        if not self.phrases:
-            return "{%s}: (%s)" % (column, " AND ".join(quote(w) for w in words))
-        if q.slop > 1 and len(words) > 1:
-            return "{%s}: NEAR(%s, %d)" % (column, " ".join(quote(w) for w in words), q.slop - 1)
-        return "{%s}: %s" % (column, quote(" ".join(words)))
+            return self.NOTHING
+        return self.words_in(columns or [self._column(q.fieldname)], words, q.slop)
 
-    def _prefix(self, q: wq.Prefix) -> str:
+    def _prefix(self, q: wq.Prefix):
         column = self._column(q.fieldname)
-        return "{%s}: %s *" % (column, quote(q.text)) if q.text else _ALL
+        return self.prefix_in(column, q.text) if q.text else self.ALL
 
-    def _listed(self, column: str, terms: list[str]) -> str:
+    def _listed(self, column: str, terms: list[str]):
         if not terms:
-            return NOTHING
-        return "{%s}: (%s)" % (column, " OR ".join(quote(t) for t in terms[:_MAX_EXPANSION]))
+            return self.NOTHING
+        return self.any_in(column, terms[:_MAX_EXPANSION])
 
-    def _wildcard(self, q: wq.Wildcard) -> str:
+    def _wildcard(self, q: wq.Wildcard):
         column = self._column(q.fieldname)
         glob = q.text.replace("[", "[[]")
         literal = ""
@@ -83,19 +112,19 @@ class Translator:
             literal += ch
         return self._listed(column, self.expand(column, glob, literal, literal + "\U0010ffff" if literal else ""))
 
-    def _term_range(self, q: wq.TermRange) -> str:
+    def _term_range(self, q: wq.TermRange):
         column = self._column(q.fieldname)
         terms = self.expand(column, None, q.start or "", q.end + "\x00" if q.end else "")
         terms = [t for t in terms if not (q.startexcl and t == q.start) and not (q.endexcl and t == q.end)]
         return self._listed(column, terms)
 
-    def _years(self, kind: str, lo, hi, present: Iterable[int]) -> str:
+    def _years(self, kind: str, lo, hi, present: Iterable[int]):
         wanted = [y for y in present if (lo is None or y >= lo) and (hi is None or y <= hi)]
         if not wanted:
-            return NOTHING
-        return "{keys}: (%s)" % " OR ".join(quote(store.year_key(kind, y)) for y in wanted)
+            return self.NOTHING
+        return self.any_in("keys", [store.year_key(kind, y) for y in wanted])
 
-    def _numeric(self, q: wq.NumericRange) -> str:
+    def _numeric(self, q: wq.NumericRange):
         if q.fieldname == "year":
             return self._years("y", q.start, q.end, self.years)
         if q.fieldname == "decade":
@@ -113,7 +142,7 @@ class Translator:
         rest = [c for c in children if c not in ranges.values()]
         return self._years("z", ranges["year_to"].start, ranges["year_from"].end, self.years), rest
 
-    def _and(self, children: list) -> str | None:
+    def _and(self, children: list):
         span, children = self._span(list(children))
         positives, negatives = ([span] if span else []), []
         for child in children:
@@ -125,19 +154,18 @@ class Translator:
             else:
                 positives.append(self._node(child))
         positives = [p for p in positives if p is not EVERY]
-        if NOTHING in positives:
-            return NOTHING
+        if any(p is self.NOTHING for p in positives):
+            return self.NOTHING
         if any(n is EVERY for n in negatives):
-            return NOTHING
-        negatives = [n for n in negatives if n != NOTHING]
+            return self.NOTHING
+        negatives = [n for n in negatives if n is not self.NOTHING]
         if not negatives:
             if not positives:
                 return EVERY
-            return positives[0] if len(positives) == 1 else "(%s)" % " AND ".join(positives)
-        base = " AND ".join(positives) if positives else _ALL
-        return "((%s) NOT (%s))" % (base, " OR ".join(negatives))
+            return positives[0] if len(positives) == 1 else self.all_of(positives)
+        return self.but_not(positives, negatives)
 
-    def _or(self, children: list) -> str | None:
+    def _or(self, children: list):
         parts, by_text, by_phrase = [], {}, {}
         for child in children:
             if type(child) is wq.Term and child.fieldname in store.TEXT_COLUMNS:
@@ -149,25 +177,25 @@ class Translator:
             part = self._node(child)
             if part is EVERY:
                 return EVERY
-            if part != NOTHING:
+            if part is not self.NOTHING:
                 parts.append(part)
         # The default query asks each word (and phrase) of every text field: one column filter for
         # all of them, so FTS5 reads a common word's positions once, not once per field.
         for text, columns in by_text.items():
-            parts.append("{%s}: %s" % (" ".join(dict.fromkeys(columns)), quote(text)))
+            parts.append(self.term_in(list(dict.fromkeys(columns)), text))
         for phrases in by_phrase.values():
             part = self._phrase(phrases[0], list(dict.fromkeys(p.fieldname for p in phrases)))
-            if part != NOTHING:
+            if part is not self.NOTHING:
                 parts.append(part)
         if not parts:
-            return NOTHING
-        return parts[0] if len(parts) == 1 else "(%s)" % " OR ".join(parts)
+            return self.NOTHING
+        return parts[0] if len(parts) == 1 else self.any_of(parts)
 
-    def _node(self, q: wq.Query) -> str | None:
+    def _node(self, q: wq.Query):
         if isinstance(q, wq.Every):
             return EVERY
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
-            return NOTHING
+            return self.NOTHING
         if isinstance(q, wq.Not):
             return self._and([q])
         if isinstance(q, wq.AndNot):
@@ -193,6 +221,45 @@ class Translator:
         if isinstance(q, wq.Term):
             return self._term(q)
         raise QueryError("This query cannot be searched here (%s)." % type(q).__name__)
+
+
+Row = dict  # a segment: column -> the set of its terms
+
+
+def _never(row: Row) -> bool:
+    return False
+
+
+class SegmentMatcher(Translator):
+    """The query as a test of one segment (`Row`): does it hold the query's words? Like the FTS5
+    expression for a table without positions, a phrase asks for all of its words."""
+    NOTHING = staticmethod(_never)
+    ALL = staticmethod(lambda row: True)
+
+    def __init__(self, years: Iterable[int], expand: Callable[[str, str | None, str, str], list[str]]):
+        super().__init__(years, expand, phrases=False)
+
+    def term_in(self, columns: list[str], term: str):
+        return lambda row: any(term in row[c] for c in columns)
+
+    def words_in(self, columns: list[str], words: list[str], slop: int):
+        return lambda row: all(any(w in row[c] for c in columns) for w in words)
+
+    def prefix_in(self, column: str, prefix: str):
+        return lambda row: any(t.startswith(prefix) for t in row[column])
+
+    def any_in(self, column: str, terms: list[str]):
+        wanted = frozenset(terms)
+        return lambda row: not wanted.isdisjoint(row[column])
+
+    def all_of(self, parts: list):
+        return lambda row: all(p(row) for p in parts)
+
+    def any_of(self, parts: list):
+        return lambda row: any(p(row) for p in parts)
+
+    def but_not(self, positives: list, negatives: list):
+        return lambda row: all(p(row) for p in positives) and not any(n(row) for n in negatives)
 
 
 def positive_terms(q: wq.Query, expand_prefix: Callable[[str, str], list[str]]) -> dict[str, set[str]]:
