@@ -223,7 +223,7 @@ class Translator:
         raise QueryError("This query cannot be searched here (%s)." % type(q).__name__)
 
 
-Row = dict  # a segment: column -> the set of its terms
+Row = dict  # a segment: column -> its terms (`t in row[c]`, `row[c].has_prefix(p)`; see hits._Words)
 
 
 def _never(row: Row) -> bool:
@@ -246,11 +246,10 @@ class SegmentMatcher(Translator):
         return lambda row: all(any(w in row[c] for c in columns) for w in words)
 
     def prefix_in(self, column: str, prefix: str):
-        return lambda row: any(t.startswith(prefix) for t in row[column])
+        return lambda row: row[column].has_prefix(prefix)
 
     def any_in(self, column: str, terms: list[str]):
-        wanted = frozenset(terms)
-        return lambda row: not wanted.isdisjoint(row[column])
+        return lambda row: any(t in row[column] for t in terms)
 
     def all_of(self, parts: list):
         return lambda row: all(p(row) for p in parts)
