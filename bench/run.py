@@ -484,7 +484,7 @@ def run(args) -> dict:
             figures["suggest"] = measure_suggest(archive, min(args.queries, 30))
 
             console.log("edits")
-            figures["edits"] = measure_edits(archive, rng, args.edits)
+            figures["edits"], figures["edits_asked"] = measure_edits(archive, rng, args.edits), args.edits
 
             if args.engines:
                 figures["engines"] = measure_engines(archive, work, args.queries, args.seed)
@@ -548,7 +548,8 @@ def show(f: dict) -> Table:
     for key, (label, call) in labels.items():
         e = f["edits"].get(key)
         if e is None:
-            table.add_row(label, "n/a", "no suitable testimony in this corpus")
+            table.add_row(label, "n/a", "not measured (--edits 0)" if f.get("edits_asked") == 0
+                          else "no suitable testimony in this corpus")
         else:
             edits = e.get("edits", 1)
             table.add_row(label, _s(e["visible_s"]),
