@@ -241,7 +241,8 @@ def _insert(conn: apsw.Connection, num: int, accession: str, prepared: Prepared,
         _count_words(conn, num, prepared.words)
     else:
         tally.update(prepared.words.split())
-        conn.execute("INSERT INTO spelling VALUES (?, ?)", (num, prepared.words))
+        if prepared.words:
+            conn.execute("INSERT INTO spelling VALUES (?, ?)", (num, prepared.words))
     conn.execute("INSERT INTO testimony VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (num, accession, *prepared.testimony))
 
 
