@@ -128,3 +128,29 @@ def test_any_sequence_of_rewrites_leaves_what_a_fresh_file_holds(conn, tmp_path)
         if step % 10 == 9:
             assert contents(conn) == fresh(tmp_path, held), "after step %d" % step
     assert contents(conn) == fresh(tmp_path, held) == fresh(tmp_path, held, built=True)
+
+
+def test_a_wildcard_expands_per_column_as_a_query_of_each_column_would(tmp_path, monkeypatch):
+    """Reader._expand reads the vocabulary once for every column (and caches it for the generation):
+    each column still gets its own first terms of the range, in order, up to the limit."""
+    from archive.search import open_indexes
+    from archive.search.fts import reading
+    monkeypatch.setattr(reading, "_EXPANSION", 5)
+    indexes = open_indexes(tmp_path / "ix", "sqlite")
+    indexes.ensure()
+    rng = random.Random(3)
+    for n in range(12):
+        acc = "OH-%d" % n
+        indexes.replace_testimony("public", acc, make_docs(
+            acc, [" ".join(rng.choices(WORDS, k=6)) for _ in range(3)], title=" ".join(rng.choices(WORDS, k=3))))
+    with indexes._reader("public") as reader:
+        for glob, low, high in ((None, "", ""), (None, "b", "c"), ("*r*", "", ""), ("f*", "f", "g"), (None, "zz", "")):
+            for column in store.TEXT_COLUMNS:
+                sql, args = "SELECT term FROM whole_terms WHERE col = ?", [column]
+                for clause, value in (("term >= ?", low), ("term < ?", high), ("term GLOB ?", glob)):
+                    if value:
+                        sql, args = sql + " AND " + clause, args + [value]
+                expected = [t for (t,) in reader.conn.execute(sql + " LIMIT 5", args)]
+                assert reader._expand(column, glob, low, high) == expected, (column, glob, low, high)
+        assert reader._expand("text", None, "b", "c")  # not vacuous
+    indexes.close()

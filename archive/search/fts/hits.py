@@ -26,10 +26,17 @@ _SELECT = "SELECT rowid, %s FROM seg WHERE rowid BETWEEN ? AND ?" % ", ".join(st
 class _Words:
     """One column's terms as the index holds them (space-separated): a term is in it if the padded
     string holds it between spaces, which C finds faster than Python splits the text into a set."""
-    __slots__ = ("padded",)
+    __slots__ = ("padded", "_set")
 
     def __init__(self, text: str | None):
         self.padded = " %s " % text if text else ""
+        self._set: frozenset | None = None
+
+    def holds_any(self, terms: frozenset) -> bool:
+        """For a wildcard's hundreds of terms a set of the column's terms, made once, is quicker."""
+        if self._set is None:
+            self._set = frozenset(self.padded.split())
+        return not terms.isdisjoint(self._set)
 
     def __contains__(self, term: str) -> bool:
         return (" %s " % term) in self.padded

@@ -30,6 +30,7 @@ from .translate import EVERY, NOTHING, SegmentMatcher, Translator, positive_term
 
 _SCHEMA = make_schema()  # the query parser's analysers, per field
 _MAX_SCAN = 5000
+_EXPANSION = 1000  # index terms a wildcard or a range may stand for, per column
 _WEIGHTS = ", ".join(str(w) for w in store.WEIGHTS)
 _ANALYSERS = {"en": text_analyzer("en"), "fr": text_analyzer("fr")}
 
@@ -108,6 +109,7 @@ class Reader:
         self.translate = Translator(snap.years, self._expand)
         self.segment_test = SegmentMatcher(snap.years, self._expand)
         self._expander: tuple = (None, None)
+        self._expansions: dict[tuple, dict[str, list[str]]] = {}
 
     def expander(self, variants: list[list[str]] | None) -> Expander:
         """The name-variant expander for these groups (the search service hands the same list until
@@ -118,14 +120,32 @@ class Reader:
 
     # -- vocabulary ----------------------------------------------------------
     def _expand(self, column: str, glob: str | None, low: str, high: str) -> list[str]:
-        sql, args = "SELECT term FROM whole_terms WHERE col = ?", [column]
-        if low:
-            sql, args = sql + " AND term >= ?", args + [low]
-        if high:
-            sql, args = sql + " AND term < ?", args + [high]
-        if glob:
-            sql, args = sql + " AND term GLOB ?", args + [glob]
-        return [t for (t,) in self.conn.execute(sql + " LIMIT 1000", args)]
+        """A column's index terms in [low, high) matching glob, the first _EXPANSION of them.
+
+        fts5vocab reads each term's postings to count them and cannot skip to a column, so one pass
+        over the range serves every column, and both translations of the query (the page and its
+        segments), from a small cache of this index generation's expansions."""
+        key = (glob, low, high)
+        found = self._expansions.get(key)
+        if found is None:
+            sql, args = "SELECT term, col FROM whole_terms WHERE 1", []
+            if low:
+                sql, args = sql + " AND term >= ?", args + [low]
+            if high:
+                sql, args = sql + " AND term < ?", args + [high]
+            if glob:
+                sql, args = sql + " AND term GLOB ?", args + [glob]
+            found = {}
+            for term, col in self.conn.execute(sql, args):
+                terms = found.setdefault(col, [])
+                if len(terms) < _EXPANSION:
+                    terms.append(term)
+                elif all(len(found.get(c, ())) >= _EXPANSION for c in store.TEXT_COLUMNS):
+                    break
+            if len(self._expansions) >= 64:
+                self._expansions.clear()
+            self._expansions[key] = found
+        return found.get(column, [])
 
     def _expand_prefix(self, column: str, prefix: str) -> list[str]:
         return self._expand(column, None, prefix, prefix + "\U0010ffff")[:200]

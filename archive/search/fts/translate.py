@@ -223,7 +223,7 @@ class Translator:
         raise QueryError("This query cannot be searched here (%s)." % type(q).__name__)
 
 
-Row = dict  # a segment: column -> its terms (`t in row[c]`, `row[c].has_prefix(p)`; see hits._Words)
+Row = dict  # a segment: column -> its terms (`t in row[c]`, `.has_prefix(p)`, `.holds_any(set)`: hits._Words)
 
 
 def _never(row: Row) -> bool:
@@ -249,6 +249,9 @@ class SegmentMatcher(Translator):
         return lambda row: row[column].has_prefix(prefix)
 
     def any_in(self, column: str, terms: list[str]):
+        if len(terms) > 8:
+            wanted = frozenset(terms)
+            return lambda row: row[column].holds_any(wanted)
         return lambda row: any(t in row[column] for t in terms)
 
     def all_of(self, parts: list):
