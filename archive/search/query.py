@@ -172,7 +172,8 @@ def parse(schema, text: str, expander: Expander | None = None) -> tuple[wq.Query
                                  "collection:, role: or year:." % name)
         if q is wq.NullQuery and not required:
             raise QueryError("Nothing to search for: the query has only operators or excluded words.")
-        q = _fix_patterns(q)
+        # "(year:2015)": the filter taken out leaves empty brackets, which search everything it narrows
+        q = wq.Every() if q is wq.NullQuery else _fix_patterns(q)
     else:
         q = wq.Every()
     if required:

@@ -87,6 +87,7 @@ def test_role_collection_and_negation(dated):
         == {"T-2015", "T-UNCERTAIN", "T-DECADE"}
     assert set(ids(dated, "NOT collection:alpha NOT decade")) == set()
     assert set(ids(dated, "NOT role:teacher")) == {"T-UNCERTAIN", "T-SPAN"}
+    assert set(ids(dated, "(year:2015)")) == set(ids(dated, "year:2015")) == {"T-2015", "T-UNCERTAIN", "T-DECADE"}
 
 
 def test_sorting_by_date_and_accession_and_role_and_decade_facets(dated):
