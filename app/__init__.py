@@ -6,10 +6,14 @@ import os
 
 from flask import Flask
 
+from archive.private_files import UMASK
+
 from . import config as settings
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    # Before anything is written: SQLite, the search engines and Flask create files with the umask's mode.
+    os.umask(UMASK)
     instance = (test_config or {}).get("INSTANCE_PATH") or str(settings.instance_path())
     app = Flask(__name__, instance_path=instance, instance_relative_config=True)
     app.config.from_mapping(settings.DEFAULTS)
@@ -23,7 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                       SESSION_COOKIE_NAME="archive_session",
                       PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=int(app.config["SESSION_MINUTES"])),
                       WTF_CSRF_TIME_LIMIT=None)
-    os.makedirs(app.config["INSTANCE_PATH"], exist_ok=True)
+    os.makedirs(app.config["INSTANCE_PATH"], mode=0o700, exist_ok=True)
 
     from archive.services import Archive
 

@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from archive import private_files
 from archive.audience import ROLES, Audience
 from archive.errors import ArchiveError
 from archive.identity import SYSTEM
@@ -31,6 +32,11 @@ def _app():
 
 def _archive():
     return _app().extensions["archive"]
+
+
+def _private_paths(app) -> list[Path]:
+    """The instance folder (secret key, demo logins, settings) and wherever the archive keeps data."""
+    return [Path(app.config["INSTANCE_PATH"]), *app.extensions["archive"].private_paths()]
 
 
 def _progress() -> Progress:
@@ -60,7 +66,9 @@ def init():
     app = _app()
     with _progress() as progress:
         rebuilt = app.extensions["archive"].init(progress=_index_steps(progress))
-    Path(app.config["MEDIA_DIR"]).mkdir(parents=True, exist_ok=True)
+    Path(app.config["MEDIA_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
+    for path in private_files.tighten(_private_paths(app)):
+        console.print(f"Made {escape(str(path))} readable by its owner only", highlight=False)
     if rebuilt:
         console.print(f"Search indexes ({app.config['SEARCH_ENGINE']}) built from the database")
     console.print(f"Instance ready in {app.config['INSTANCE_PATH']}")
@@ -241,8 +249,15 @@ def _index_steps(progress):
 
 @cli.command()
 def check():
-    """Check that each audience's index holds exactly the testimonies that audience may see."""
-    report = _archive().index.check(SYSTEM)
+    """Check that each audience's index holds exactly the testimonies that audience may see, and that
+    no file of the archive is open to anyone but its owner."""
+    app = _app()
+    loose = private_files.loose(_private_paths(app))
+    for path, mode in loose:
+        console.print(f"[red]{oct(mode)}[/] {escape(str(path))}: open to others", highlight=False)
+    if loose:
+        console.print("[red]Files open to others: run `python -m app init` to make them the owner's only.[/]")
+    report = app.extensions["archive"].index.check(SYSTEM)
     table = Table("index", "missing", "should not be there")
     bad = False
     for name, result in report.items():
@@ -251,8 +266,10 @@ def check():
     console.print(table)
     if bad:
         console.print("[red]Indexes and database disagree: run `python -m app reindex`.[/]")
+    else:
+        console.print("Database and indexes agree for every audience.")
+    if bad or loose:
         sys.exit(1)
-    console.print("Database and indexes agree for every audience.")
 
 
 @cli.group()
@@ -340,6 +357,7 @@ def serve(host, port, workers):
 
     app = _app()
     app.extensions["archive"].init()
+    private_files.tighten(_private_paths(app))
     # Workers fork from this process: let each open its own database connections.
     app.extensions["archive"].db.dispose()
 
@@ -357,6 +375,7 @@ def serve(host, port, workers):
 
 
 def main():
+    os.umask(private_files.UMASK)  # whatever the shell's: everything the archive writes is the owner's only
     cli(prog_name="python -m app")
 
 

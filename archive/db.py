@@ -9,6 +9,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import private_files
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -23,9 +25,21 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def sqlite_file(engine: Engine) -> Path | None:
+    """The database file of a SQLite engine (None for another database or one in memory)."""
+    name = engine.url.database if engine.dialect.name == "sqlite" else None
+    return Path(name) if name and name != ":memory:" and not name.startswith("file:") else None
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
+        path = sqlite_file(engine)
+        if path is not None:
+            @event.listens_for(engine, "do_connect")
+            def _private(*_):  # before SQLite creates the file with the umask's mode
+                if path.parent.is_dir():
+                    private_files.create_file(path)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -61,6 +75,13 @@ class Database:
         with self.engine.begin() as connection:
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "head")
+
+    def files(self) -> list[Path]:
+        """The files holding this database on this machine: SQLite's file and its journals."""
+        path = sqlite_file(self.engine)
+        if path is None:
+            return []
+        return [path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))]
 
     def dispose(self) -> None:
         self.engine.dispose()

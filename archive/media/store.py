@@ -105,7 +105,7 @@ class MediaStore:
                        data: bytes, ext: str = "png") -> Path:
         """Store (or replace) one derivative."""
         target = self.derivative_path(sha256, audience, size, ext)
-        _write_atomically(target, data, mode=0o440)
+        _write_atomically(target, data, mode=0o400)  # owner only, like the originals
         return target
 
     def read_derivative(self, sha256: str, audience: Audience | str, size: str, ext: str = "png") -> bytes:

@@ -9,6 +9,7 @@ from typing import Callable, Iterator
 
 from sqlalchemy.orm import Session
 
+from .. import private_files
 from ..db import Database
 from ..search import open_indexes
 
@@ -85,11 +86,16 @@ class Archive:
         install, a lost index, one an older version or another engine wrote) are filled from the
         database, with `progress` as in IndexService.reindex. True if they were."""
         self.db.migrate()
-        if self.indexes.ensure():
+        rebuilt = self.indexes.ensure()
+        if rebuilt:
             from ..identity import SYSTEM
             self.index.reindex(SYSTEM, progress=progress)
-            return True
-        return False
+        private_files.tighten(self.private_paths())  # what an older version or a restore left readable
+        return rebuilt
+
+    def private_paths(self) -> list[Path]:
+        """Where this archive keeps its data on this machine, to be readable by its owner only."""
+        return [*self.db.files(), self.indexes.root, *([self.media_dir] if self.media_dir else [])]
 
     def services(self) -> list:
         return [self.audit, self.index, self.testimonies, self.redactions, self.consent, self.search,
