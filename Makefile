@@ -25,6 +25,11 @@ system-packages:
 	  echo "Installing Debian's ffmpeg (audio redaction needs it)"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q ffmpeg; }
+	@# pg_dump and pg_restore: `backup` and `restore` of a PostgreSQL archive
+	@command -v pg_dump >/dev/null 2>&1 || { \
+	  echo "Installing Debian's postgresql-client (backup and restore on PostgreSQL need it)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q postgresql-client; }
 
 install: system-packages $(VENV)/.installed
 install-test: system-packages $(VENV)/.installed-test

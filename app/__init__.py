@@ -38,6 +38,8 @@ def create_app(test_config: dict | None = None) -> Flask:
                                         app.config["MEDIA_DIR"], clock=clock,
                                         search_engine=app.config["SEARCH_ENGINE"])
     app.extensions["archive"].media.audio_redaction = app.config["AUDIO_REDACTION"]
+    from archive.backup import keep_ledger
+    keep_ledger(app.extensions["archive"], app.config["PURGE_LEDGER"])
 
     from . import errors, identity, security
     from .api.routes import bp as api_bp

@@ -374,6 +374,63 @@ def serve(host, port, workers):
     Server().run()
 
 
+def _backup_passphrase(confirm: bool) -> str:
+    return os.environ.get("ARCHIVE_BACKUP_PASSPHRASE") or click.prompt(
+        "Backup passphrase", hide_input=True, confirmation_prompt=confirm)
+
+
+@cli.command()
+@click.argument("dest", type=click.Path(file_okay=False))
+@click.option("--encrypt", is_flag=True,
+              help="Encrypt with a passphrase (from ARCHIVE_BACKUP_PASSPHRASE or a prompt).")
+def backup(dest, encrypt):
+    """Back up the running archive into a new folder: database snapshot, media, manifest of hashes."""
+    from archive import backup as backups
+
+    app = _app()
+    archive = app.extensions["archive"]
+    report = backups.backup(archive, dest, passphrase=_backup_passphrase(True) if encrypt else None)
+    rows = report["rows"]
+    console.print(f"Backup of {rows.get('testimonies', 0)} testimonies, {rows.get('users', 0)} accounts, "
+                  f"{rows.get('audit_events', 0)} audit events, {rows.get('revisions', 0)} revisions and "
+                  f"{rows.get('media_assets', 0)} media assets ({report['files']} files, {report['bytes']:,} "
+                  f"bytes{', encrypted' if report['encrypted'] else ''}) written to {dest}", highlight=False)
+    console.print(f"Not in it: the secret key (kept apart: keep your own copy of "
+                  f"{Path(app.config['INSTANCE_PATH']) / 'secret_key'} or SECRET_KEY, or everyone signs in "
+                  f"again); the search indexes (restore rebuilds them); the purge ledger "
+                  f"{app.config['PURGE_LEDGER']} (kept apart, so a restore re-applies later purges).",
+                  highlight=False)
+
+
+@cli.command()
+@click.argument("src", type=click.Path(exists=True, file_okay=False))
+@click.option("--purges", "ledgers", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="A purge ledger to honour as well as PURGE_LEDGER (e.g. a copy kept with the backups).")
+@click.option("--no-purge-ledger", is_flag=True,
+              help="Restore even though no purge ledger can be found (no purge since the backup is honoured).")
+def restore(src, ledgers, no_purge_ledger):
+    """Restore a backup into this empty instance; rebuild the indexes; re-apply later purges."""
+    from archive import backup as backups
+
+    archive = _archive()
+    own = backups.ledger_of(archive)
+    paths = [Path(p) for p in ledgers] + ([own] if own is not None and own.exists() else [])
+    if not paths and not no_purge_ledger:
+        paths = [own]        # missing: refused with the way out
+    passphrase = _backup_passphrase(False) if backups.is_encrypted(src) else None
+    report = backups.restore(archive, src, passphrase=passphrase, ledgers=paths)
+    rows = report["rows"]
+    console.print(f"Restored the backup of {report['created_at']}: {rows.get('testimonies', 0)} testimonies, "
+                  f"{rows.get('users', 0)} accounts, {report['files']} files; search indexes rebuilt.",
+                  highlight=False)
+    for accession in report["withdrawals"]:
+        console.print(f"Withdrawn again (purge ledger): {accession}", highlight=False)
+    for accession in report["purges"]:
+        console.print(f"Purged again (purge ledger): {accession}", highlight=False)
+    if not paths:
+        console.print("[yellow]No purge ledger was read: a purge made after this backup is not re-applied.[/]")
+
+
 def main():
     os.umask(private_files.UMASK)  # whatever the shell's: everything the archive writes is the owner's only
     cli(prog_name="python -m app")

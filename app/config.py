@@ -20,6 +20,9 @@ DEFAULTS = {
     "SEARCH_ENGINE": "whoosh",
     # Media store; empty means <instance>/media.
     "MEDIA_DIR": "",
+    # Where every purge and withdrawal is also written, for restores to re-apply; empty means
+    # <instance>/purges.jsonl. Best kept on other storage than the database (see README, backups).
+    "PURGE_LEDGER": "",
     # Session signing key; empty means generated once into <instance>/secret_key.
     "SECRET_KEY": "",
     # Send the session cookie over HTTPS only. Turn off only for plain-HTTP loopback use.
@@ -66,4 +69,5 @@ def resolve(config) -> None:
     config["DATABASE_URL"] = config["DATABASE_URL"] or f"sqlite:///{instance / 'archive.db'}"
     config["INDEX_DIR"] = config["INDEX_DIR"] or str(instance / "indexes")
     config["MEDIA_DIR"] = config["MEDIA_DIR"] or str(instance / "media")
+    config["PURGE_LEDGER"] = config["PURGE_LEDGER"] or str(instance / "purges.jsonl")
     config["SECRET_KEY"] = config["SECRET_KEY"] or secret_key(instance)
