@@ -18,18 +18,19 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	$(PY) -m pip install --quiet -r requirements-test.txt
 	touch $@
 
-# Debian's ffmpeg makes the redacted recordings; installed with apt-get only when it is missing
-# (as root, or through sudo), so `make install` needs no root where ffmpeg is already there.
+# Debian's ffmpeg makes the redacted recordings; ICU's headers build PyICU (the confusables table the
+# one normaliser folds look-alike letters with). Installed with apt-get only when missing (as root, or
+# through sudo), so `make install` needs no root where they are already there.
 system-packages:
-	@command -v ffmpeg >/dev/null 2>&1 || { \
-	  echo "Installing Debian's ffmpeg (audio redaction needs it)"; \
+	@missing=""; \
+	command -v ffmpeg >/dev/null 2>&1 || missing="$$missing ffmpeg"; \
+	pkg-config --exists icu-uc 2>/dev/null || missing="$$missing libicu-dev pkg-config"; \
+	command -v g++ >/dev/null 2>&1 || missing="$$missing g++"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian's$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q ffmpeg; }
-	@# pg_dump and pg_restore: `backup` and `restore` of a PostgreSQL archive
-	@command -v pg_dump >/dev/null 2>&1 || { \
-	  echo "Installing Debian's postgresql-client (backup and restore on PostgreSQL need it)"; \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q postgresql-client; }
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	fi
 
 install: system-packages $(VENV)/.installed
 install-test: system-packages $(VENV)/.installed-test
@@ -54,10 +55,13 @@ reindex: install
 check: install
 	$(PY) -m app check
 
-# Every test on the default search engine, then every test but the browser's on the SQLite engine.
+# Every test on the default search engine, on every core; then, on the other engine, the tests whose
+# outcome depends on the engine (tests/conftest.py: ENGINE_DEPENDENT), on SQLite.
+TEST_WORKERS ?= auto
 test: install-test
-	$(PY) -m pytest -W error $(PYTEST_ARGS)
-	ARCHIVE_SEARCH_ENGINE=sqlite $(PY) -m pytest -W error -p no:cacheprovider --ignore=tests/browser $(PYTEST_ARGS)
+	$(PY) -m pytest -W error -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	ARCHIVE_SEARCH_ENGINE=sqlite $(PY) -m pytest -W error -n $(TEST_WORKERS) -p no:cacheprovider \
+	  --engine-dependent-only -m "not postgres" $(PYTEST_ARGS)
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)

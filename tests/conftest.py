@@ -22,6 +22,38 @@ TODAY = dt.date(2026, 11, 24)
 PASSWORD = "correct horse battery staple"
 ROLES = ("researcher", "archivist", "reviewer", "admin")
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# The modules whose outcome depends on the search engine: they run once per engine. Every other test
+# runs once, on the default engine (`--engine-dependent-only` selects these for the other engines).
+ENGINE_DEPENDENT = (
+    "tests/security/", "tests/quality/",
+    "tests/integration/test_search_index.py", "tests/integration/test_search_language.py",
+    "tests/integration/test_search_speedups.py", "tests/integration/test_fts_rewrites.py",
+    "tests/integration/test_index_fingerprint.py",
+    "tests/integration/test_services.py", "tests/integration/test_consent_purge.py",
+    "tests/integration/test_import_export.py", "tests/integration/test_sensitive_service.py",
+    "tests/integration/test_intake_service.py", "tests/integration/test_history_service.py",
+    "tests/integration/test_record_service.py", "tests/integration/test_segment_service.py",
+    "tests/integration/test_cli.py",
+    "tests/web/test_pages.py", "tests/web/test_api.py", "tests/web/test_staff_web.py",
+    "tests/web/test_web_security.py",
+)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--engine-dependent-only", action="store_true",
+                     help="run only the tests whose outcome depends on the search engine (ENGINE_DEPENDENT)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--engine-dependent-only"):
+        return
+    keep, drop = [], []
+    for item in items:
+        path = Path(str(item.fspath)).relative_to(ROOT).as_posix()
+        (keep if path.startswith(ENGINE_DEPENDENT) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def _postgres_url() -> str | None:

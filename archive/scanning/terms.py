@@ -1,8 +1,11 @@
 """Finding sensitive terms (names, places, handles) in a text, in every script and spelling.
 
-A term set is compiled once (one alternation per possible first character, see `patterns`) and
-run over the folded text (see `offsets.fold`) in one pass. Every word start is a candidate, so a
-term nested inside another ("Mansour" inside "Khaled Mansour") is still reported as its own term.
+The text is folded as search folds it (`offsets.fold`) and cut into the words search would index;
+a term matches where its words are consecutive words of the text, each compared as `patterns`
+says (the same folded word, the same index term in any language, the same Arabic core). What
+separates the words does not matter (any space, dash, slash, dot, line break, or nothing: a name
+written together is still the name), as it does not to a phrase search. Every word is a candidate
+start, so a term nested inside another ("Mansour" inside "Khaled Mansour") is still reported.
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 from .offsets import fold, fold_text
-from .patterns import SpellingPattern, lead_for, spelling_pattern
+from .patterns import LATIN_ARTICLE, WORD, Keys, same_word, spelling_words, term_keys, text_keys
 
 
 @dataclass(frozen=True)
@@ -62,48 +65,65 @@ def as_term(obj: Any) -> Term:
 
 
 @dataclass(frozen=True)
+class _Spelling:
+    term: Term
+    spelling: str
+    keys: tuple[Keys, ...]     # one per word
+    lead: str                  # punctuation the spelling starts with ("@" of "@handle"), folded
+
+
+@dataclass(frozen=True)
 class TermSet:
     """A compiled term set: reuse it to scan many texts with the same terms."""
     terms: tuple[Term, ...]
-    # For each character a match can begin with, one alternation of the spellings that can begin
-    # with it: a word is tried against a handful of branches, not against every spelling.
-    by_first: dict[str, re.Pattern]
-    starts: re.Pattern | None              # where a match may begin: word starts, "@", "#" ...
-    groups: tuple[tuple[Term, str], ...]   # group name "v<i>" -> (term, spelling)
+    spellings: tuple[_Spelling, ...]
+    # A text word's forms -> the spellings whose first word it may be: a word is compared with a
+    # handful of spellings, not with every one.
+    by_form: dict[str, tuple[int, ...]]
+    by_stem: dict[str, tuple[int, ...]]
+    by_core: dict[str, tuple[int, ...]]
 
     def find(self, text: str, *, redacted: Iterable[tuple[int, int]] = ()) -> list[Occurrence]:
         return find_terms(text, self, redacted=redacted)
 
+    def candidates(self, word: Keys) -> set[int]:
+        found = set(self.by_form.get(word.form, ()))
+        for s in word.stems:
+            found.update(self.by_stem.get(s, ()))
+        for core, _ in word.cores:
+            found.update(self.by_core.get(core, ()))
+        return found
+
 
 @lru_cache(maxsize=64)
 def _compile(terms: tuple[Term, ...]) -> TermSet:
-    seen: set[tuple[str, str, str]] = set()
-    spellings: list[tuple[int, SpellingPattern, Term, str]] = []
+    spellings: list[_Spelling] = []
+    seen: set[tuple[str, tuple[str, ...]]] = set()
     for term in terms:
         for spelling in term.spellings:
-            pattern = spelling_pattern(spelling)
-            # Two spellings that fold alike ("خالد الحسن", "خالد الحَسَن") are one alternative.
-            if pattern is None or (term.term, pattern.kind, pattern.body) in seen:
-                continue
-            seen.add((term.term, pattern.kind, pattern.body))
-            spellings.append((len(fold_text(spelling)), pattern, term, spelling))
-    # Python's alternation takes the first branch that matches, so longer spellings go first:
-    # at one position "Khaled Mansour" wins over a term "Khaled".
-    spellings.sort(key=lambda s: -s[0])
-    branches: dict[str, dict[str, list[str]]] = {}
-    for i, (_, pattern, _, _) in enumerate(spellings):
-        for ch in pattern.starts_with:
-            branches.setdefault(ch, {}).setdefault(pattern.kind, []).append(
-                f"(?P<v{i}>{pattern.body})")
-    by_first = {ch: re.compile("|".join(f"{lead_for(kind)}(?:{'|'.join(alts)})"
-                                        for kind, alts in kinds.items()))
-                for ch, kinds in branches.items()}
-    punct = "".join(sorted(ch for ch in branches if not ch.isalnum() and ch != "_"))
-    starts = None
-    if branches:
-        starts = re.compile(r"(?<!\w)\w" + (f"|[{re.escape(punct)}]" if punct else ""))
-    groups = tuple((term, spelling) for *_, term, spelling in spellings)
-    return TermSet(terms, by_first, starts, groups)
+            folded = fold_text(spelling)
+            first = WORD.search(folded)
+            lead = folded[:first.start()].strip() if first else ""
+            for words in spelling_words(spelling):
+                # Two spellings that fold alike ("خالد الحسن", "خالد الحَسَن") are one alternative.
+                if (term.term, tuple(words)) in seen:
+                    continue
+                seen.add((term.term, tuple(words)))
+                spellings.append(_Spelling(term, spelling, tuple(term_keys(w) for w in words), lead))
+    # Longer spellings first: at one position "Khaled Mansour" wins over a term "Khaled".
+    spellings.sort(key=lambda s: -len(s.keys))
+    by_form: dict[str, list[int]] = {}
+    by_stem: dict[str, list[int]] = {}
+    by_core: dict[str, list[int]] = {}
+    for i, sp in enumerate(spellings):
+        first = sp.keys[0]
+        by_form.setdefault(first.form, []).append(i)
+        for s in first.stems:
+            by_stem.setdefault(s, []).append(i)
+        for core, _ in first.cores:
+            by_core.setdefault(core, []).append(i)
+    freeze = lambda d: {k: tuple(v) for k, v in d.items()}  # noqa: E731
+    return TermSet(terms, tuple(spellings), freeze(by_form), freeze(by_stem), freeze(by_core))
 
 
 def compile_terms(terms: Iterable[Any]) -> TermSet:
@@ -133,6 +153,14 @@ def _redaction_state(start: int, end: int, redacted: Sequence[tuple[int, int]]) 
     return "clear"
 
 
+def _article_before(haystack: str, words: list[re.Match], i: int) -> bool:
+    """Whether word i is a romanised article joined to the next word: "al-", "ar-", "el ", "al ".."""
+    if i + 1 >= len(words) or not LATIN_ARTICLE.match(words[i].group()):
+        return False
+    gap = haystack[words[i].end():words[i + 1].start()]
+    return gap in ("-", "'") or (words[i].group() in ("al", "el") and gap.isspace())
+
+
 def find_terms(text: str, terms: Iterable[Any] | TermSet, *,
                redacted: Iterable[tuple[int, int]] = ()) -> list[Occurrence]:
     """Every occurrence of the terms in `text`, in text order, outside the redacted spans.
@@ -142,29 +170,51 @@ def find_terms(text: str, terms: Iterable[Any] | TermSet, *,
     redaction over "Khaled" leaves "Mansour" readable), which is exactly what a reviewer must see.
     """
     compiled = compile_terms(terms)
-    if compiled.starts is None or not text:
+    if not compiled.spellings or not text:
         return []
     folded = fold(text)
     haystack = folded.text
-    by_first = compiled.by_first
+    words = list(WORD.finditer(haystack))
+    word_keys = [text_keys(m.group()) for m in words]
     redacted = merge_spans(redacted)
     found: list[Occurrence] = []
-    for candidate in compiled.starts.finditer(haystack):
-        pos = candidate.start()
-        branch = by_first.get(haystack[pos])
-        m = branch.match(haystack, pos) if branch is not None else None
-        if m is None:
+    for i, first in enumerate(word_keys):
+        candidates = compiled.candidates(first)
+        if not candidates:
             continue
-        name = m.lastgroup
-        f_start, f_end = m.span()
-        term, spelling = compiled.groups[int(name[1:])]
-        start, end = folded.original_span(f_start, f_end)
-        state = _redaction_state(start, end, redacted)
-        if state == "inside":
-            continue
-        found.append(Occurrence(start, end, text[start:end], term.term, spelling, term.category,
-                                state == "partly"))
+        for index in sorted(candidates):
+            spelling = compiled.spellings[index]
+            end = _match(spelling.keys, words, word_keys, haystack, i)
+            if end is None:
+                continue
+            f_start = words[i].start()
+            if i and _article_before(haystack, words, i - 1):
+                f_start = words[i - 1].start()
+            if spelling.lead and haystack[f_start - len(spelling.lead):f_start] == spelling.lead:
+                f_start -= len(spelling.lead)
+            start, stop = folded.original_span(f_start, words[end].end())
+            state = _redaction_state(start, stop, redacted)
+            if state != "inside":
+                term = spelling.term
+                found.append(Occurrence(start, stop, text[start:stop], term.term, spelling.spelling,
+                                        term.category, state == "partly"))
+            break   # the longest spelling of any term at this word; nested terms start elsewhere
     return _drop_nested(found)
+
+
+def _match(keys: tuple[Keys, ...], words: list[re.Match], word_keys: list[Keys], haystack: str,
+           i: int) -> int | None:
+    """The index of the last text word of the spelling starting at word i, or None."""
+    if not same_word(word_keys[i], keys[0]):
+        return None
+    j = i
+    for key in keys[1:]:
+        j += 1
+        if j < len(words) and not same_word(word_keys[j], key) and _article_before(haystack, words, j):
+            j += 1   # "Khaled al-Hassan" is the name "Khaled Hassan"
+        if j >= len(words) or not same_word(word_keys[j], key):
+            return None
+    return j
 
 
 def _drop_nested(found: list[Occurrence]) -> list[Occurrence]:

@@ -1,4 +1,11 @@
-"""Text analysis shared by indexing and querying (English, French, Arabic).
+"""Text analysis shared by indexing, querying and the sensitive-term scanner (English, French, Arabic).
+
+`normalize` is the archive's one normaliser: what it folds together, search finds together and the
+scanner (archive.scanning, which folds with it) flags together. It removes default-ignorable code
+points (zero-width characters, soft hyphen, word joiner, bidi controls, BOM), applies compatibility
+forms (NFKC), maps look-alike letters of other scripts onto the Latin letter they imitate (the
+confusable skeleton of Unicode TS #39, from ICU's table), case-folds, and folds Latin accents and
+Arabic harakat, tatweel and letter forms. Every run of non-letters separates words.
 
 Normalisation happens in token filters, never on the raw text, so token
 character offsets stay valid for the highlighter.
@@ -16,7 +23,14 @@ from whoosh.lang.snowball.french import FrenchStemmer
 # Python's \w excludes combining marks (Mn), which would split Arabic words
 # written with harakat and decomposed Latin text, so marks are allowed inside.
 _MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"
-TOKEN_PATTERN = r"[^\W_](?:[^\W_]|[%s])*" % _MARKS
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt; Python's unicodedata does not
+# expose the property): invisible in a rendered page, so "Zor\u200bvath" reads as "Zorvath" and must
+# be one word to search and to the scanner. They are word-internal in tokens and removed by normalize.
+IGNORABLES = ("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+              "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
+              "\U0001d173-\U0001d17a\U000e0000-\U000e0fff")
+_IGNORABLE = re.compile("[%s]+" % IGNORABLES)
+TOKEN_PATTERN = r"[^\W_](?:[^\W_]|[%s%s])*" % (_MARKS, IGNORABLES)
 
 _AR_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u0652\u0670\u0640\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed]")
 _AR_LETTERS = str.maketrans({
@@ -54,14 +68,56 @@ def _fold_char(ch: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
 
 
+_SPOOF = None
+
+
+def _skeleton(ch: str) -> str:
+    global _SPOOF
+    if _SPOOF is None:
+        import icu  # PyICU: ICU ships and maintains the TS #39 confusables table
+        _SPOOF = icu.SpoofChecker()
+    return _SPOOF.getSkeleton(0, ch)
+
+
+class _Lookalikes(dict):
+    """str.translate table, filled on demand: a letter of another script that imitates Latin letters
+    ("о" Cyrillic, "Ζ" Greek, "ı" dotless) becomes those Latin letters, so "Zоrvath" is "Zorvath".
+
+    Only letters whose own fold is not Latin are mapped, and never ASCII or Arabic: TS #39's skeleton
+    also maps "m" to "rn" and Arabic heh to "o", which would merge real words of those scripts."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        mapped = ch
+        if not ch.isascii() and not _is_arabic(ch) and ch.isalpha() and not _fold_char(ch.casefold()).isascii():
+            skeleton = "".join(c for c in unicodedata.normalize("NFKD", _skeleton(ch))
+                               if not unicodedata.combining(c))
+            if skeleton and skeleton.isascii() and skeleton.isalnum():
+                mapped = skeleton
+        self[code] = mapped
+        return mapped
+
+
+_LOOKALIKES = _Lookalikes()
+
+
+def _unify(text: str) -> str:
+    """Invisible characters out, compatibility forms in, look-alike letters as the Latin they imitate."""
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKC", _IGNORABLE.sub("", text))
+    return text if text.isascii() else text.translate(_LOOKALIKES)
+
+
 def light_normalize(text: str) -> str:
-    """Case-fold and drop Arabic harakat/tatweel; keeps accents and letter
+    """Case-fold and drop invisible characters and Arabic harakat/tatweel; keeps accents and letter
     forms, so the result is still a readable word (used for suggestions)."""
-    return _AR_DIACRITICS.sub("", text.casefold())
+    return _AR_DIACRITICS.sub("", _unify(text).casefold())
 
 
 def normalize(text: str) -> str:
-    """Full matching normalisation: case, Latin accents, Arabic letter forms."""
+    """Full matching normalisation: invisible characters, look-alikes, case, Latin accents, Arabic
+    letter forms."""
     text = unicodedata.normalize("NFC", light_normalize(text)).translate(_AR_LETTERS)
     if text.isascii():
         return text

@@ -18,7 +18,7 @@ from ..model import SensitiveTerm, Testimony
 from ..policy import gated
 from ..scanning import Finding, find_terms, scan_record, scan_record_identifiers
 from ..scanning.offsets import fold_text
-from ..scanning.patterns import spelling_pattern
+from ..scanning.patterns import spelling_words
 from ..scanning.terms import Term
 from ..search.expansion import name_key
 from ..views import shows_name
@@ -91,7 +91,7 @@ def _clean(term: str, variants, category: str) -> tuple[str, list[str], str]:
         field = "term" if i == 0 else "variants"
         if len(spelling) > MAX_LENGTH:
             raise ValidationError(f"{spelling[:40]!r}… is longer than {MAX_LENGTH} characters", field=field)
-        if not any(c.isalnum() for c in spelling) or spelling_pattern(spelling) is None:
+        if not any(c.isalnum() for c in spelling) or not spelling_words(spelling):
             raise ValidationError(f"{spelling!r} has no letters or digits to look for", field=field)
     if category not in REDACTION_CATEGORIES:
         raise ValidationError(f"unknown category {category!r} (categories: {', '.join(REDACTION_CATEGORIES)})",
