@@ -95,7 +95,7 @@ def _record_in_ledger(session: Session, _context) -> None:
 
 
 def _append(path: Path, lines: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.write(fd, "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode())
@@ -197,7 +197,7 @@ class _Writer:
     def add(self, path: str, chunks: Iterable[bytes]) -> dict:
         stored = f"files/{len(self.files) + 1:06d}" if self.sealer else path
         target = self.root / stored
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         digest, size = hashlib.sha256(), 0
 
         def counted():
@@ -207,7 +207,7 @@ class _Writer:
                 size += len(chunk)
                 yield chunk
 
-        with open(target, "wb") as out:
+        with _private(target) as out:
             if self.sealer:
                 self.sealer.seal(out, stored, counted())
             else:
@@ -224,16 +224,26 @@ class _Writer:
         data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
         header = {"format": FORMAT, "encrypted": bool(self.sealer), "created_at": manifest["created_at"]}
         if self.sealer:
-            with open(self.root / "manifest.sealed", "wb") as out:
+            with _private(self.root / "manifest.sealed") as out:
                 self.sealer.seal(out, "manifest.sealed", [data])
             header.update(manifest="manifest.sealed", kdf=self.kdf, cipher="AES-256-GCM, 1 MiB chunks")
         else:
-            (self.root / "manifest.json").write_bytes(data)
+            with _private(self.root / "manifest.json") as out:
+                out.write(data)
             header["manifest"] = "manifest.json"
         header["not_included"] = manifest["not_included"]
-        (self.root / HEADER).write_text(json.dumps(header, indent=1) + "\n", encoding="utf-8")
+        with _private(self.root / HEADER) as out:
+            out.write((json.dumps(header, indent=1) + "\n").encode())
         for folder in {self.root, *(self.root / f["stored"] for f in self.files)}:
             _fsync_directory(folder if folder.is_dir() else folder.parent)
+
+
+def _private(path: Path):
+    """A new file (or one replaced whole) readable by its owner only, whatever the umask: backups and
+    restored files hold legal names and every original."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "wb")
 
 
 def _chunks(path: Path) -> Iterator[bytes]:
@@ -614,9 +624,9 @@ def _require_empty(archive) -> None:
 def _restore_sqlite(archive, reader: _Reader, entry: dict) -> None:
     path = Path(archive.db.engine.url.database)
     archive.db.engine.dispose()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     temp = path.with_name(path.name + ".restoring")
-    with open(temp, "wb") as out:
+    with _private(temp) as out:
         for chunk in reader.chunks(entry):
             out.write(chunk)
         out.flush()
@@ -663,14 +673,14 @@ def _restore_media(archive, reader: _Reader) -> None:
         if not entry["path"].startswith("media/"):
             continue
         target = root / entry["path"].removeprefix("media/")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         temp = target.with_name(".tmp-restoring-" + target.name)
-        with open(temp, "wb") as out:
+        with _private(temp) as out:
             for chunk in reader.chunks(entry):
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(temp, 0o400 if entry["path"].startswith("media/originals/") else 0o440)
+        os.chmod(temp, 0o400)     # as the media store writes them: read-only, owner only
         os.replace(temp, target)
         _fsync_directory(target.parent)
 

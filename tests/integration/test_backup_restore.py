@@ -125,6 +125,9 @@ def test_a_lost_instance_comes_back_whole(archive, ledger, tmp_path):
         assert restored_events[:len(events)] == events
         assert "archive.restore" in [action for _, _, action, _ in restored_events[len(events):]]
         assert files(restored) == media
+        # a backup and a restored store hold every original: readable by their owner only
+        for path in [*(tmp_path / "backup").rglob("*"), *restored.media_dir.rglob("*")]:
+            assert path.stat().st_mode & 0o077 == 0 or path.is_dir(), path
         assert restored.users.authenticate(SYSTEM, "rita", PASSWORD).audience.label == "researcher"
         assert restored.users.authenticate(SYSTEM, "ann", "wrong") is None
         with restored.db.session() as session:
