@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import edtf
 from ..errors import ValidationError
-from ..intake import decode
+from ..intake import decode, limits
 from ..intake.decoding import check_size
 from ..intake.timecode import clock_seconds
 from .json_format import ACCESSION_ID, LANGUAGE
@@ -100,6 +100,11 @@ def read(data: bytes, filename: str, max_bytes: int | None = None) -> list[CsvRo
                                   record=f"line {start}") from None
         if not any(c.strip() for c in cells):
             continue                # blank lines between rows mean nothing
+        if len(rows) >= limits.MAX_CSV_ROWS:
+            raise ValidationError(f"more than {limits.MAX_CSV_ROWS:,} rows, over the limit of "
+                                  f"{limits.MAX_CSV_ROWS:,} rows for one file; split it into smaller files "
+                                  f"and import each (nothing was imported)", file=filename,
+                                  record=f"line {start}")
         rows.append(_row(columns, cells, start, filename, seen))
     if not rows:
         raise ValidationError("the file has a header but no rows", file=filename)
@@ -128,6 +133,10 @@ def _row(columns: list[str], cells: list[str], line: int, filename: str, seen: d
     try:
         if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
             _fail(filename, line, None, f"the row has {len(cells)} cells, the header {len(columns)}")
+        for name, value in raw.items():
+            problem = limits.control_problem(value)
+            if problem:
+                _fail(filename, line, name, problem)
         accession = row.accession_id
         if not accession:
             _fail(filename, line, "accession_id", "is required")
@@ -175,11 +184,14 @@ def _value(name: str, value: str, filename: str, line: int) -> Any:
         except ValueError:
             seconds = -1
         if not seconds >= 0 or seconds == float("inf"):
-            _fail(filename, line, name, f"{value!r} is not a duration (seconds, or h:mm:ss)")
+            _fail(filename, line, name, f"{value[:40]!r} is not a duration (seconds, or h:mm:ss)")
+        if seconds > limits.MAX_SECONDS:
+            _fail(filename, line, name, f"{value[:40]!r} is over the limit of {limits.MAX_SECONDS:,} seconds")
         return seconds
     if name == "narrator_birth_year":
-        if not value.isdigit() or not 1850 <= int(value) <= 2100:
-            _fail(filename, line, name, f"{value!r} is not a year of birth")
+        low, high = limits.BIRTH_YEARS
+        if not (value.isdigit() and len(value) <= 4 and low <= int(value) <= high):
+            _fail(filename, line, name, f"{value[:40]!r} is not a year of birth (between {low} and {high})")
         return int(value)
     if len(value) > MAX_LENGTH.get(name, len(value)):
         _fail(filename, line, name, f"is {len(value)} characters long, over the {MAX_LENGTH[name]} allowed")

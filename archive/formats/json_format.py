@@ -5,15 +5,19 @@ file, record and field. Nothing here touches the database.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
+import math
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from .. import edtf
 from ..audience import Audience, SCOPES
 from ..errors import ValidationError
+from ..intake import limits
 from ..vocabulary import (CONSENT_STATUSES, PERMISSIONS, REDACTABLE_FIELDS, REDACTION_CATEGORIES,
                      REDACTION_STATES, WORKFLOW_STATES)
 from ..redaction import Span, check_span
@@ -21,6 +25,8 @@ from ..redaction import Span, check_span
 FORMAT = "testimony-archive/1"
 ACCESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+# Whom a sensitive term itself may be shown to: it is staff's tool, never read below archivist.
+TERM_AUDIENCES = ("archivist", "admin")
 SCOPE_ALIASES = {"archive only": "archive", "archive_only": "archive", "archive-only": "archive"}
 
 
@@ -45,8 +51,27 @@ class _Checker:
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
             self.fail(f"expected {names}, got {type(value).__name__}", field)
-        if isinstance(value, str) and kind is str and required and not value.strip():
-            self.fail("must not be empty", field)
+        if isinstance(value, str):
+            if kind is str and required and not value.strip():
+                self.fail("must not be empty", field)
+            self.plain(value, field)
+        return value
+
+    def plain(self, value: str, field: str) -> None:
+        problem = limits.control_problem(value)
+        if problem:
+            self.fail(problem, field)
+
+    def number(self, field: str, kind: type | tuple, low: float, high: float, unit: str = ""):
+        """A number within [low, high]: the database would refuse (or overflow on) anything else."""
+        value = self.get(field, kind)
+        # (math.isfinite would overflow on an int of 400 digits; an int is finite anyway)
+        if value is None:
+            return None
+        finite = isinstance(value, int) or math.isfinite(value)
+        if not (finite and low <= value <= high):
+            shown = repr(value) if finite and abs(value) < 10 ** 15 else "a number too large to store"
+            self.fail(f"{shown} is not between {_figure(low)} and {_figure(high)}{unit}", field)
         return value
 
     def strings(self, field: str) -> list[str]:
@@ -54,6 +79,7 @@ class _Checker:
         for i, v in enumerate(values):
             if not isinstance(v, str):
                 self.fail(f"item {i} is not a string", field)
+            self.plain(v, field)
         return list(values)
 
     def date(self, field: str) -> dt.date | None:
@@ -72,23 +98,66 @@ class _Checker:
         return value
 
 
+def _figure(n: float) -> str:
+    return f"{n:,}" if n >= 10_000 else f"{n}"    # 3,600,000 seconds, but the year 2100
+
+
 def load(path: str | Path) -> dict:
     """Read and check a file; raise ValidationError with the file name on any problem."""
     name = str(path)
     try:
+        size = Path(path).stat().st_size
+        if size > limits.MAX_JSON_BYTES:
+            raise ValidationError(f"the file is {size:,} bytes, over the limit of {limits.MAX_JSON_BYTES:,} "
+                                  f"bytes for a JSON file; split it into smaller files", file=name)
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise ValidationError(f"cannot read: {exc.strerror}", file=name) from None
+    return parse_document(loads(raw, name), name)
+
+
+# A JSON string (escapes included): its brackets are text, not nesting.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def loads(raw: bytes | str, name: str) -> object:
+    """Bytes (UTF-8) or text to plain JSON values, refusing what the json module would crash on or
+    misread: nesting deeper than limits.MAX_JSON_DEPTH (a RecursionError), NaN and Infinity."""
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError as exc:
         raise ValidationError(f"not valid UTF-8 at byte {exc.start}", file=name) from None
+    _check_depth(text, name)
+
+    def constant(word: str):
+        raise ValidationError(f"{word} is not a number the archive can store (JSON has no NaN or "
+                              f"Infinity); write a number or leave the field out", file=name)
+
     try:
-        data = json.loads(text)
+        # Over 4,000 digits Python refuses to convert; as infinity the range checks name the field.
+        return json.loads(text, parse_constant=constant,
+                          parse_int=lambda s: int(s) if len(s) < 4000 else math.inf)
     except json.JSONDecodeError as exc:
         raise ValidationError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
                               file=name) from None
-    return parse_document(data, name)
+    except RecursionError:      # (the depth check should have refused it first)
+        raise ValidationError(f"nested more than {limits.MAX_JSON_DEPTH} deep", file=name) from None
+
+
+def _check_depth(text: str, name: str) -> None:
+    """Refuse deep nesting by counting brackets outside strings: linear, and no recursion."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    depth = 0
+    for char in brackets:
+        if char in "[{":
+            depth += 1
+            if depth > limits.MAX_JSON_DEPTH:
+                raise ValidationError(f"nested more than {limits.MAX_JSON_DEPTH} deep (lists and objects "
+                                      f"inside each other); the archive's format needs far fewer: is "
+                                      f"this the right file?", file=name)
+        else:
+            depth -= 1
 
 
 def parse_document(data: Any, file: str = "<input>") -> dict:
@@ -116,7 +185,7 @@ def parse_document(data: Any, file: str = "<input>") -> dict:
 
 
 def _unique(file: str, what: str, ids: list[str]) -> None:
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    dupes = sorted(i for i, n in Counter(ids).items() if n > 1)
     if dupes:
         raise ValidationError(f"duplicate {what} id {dupes[0]!r}", file=file, record=dupes[0], field="id")
 
@@ -132,8 +201,10 @@ def _authority(c: _Checker) -> dict:
 
 
 def _term(c: _Checker) -> dict:
+    # Absent, a term is shown to every archivist: files written before terms had an audience.
     return {"term": c.get("term", str, required=True), "variants": c.strings("variants"),
-            "category": c.choice("category", REDACTION_CATEGORIES, default="other")}
+            "category": c.choice("category", REDACTION_CATEGORIES, default="other"),
+            "visible_to": c.choice("visible_to", TERM_AUDIENCES, default="archivist")}
 
 
 def _testimony(c: _Checker) -> dict:
@@ -164,7 +235,7 @@ def _testimony(c: _Checker) -> dict:
         "interview_date": date,
         "interview_place": c.get("interview_place", str),
         "languages": languages,
-        "duration": c.get("duration", (int, float)),
+        "duration": c.number("duration", (int, float), 0, limits.MAX_SECONDS, " seconds"),
         "interviewers": c.strings("interviewers"),
         "subjects": c.strings("subjects"),
         "keywords": c.strings("keywords"),
@@ -191,7 +262,7 @@ def _narrator(c: _Checker) -> dict:
     n = {"id": c.get("id", str, required=True), "public_name": c.get("public_name", str, required=True)}
     for field in ("legal_name", "contact", "risk_notes", "gender", "nationality", "role"):
         n[field] = c.get(field, str)
-    n["birth_year"] = c.get("birth_year", int)
+    n["birth_year"] = c.number("birth_year", int, *limits.BIRTH_YEARS)
     return n
 
 
@@ -215,18 +286,21 @@ def _consent(c: _Checker) -> dict:
 
 def _transcript(c: _Checker, index: int) -> dict:
     text = c.get("text", str, default="").replace("\r\n", "\n").replace("\r", "\n")
+    limits.over(len(text), limits.MAX_CHARACTERS, "characters", c.file, "text", c.record)
     tr = {"id": c.get("id", str, default=str(index + 1)), "language": c.get("language", str, required=True),
           "kind": c.get("kind", str, default="original"), "text": text}
     raw_segments = c.get("segments", list, default=[])
+    limits.over(len(raw_segments), limits.MAX_SEGMENTS, "segments", c.file, "segments", c.record)
     segments = []
     for i, s in enumerate(raw_segments):
         sc = _Checker(c.file, f"{c.record} transcript {tr['id']} segment #{i + 1}", s)
-        start, end = sc.get("start", (int, float)), sc.get("end", (int, float))
+        start, end = (sc.number(f, (int, float), 0, limits.MAX_SECONDS, " seconds") for f in ("start", "end"))
         if start is not None and end is not None and end < start:
             sc.fail(f"ends ({end}) before it starts ({start})", "end")
         segments.append({"start": start, "end": end, "title": sc.get("title", str, default=""),
                          "synopsis": sc.get("synopsis", str, default=""), "keywords": sc.strings("keywords"),
-                         "text_start": sc.get("text_start", int), "text_end": sc.get("text_end", int)})
+                         "text_start": sc.number("text_start", int, 0, len(text)),
+                         "text_end": sc.number("text_end", int, 0, len(text))})
     _place_segments(c, text, segments)
     tr["segments"] = segments
     return tr
@@ -249,13 +323,24 @@ def _place_segments(c: _Checker, text: str, segments: list[dict]) -> None:
         starts, floor = [], 0
         for s in segments:
             target = len(text) * (s["start"] or 0) / total
-            at = min((b for b in breaks if b >= floor), key=lambda b: abs(b - target), default=floor)
-            starts.append(at)
-            floor = at
+            starts.append(floor := _nearest_break(breaks, floor, target))
         starts[0] = 0
     for i, s in enumerate(segments):
         s["text_start"] = 0 if i == 0 else starts[i]
         s["text_end"] = starts[i + 1] if i + 1 < len(segments) else len(text)
+
+
+def _nearest_break(breaks: list[int], floor: int, target: float) -> int:
+    """The break nearest `target` among those at or after `floor` (the earlier on a tie), by
+    bisection: a scan of every break for every segment was quadratic."""
+    i = bisect.bisect_left(breaks, max(target, floor))
+    after = breaks[i] if i < len(breaks) else None
+    before = breaks[i - 1] if i > 0 and breaks[i - 1] >= floor else None
+    if before is None:
+        return after if after is not None else floor
+    if after is None or target - before <= after - target:
+        return before
+    return after
 
 
 def _redaction(c: _Checker, testimony: dict, index: int) -> dict:
@@ -266,7 +351,8 @@ def _redaction(c: _Checker, testimony: dict, index: int) -> dict:
          "replacement": c.get("replacement", str, default="") or "[withheld]",
          "state": c.choice("state", REDACTION_STATES, default="proposed"),
          "transcript": c.get("transcript", str), "field": c.get("field", str),
-         "start": c.get("start", int), "end": c.get("end", int), "text": c.get("text", str),
+         "start": c.number("start", int, 0, limits.MAX_CHARACTERS),
+         "end": c.number("end", int, 0, limits.MAX_CHARACTERS), "text": c.get("text", str),
          "proposed_by": c.get("proposed_by", str), "approved_by": c.get("approved_by", str)}
     c.record = f"{testimony['id']} redaction {r['id']}"
     visible_to = c.get("visible_to", str, default="archivist")

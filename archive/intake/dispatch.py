@@ -1,8 +1,9 @@
 """`parse`: size limit, format detection from content, then the parser for that format."""
 from __future__ import annotations
 
+from . import limits
 from .captions import parse_srt, parse_webvtt
-from .decoding import DEFAULT_MAX_BYTES, check_size
+from .decoding import DEFAULT_MAX_BYTES, check_size, decode
 from .detection import detect
 from .docx import parse_docx
 from .ohms import parse_ohms
@@ -18,6 +19,11 @@ def parse(data: bytes, filename: str, *, language: str | None = None,
     if chapters is not None:
         check_size(chapters, f"{filename} (chapters)", max_bytes)
     fmt = detect(data, filename)
+    # Counted in the bytes, before a parser builds anything: refused at once, not after minutes.
+    if fmt in ("webvtt", "srt"):
+        limits.over(data.count(b"-->"), limits.MAX_CUES, "cues", filename)
+    elif fmt == "text":
+        limits.over(len(decode(data, filename)), limits.MAX_CHARACTERS, "characters", filename)
     if fmt == "webvtt":
         parsed = parse_webvtt(data, filename, language=language, chapters=chapters)
     elif fmt == "srt":
@@ -30,5 +36,8 @@ def parse(data: bytes, filename: str, *, language: str | None = None,
         parsed = parse_text(data, filename, language=language)
     if chapters is not None and fmt != "webvtt":
         parsed.warnings.append(f"a chapters track applies to WebVTT only; ignored for {fmt}")
+    limits.over(len(parsed.text), limits.MAX_CHARACTERS, "characters", filename)
+    limits.over(len(parsed.cues), limits.MAX_CUES, "cues", filename)
+    limits.over(len(parsed.segments), limits.MAX_SEGMENTS, "segments", filename)
     parsed.check()      # a broken offset is a bug here, never something to store
     return parsed

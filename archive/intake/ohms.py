@@ -243,6 +243,7 @@ def _sync_cues(sync: str, lines: list[str], line_starts: list[int], body_end: in
         return []
     cues = [Cue(0.0, None, 0, 0)]   # the recording starts with the first word
     bad, past = [], 0
+    words_of: dict[int, list] = {}      # many stamps on one long line: split it into words once
     for n, stamp in enumerate(stamps.split("|")):
         stamp = stamp.strip()
         if not stamp:
@@ -255,7 +256,9 @@ def _sync_cues(sync: str, lines: list[str], line_starts: list[int], body_end: in
         if not 1 <= line <= len(lines):
             past += 1
             continue
-        words = list(re.finditer(r"\S+", lines[line - 1]))
+        if line not in words_of:
+            words_of[line] = list(re.finditer(r"\S+", lines[line - 1]))
+        words = words_of[line]
         offset = line_starts[line - 1] + (words[min(word, len(words)) - 1].start() if words
                                           else 0)
         offset = max(min(offset, body_end), cues[-1].text_start)

@@ -80,15 +80,19 @@ def _remove_marks(raw: str, where: Callable[[int], str],
             marks.extend((length, seconds, number) for _, seconds in found)
             continue
         else:
-            pieces, pos = [], 0
+            # The kept text's length and last character are tracked, not rejoined at every mark:
+            # a long line with many marks would otherwise cost its length times its marks.
+            pieces, pos, kept, last = [], 0, 0, ""
             for m, seconds in found:
-                pieces.append(line[pos:m.start()])
-                before = "".join(pieces)
+                piece = line[pos:m.start()]
+                pieces.append(piece)
+                kept += len(piece)
+                last = piece[-1] if piece else last
                 after = m.end()
                 # "word [00:01:02] word" -> "word word", not two spaces
-                if after < len(line) and line[after] in " \t" and (not before or before[-1] in " \t"):
+                if after < len(line) and line[after] in " \t" and (not kept or last in " \t"):
                     after += 1
-                marks.append((length + len(before), seconds, number))
+                marks.append((length + kept, seconds, number))
                 pos = after
             pieces.append(line[pos:])
             piece = "".join(pieces)

@@ -14,6 +14,7 @@ import re
 from typing import Any, Callable
 
 from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError
 
 from .. import edtf
 from ..errors import ConflictError, ValidationError
@@ -268,6 +269,14 @@ class IntakeService(Service):
             except ValidationError as exc:
                 entry.update(status="error", error=exc.message, field=exc.field, message=str(exc))
                 report["failed"] += 1
+            except (DataError, IntegrityError) as exc:
+                # Checked rows should never get here; if one does, it is refused like any bad row
+                # (its unit of work rolled back) and the rows after it still go in.
+                reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
+                message = f"the database refused this row ({reason}); nothing of it was written"
+                entry.update(status="error", error=message, field=None,
+                             message=f"{filename}, record line {row.line}: {message}")
+                report["failed"] += 1
             report["rows"].append(entry)
             if on_row:
                 on_row(entry)
@@ -393,12 +402,7 @@ class IntakeService(Service):
 
 def _json_document(data: bytes, filename: str) -> dict:
     check_size(data, filename, DEFAULT_MAX_BYTES)
-    try:
-        raw = json.loads(decode(data, filename))
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
-                              file=filename) from None
-    return json_format.parse_document(raw, filename)
+    return json_format.parse_document(json_format.loads(decode(data, filename), filename), filename)
 
 
 def _collection_exists(session, slug: str) -> bool:
