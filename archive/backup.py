@@ -83,6 +83,12 @@ def _record_in_ledger(session: Session, _context) -> None:
              for e in session.new if isinstance(e, AuditEvent) and e.action in LEDGER_ACTIONS]
     if not lines:
         return
+    # The tombstone's date is the archive's (its clock), which a restore gives back to it.
+    dates = {t.accession_id: t.withdrawn_at for t in list(session.identity_map.values())
+             if isinstance(t, Testimony) and t.withdrawn_at is not None}
+    for line in lines:
+        if line["accession_id"] in dates:
+            line["withdrawn_at"] = dates[line["accession_id"]].isoformat()
     try:
         _append(path, lines)
     except OSError as exc:
@@ -105,7 +111,8 @@ def _append(path: Path, lines: list[dict]) -> None:
 
 
 def read_ledgers(paths: Iterable[Path]) -> dict[str, dict]:
-    """accession id -> {"purge": bool, "at": earliest withdrawal or purge}, over every ledger."""
+    """accession id -> {"purge": bool, "at": earliest entry, "withdrawn_at": the tombstone's date},
+    over every ledger."""
     found: dict[str, dict] = {}
     for path in paths:
         for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
@@ -116,9 +123,11 @@ def read_ledgers(paths: Iterable[Path]) -> dict[str, dict]:
                 continue  # a line torn by a crash names nothing whole
             if not isinstance(accession, str) or action not in ("purge", "withdraw"):
                 continue
-            known = found.setdefault(accession, {"purge": False, "at": at})
+            known = found.setdefault(accession, {"purge": False, "at": at, "withdrawn_at": None})
             known["purge"] |= action == "purge"
             known["at"] = min(known["at"], at)
+            if isinstance(entry.get("withdrawn_at"), str):
+                known["withdrawn_at"] = min(known["withdrawn_at"] or entry["withdrawn_at"], entry["withdrawn_at"])
     return found
 
 
@@ -700,7 +709,7 @@ def _reapply(archive, purges: dict[str, dict]) -> dict:
             state = testimony.state
         if state != "withdrawn":
             archive.consent.withdraw(SYSTEM, accession, RESTORED_REASON)
-            _date_withdrawal(archive, accession, entry["at"])
+            _date_withdrawal(archive, accession, entry["withdrawn_at"] or entry["at"])
             withdrawn.append(accession)
         if entry["purge"]:
             archive.consent.purge(SYSTEM, accession, accession)

@@ -229,12 +229,16 @@ class ImageRedaction(Base):
 
 class AudioRedaction(Base):
     """A time range of a recording (start..end seconds) silenced, or toned, in the derivatives of
-    every audience below `visible_to`, proposed or approved (archive/media/audio.py)."""
+    every audience below `visible_to`, proposed or approved (archive/media/audio.py).
+
+    With `redaction_key`, the range is where an archivist confirmed a transcript redaction of the
+    testimony (that key) is heard on this recording; it hides from whom that redaction hides."""
     __tablename__ = "audio_redactions"
-    __table_args__ = (UniqueConstraint("asset_id", "key"),)
+    __table_args__ = (UniqueConstraint("asset_id", "key"), UniqueConstraint("asset_id", "redaction_key"))
     id: Mapped[int] = mapped_column(primary_key=True)
     asset_id: Mapped[int] = mapped_column(ForeignKey("media_assets.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(64))
+    redaction_key: Mapped[str | None] = mapped_column(String(64))
     start: Mapped[float] = mapped_column(Float)
     end: Mapped[float] = mapped_column(Float)
     category: Mapped[str] = mapped_column(String(40))

@@ -180,11 +180,25 @@ def can_see_asset(asset, audience: Audience, today: dt.date) -> bool:
         return consent is not None and consent.permits("publish_images")
     if asset.kind == "audio":
         # Heard only as a derivative with the audience's ranges silenced (services/recordings.py).
-        return consent is not None and consent.permits("publish_audio")
+        return consent is not None and consent.permits("publish_audio") and not unplaced_redactions(asset, audience)
     if asset.kind == "video":
         # Heard and seen as a derivative: ranges silenced as for audio, the picture as filmed.
-        return consent is not None and consent.permits("publish_audio") and consent.permits("publish_images")
+        return consent is not None and consent.permits("publish_audio") and consent.permits("publish_images") \
+            and not unplaced_redactions(asset, audience)
     return False
+
+
+def transcript_spans(testimony) -> list:
+    """The testimony's redactions of transcript text: what its recordings may have to silence."""
+    return [r for r in testimony.redactions if r.transcript_id is not None and r.start is not None]
+
+
+def unplaced_redactions(asset, audience: Audience) -> list[str]:
+    """Keys of the transcript redactions hiding from `audience` that no archivist has placed in time
+    on this recording. While there is one, `audience` gets no recording: a proportional guess can
+    miss the spoken name, and one as long as the span tells the name's length."""
+    placed = {r.redaction_key for r in asset.audio_redactions if r.redaction_key}
+    return [r.key for r in transcript_spans(asset.testimony) if r.key not in placed and hides_from(r, audience)]
 
 
 def media_for(testimony, audience: Audience, today: dt.date) -> list[dict]:
@@ -229,7 +243,7 @@ def audio_redaction(r) -> dict:
     """A recording's silenced time range, for staff."""
     return {"key": r.key, "start": r.start, "end": r.end, "category": r.category, "reason": r.reason,
             "visible_to": r.visible_to, "state": r.state, "proposed_by": r.proposed_by,
-            "approved_by": r.approved_by}
+            "approved_by": r.approved_by, "redaction": r.redaction_key}
 
 
 def archive_wide_terms(session) -> list:

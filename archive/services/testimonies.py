@@ -13,6 +13,7 @@ from ..vocabulary import WORKFLOW_STATES
 from ..policy import gated
 from ..views import tombstone_for, view_for
 from .base import Service
+from .recordings import unconfirmed_ranges
 from .sensitive import describe, scan_testimony
 
 
@@ -100,6 +101,10 @@ class TestimonyService(Service):
         unredacted = scan_testimony(session, testimony) if session is not None else []
         if unredacted:
             problems.append("sensitive terms unredacted: " + describe(unredacted))
+        unplaced = unconfirmed_ranges(testimony)
+        if unplaced:
+            problems.append("transcript redactions without a confirmed time range on the recording "
+                            "(place them on its timeline): " + ", ".join(unplaced))
         return problems
 
     @gated("testimony.list")

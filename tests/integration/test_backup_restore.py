@@ -3,6 +3,7 @@ instance lost, then restored into an empty instance with its users, audit log, r
 image redactions; a purge made after the backup stays a purge; an encrypted or damaged backup."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import os
@@ -17,7 +18,7 @@ from sqlalchemy import func, select
 
 from archive import backup
 from archive.errors import ArchiveError
-from archive.identity import SYSTEM, for_role
+from archive.identity import ANONYMOUS, SYSTEM, for_role
 from archive import model
 from archive.model import AuditEvent, ImageRedaction, MediaAsset, Revision, User
 from archive.services import Archive
@@ -91,9 +92,9 @@ def search_path(url: str) -> str:
     return options.split("search_path=", 1)[1]
 
 
-def reopen(archive: Archive) -> Archive:
+def reopen(archive: Archive, today=TODAY) -> Archive:
     """An empty instance at the same places, as an operator has after re-provisioning the machine."""
-    return Archive(archive.db.url, archive.indexes.root, archive.media_dir, clock=lambda: TODAY)
+    return Archive(archive.db.url, archive.indexes.root, archive.media_dir, clock=lambda: today)
 
 
 @pytest.fixture
@@ -145,6 +146,8 @@ def test_a_lost_instance_comes_back_whole(archive, ledger, tmp_path):
 def test_a_restore_refuses_an_instance_that_holds_anything(archive, ledger, tmp_path):
     populate(archive)
     backup.backup(archive, tmp_path / "backup")
+    with pytest.raises(ArchiveError, match="already exists"):
+        backup.backup(archive, tmp_path / "backup")
     before = counts(archive)
     with pytest.raises(ArchiveError, match="not empty"):
         backup.restore(archive, tmp_path / "backup", ledgers=[ledger])
@@ -159,19 +162,25 @@ def test_a_purge_after_the_backup_stays_a_purge(archive, ledger, tmp_path):
                                            .where(model.Testimony.accession_id == OH2)))
     archive.consent.withdraw(SYSTEM, OH2, "the narrator asked")
     archive.consent.purge(ADMIN, OH2, OH2)
+    archive.consent.withdraw(SYSTEM, OH1, "the narrator asked too")     # withdrawn, not purged
     assert ledger.is_file()
 
     wipe(archive)
-    restored = reopen(archive)
+    restored = reopen(archive, TODAY + dt.timedelta(days=30))   # restored a month later
     restored.init()
     try:
         with pytest.raises(ArchiveError, match="purge"):     # no ledger at all: refused, not ignored
             backup.restore(restored, tmp_path / "backup", ledgers=[tmp_path / "nowhere.jsonl"])
         result = backup.restore(restored, tmp_path / "backup", ledgers=[ledger])
-        assert result["purges"] == [OH2]
+        assert (result["purges"], result["withdrawals"]) == ([OH2], [OH1, OH2])
+        assert not restored.search.search(ANONYMOUS, "canadian").testimonies
         with restored.db.session() as session:
             testimony = session.scalar(select(model.Testimony).where(model.Testimony.accession_id == OH2))
             assert (testimony.state, testimony.title, testimony.media) == ("withdrawn", "", [])
+            withdrawn = session.scalar(select(model.Testimony).where(model.Testimony.accession_id == OH1))
+            assert (withdrawn.state, withdrawn.withdrawn_at, withdrawn.consent.withdrawn_date) == \
+                ("withdrawn", TODAY, TODAY)
+            assert withdrawn.title         # withdrawn is not purged: the archive keeps its content
             assert session.scalar(select(func.count()).select_from(Revision)
                                   .where(Revision.accession_id == OH2)) == 0
         assert not any(sha in path for path in files(restored) for sha in purged_files)
@@ -258,4 +267,3 @@ def test_the_backup_and_restore_commands(tmp_path):
     run(spare, "restore", tmp_path / "backup", "--purges", tmp_path / "purges-copy.jsonl")
     run(spare, "check")
     run(spare, "fixity")
-    assert "already exists" in run(live, "backup", tmp_path / "backup", expect=1)
