@@ -267,3 +267,33 @@ def test_the_backup_and_restore_commands(tmp_path):
     run(spare, "restore", tmp_path / "backup", "--purges", tmp_path / "purges-copy.jsonl")
     run(spare, "check")
     run(spare, "fixity")
+
+
+def test_a_postgresql_backup_restores_into_another_database(backend, archive, ledger, tmp_path, postgres_url):
+    if backend != "postgresql":
+        pytest.skip("another database: PostgreSQL only")
+    import uuid
+
+    import psycopg
+
+    populate(archive)
+    before = counts(archive)
+    backup.backup(archive, tmp_path / "backup")
+    database = f"t_{uuid.uuid4().hex[:12]}"
+    raw = postgres_url.replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(raw, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{database}"')
+    url = postgres_url.rsplit("/", 1)[0] + f"/{database}"
+    other = Archive(url, tmp_path / "other" / "indexes", tmp_path / "other" / "media", clock=lambda: TODAY)
+    try:
+        backup.restore(other, tmp_path / "backup", ledgers=[ledger])
+        assert {**counts(other), "audit_events": 0} == {**before, "audit_events": 0}
+        with other.db.engine.connect() as connection:    # the tables are in the database's own schema
+            assert connection.exec_driver_sql("SELECT current_schema()").scalar_one() == "public"
+            assert connection.exec_driver_sql("SELECT count(*) FROM public.users").scalar_one() == 2
+        assert other.media.fixity(SYSTEM)["ok"]
+        assert all(not (r["missing"] or r["unexpected"]) for r in other.index.check(SYSTEM).values())
+    finally:
+        other.close()
+        with psycopg.connect(raw, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
