@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import TextInput
 
 from archive.errors import ValidationError
+from archive.media.audio import SILENCE_GRID, SILENCE_MINIMUM
 from archive.views import MEDIA_KINDS
 from archive.vocabulary import REDACTION_CATEGORIES
 
@@ -81,13 +82,17 @@ class SecondsField(Field):
 class RangeForm(FlaskForm):
     start = SecondsField("Start (m:ss or seconds)")
     end = SecondsField("End (m:ss or seconds)")
+    redaction = SelectField("Where a transcript redaction is heard", default="")
     category = SelectField("Category", choices=[SelectChoice(c) for c in REDACTION_CATEGORIES])
     reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
     visible_to = SelectField("Lowest audience that may hear it", choices=AUDIENCE_CHOICES, default="archivist")
 
-    def __init__(self, *args, duration: float | None = None, **kwargs):
+    def __init__(self, *args, duration: float | None = None, placements: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.duration = duration
+        self.redaction.choices = [SelectChoice("", "None: a range of its own (category and audience below)")] + [
+            SelectChoice(p["redaction"], f"{p['redaction']} ({p['replacement']}): its category and audience")
+            for p in placements or []]
 
     @staticmethod
     def _given(field, what: str) -> float | None:
@@ -151,9 +156,15 @@ def media_asset(asset: str):
     return _asset_page(found)
 
 
+def _placements(found: dict) -> list:
+    return archive().media.placements(current(), found["id"]) if found["kind"] in ("audio", "video") else []
+
+
 def _asset_page(found: dict, range_form: RangeForm | None = None):
+    placements = _placements(found)
     return render_template("staff/media_asset.html", a=found, form=BoxForm(), action_form=ActionForm(),
-                           range_form=range_form or RangeForm(duration=found.get("duration")), clock=clock,
+                           range_form=range_form or RangeForm(duration=found.get("duration"), placements=placements),
+                           placements=placements, grid=SILENCE_GRID, minimum=SILENCE_MINIMUM, clock=clock,
                            kind_title=KIND_LABELS[found["kind"]].split(" (")[0])
 
 
@@ -189,10 +200,17 @@ def add_audio_range(asset: str):
     if found.get("duration") is None:
         raise ValidationError("ffmpeg could not read this recording: it has no length to mark ranges on, and no "
                               "reader hears it", record=asset[:12])
-    form = RangeForm(duration=found.get("duration"))
+    form = RangeForm(duration=found.get("duration"), placements=_placements(found))
     if not form.validate_on_submit():
         # 400 with the form as sent and every message beside its field, so nothing typed is lost
         return _asset_page(found, form), 400
+    if form.redaction.data:
+        placed = archive().media.confirm_transcript_range(current(), asset, form.redaction.data,
+                                                          start=form.start.data, end=form.end.data)
+        flash(f"Range {placed['key']} ({clock(placed['start'])}–{clock(placed['end'])}) confirmed for "
+              f"{placed['redaction']}: it is what is silenced for that redaction, widened to the "
+              "grid, in every audience below " + placed["visible_to"] + ".", "ok")
+        return redirect(url_for("staff.media_asset", asset=asset) + "#placements")
     drawn = archive().media.add_audio_redaction(
         current(), asset, start=form.start.data, end=form.end.data, category=form.category.data,
         reason=form.reason.data or "", visible_to=form.visible_to.data)

@@ -4,13 +4,23 @@ A derivative is the whole recording re-encoded as Opus in Ogg, with every range 
 something from its audience replaced sample by sample (ffmpeg's `aeval` works per sample, so the
 edges are exact, not rounded to a frame). Ranges come from two places:
 
-- ranges an archivist draws on the recording (AudioRedaction rows), used as drawn;
-- transcript redactions, placed in time through their segment: a span that covers the code points
-  a..b of a segment whose text runs lo..hi and whose time runs t0..t1 is heard, we assume, at the
-  same proportion of the segment's time, t0 + (a-lo)/(hi-lo)*(t1-t0) to t0 + (b-lo)/(hi-lo)*(t1-t0).
-  Speech is not that regular, so the range is widened by TRANSCRIPT_MARGIN seconds on each side.
-  A span that no timed segment holds cannot be placed at all: the whole recording is silenced for
-  that audience (an archivist can time the segments, or draw the range, to get it back).
+- ranges an archivist draws on the recording (AudioRedaction rows);
+- transcript redactions, at the time range an archivist confirmed for each on the recording (an
+  AudioRedaction row naming the redaction). Audiences below archivist hear no recording at all
+  while one of its transcript redactions hiding from them has no confirmed range
+  (services/recordings.py). For that confirmation, and for the staff's own copies meanwhile, a
+  span is estimated by its proportional place in its segment (`span_ranges`): the code points a..b
+  of a segment whose text runs lo..hi and whose time runs t0..t1 are taken to be heard at
+  t0 + (a-lo)/(hi-lo)*(t1-t0) to t0 + (b-lo)/(hi-lo)*(t1-t0), widened by TRANSCRIPT_MARGIN seconds
+  on each side; a span that no timed segment holds is estimated as the whole recording. Such a
+  guess is never what a lower audience hears: speech is not that regular, and a guess as long as
+  the span tells the length of the name.
+
+Every range, drawn or confirmed, is then concealed (`conceal`): widened by SILENCE_EDGE on each
+side, snapped outward to a grid of SILENCE_GRID seconds and made at least SILENCE_MINIMUM long.
+Readers see a segment's times and a redaction's replacement; a silence as long as the name would
+let them solve for its length. On the grid, every name said in up to SILENCE_MINIMUM - SILENCE_GRID
+- 2 * SILENCE_EDGE seconds (1.5 s: any single name) leaves the same SILENCE_MINIMUM of silence.
 
 ffmpeg decodes files from strangers: it runs in a child process with an empty environment, a
 forced demuxer (the container checked at intake), local files only, memory, CPU and output limits
@@ -44,6 +54,9 @@ from .kinds import recording_format
 
 MODES = ("silence", "tone")
 TRANSCRIPT_MARGIN = 0.5            # seconds added before and after a transcript span's estimate
+SILENCE_EDGE = 0.25                # seconds added to each side of a range before snapping (hand-marked edges)
+SILENCE_GRID = 2.0                 # seconds: every silenced range starts and ends on a multiple of this
+SILENCE_MINIMUM = 4.0              # seconds: the shortest silence (a multiple of SILENCE_GRID)
 DERIVATIVE_EXT = "ogg"
 DERIVATIVE_MIME = "audio/ogg"
 DERIVATIVE_PREFIX = "audio-"
@@ -52,9 +65,10 @@ TONE_LEVEL = 0.1                   # about -20 dBFS: audible, never loud
 BITRATE = "64k"
 FOREVER = 1e9                      # "to the end", in seconds, for ffmpeg's expressions
 # Version of what the derivative is made of: bump it and every derivative is rebuilt.
-RECIPE = 1
+# (2: ranges concealed on the grid)
+RECIPE = 2
 VIDEO_PREFIX = "video-"
-VIDEO_RECIPE = 1
+VIDEO_RECIPE = 2
 # video codec (ffprobe's name) -> the container its copy goes into; anything else is re-encoded
 _COPIED_VIDEO = {"h264": "mp4", "vp8": "webm", "vp9": "webm", "av1": "webm"}
 VIDEO_EXTS = ("mp4", "webm")
@@ -101,6 +115,28 @@ def merge(ranges: Iterable[Range]) -> tuple[Range, ...]:
         else:
             out.append([a, b])
     return tuple((a, b) for a, b in out)
+
+
+def conceal(ranges: Iterable[Range], edge: float = SILENCE_EDGE, grid: float = SILENCE_GRID,
+            minimum: float = SILENCE_MINIMUM) -> tuple[Range, ...]:
+    """The ranges to silence for these: each widened by `edge`, snapped outward to the grid and made
+    at least `minimum` long, then merged. Used for every derivative (services/recordings.py), so
+    that a silence's length says nothing finer than the grid about what it hides."""
+    cells = max(1, math.ceil(minimum / grid - 1e-9))
+    out = []
+    for a, b in ranges:
+        if b <= a:
+            continue
+        if b >= FOREVER:
+            out.append((0.0 if a <= edge else math.floor((a - edge) / grid) * grid, FOREVER))
+            continue
+        first = math.floor(max(0.0, a - edge) / grid + 1e-9)
+        last = math.ceil((b + edge) / grid - 1e-9)
+        # Too short: grown by whole cells after it, so that every short name gets the same silence
+        # and merged silences stay on the grid.
+        last = max(last, first + cells)
+        out.append((first * grid, last * grid))
+    return merge(out)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,11 @@
 
 Part of MediaService (a mixin, so that the media routes keep one service). An audience hears a
 derivative of the recording with every range that hides something from it silenced (or toned: the
-AUDIO_REDACTION setting): the ranges archivists draw and the transcript redactions placed in time
-(archive/media/audio.py says how). A derivative is named by a fingerprint of its ranges, so a
+AUDIO_REDACTION setting): the ranges archivists draw and the time ranges archivists confirm for the
+transcript redactions, each concealed on a coarse grid (archive/media/audio.py says how). Below
+archivist, a recording is heard only once every transcript redaction hiding from that audience has
+a confirmed range on it (views.unplaced_redactions); its proportional estimate is offered to the
+archivist as a starting point (`placements`), and heard, if ever, only in staff copies. A derivative is named by a fingerprint of its ranges, so a
 reader is only ever given the derivative of the ranges the database holds now: after a rollback,
 or if ffmpeg failed, the right one is simply missing, and is built when first asked for.
 
@@ -29,9 +32,11 @@ from ..media.audio import (DEFAULT_LIMITS, DERIVATIVE_EXT, DERIVATIVE_MIME, DERI
                            VIDEO_EXTS, VIDEO_MIMES, VIDEO_PREFIX, AudioToolError, TimedSegment, fingerprint,
                            merge, probe_duration, redact, redact_video, span_ranges, video_fingerprint)
 from ..media.captions import timed, webvtt_for
-from ..model import AudioRedaction, MediaAsset, Testimony
+from ..audience import SCOPE_FLOOR
+from ..media.audio import conceal
+from ..model import AudioRedaction, MediaAsset, Redaction, Testimony
 from ..policy import gated
-from ..views import audio_redaction, hides_from, view_for
+from ..views import audio_redaction, hides_from, transcript_spans, unplaced_redactions, view_for
 from .base import marking_audience
 
 log = logging.getLogger(__name__)
@@ -41,18 +46,61 @@ AUDIO_AUDIENCES = tuple(Audience)
 RECORDING_KINDS = ("audio", "video")
 
 
-def transcript_ranges(testimony: Testimony, audience: Audience, duration: float | None) -> list:
-    """Where the testimony's transcript redactions hiding from `audience` are heard."""
+def estimate(redaction: Redaction, duration: float | None) -> list:
+    """Where a transcript redaction is heard, by its proportional place in its segments (with
+    margins); the whole recording when no timed segment holds it."""
+    transcript = redaction.transcript
+    segments = [TimedSegment(s.text_start, s.text_end, s.start, s.end) for s in transcript.segments] \
+        if transcript else []
+    return span_ranges(redaction.start, redaction.end, segments, duration)
+
+
+def placed(ranges: list) -> bool:
+    """Whether an estimate is a place in the recording, not the whole of it."""
+    return bool(ranges) and ranges != [(0.0, FOREVER)]
+
+
+def transcript_ranges(asset: MediaAsset, audience: Audience) -> list:
+    """Where the testimony's transcript redactions hiding from `audience` are heard on this recording:
+    their confirmed ranges, else (staff copies only: lower audiences get no recording meanwhile)
+    their estimates."""
+    confirmed = {r.redaction_key: r for r in asset.audio_redactions if r.redaction_key}
+    spans = transcript_spans(asset.testimony)
     ranges = []
-    transcripts = {t.id: t for t in testimony.transcripts}
-    for r in testimony.redactions:
-        if r.transcript_id is None or r.start is None or not hides_from(r, audience):
+    for r in spans:
+        if not hides_from(r, audience):
             continue
-        transcript = transcripts.get(r.transcript_id)
-        segments = [TimedSegment(s.text_start, s.text_end, s.start, s.end) for s in transcript.segments] \
-            if transcript else []
-        ranges += span_ranges(r.start, r.end, segments, duration)
+        row = confirmed.pop(r.key, None)
+        ranges += [(row.start, row.end)] if row is not None else estimate(r, asset.duration)
+    # A confirmed range whose redaction is gone still hides what it was confirmed for.
+    ranges += [(r.start, r.end) for r in confirmed.values() if hides_from(r, audience)]
     return ranges
+
+
+def lowest_listener(asset: MediaAsset) -> Audience | None:
+    """The lowest audience below archivist that consent lets hear this recording (None: none may)."""
+    consent = asset.testimony.consent
+    if consent is None or not consent.permits("publish_audio"):
+        return None
+    if asset.kind == "video" and not consent.permits("publish_images"):
+        return None
+    floor = SCOPE_FLOOR.get(consent.scope, Audience.ADMIN)
+    return floor if floor < Audience.ARCHIVIST else None
+
+
+def unconfirmed_ranges(testimony: Testimony) -> list[str]:
+    """Transcript redactions held by a timed segment of a recording that could reach an audience
+    below archivist, but whose time range on it no archivist has confirmed (the publication check)."""
+    keys: list[str] = []
+    for asset in testimony.media:
+        audience = lowest_listener(asset) if asset.kind in RECORDING_KINDS else None
+        if audience is None:
+            continue
+        by_key = {r.key: r for r in testimony.redactions}
+        for key in unplaced_redactions(asset, audience):
+            if key not in keys and placed(estimate(by_key[key], asset.duration)):
+                keys.append(key)
+    return keys
 
 
 class RecordingsMixin:
@@ -64,10 +112,15 @@ class RecordingsMixin:
     # --- derivatives ---------------------------------------------------------------------------
 
     def _audio_ranges(self, asset: MediaAsset, audience: Audience) -> tuple:
-        drawn = [(r.start, r.end) for r in asset.audio_redactions if hides_from(r, audience)]
-        return merge(drawn + transcript_ranges(asset.testimony, audience, asset.duration))
+        """Every range silenced for `audience`, concealed on the grid: the one source of every
+        derivative's ranges and name."""
+        drawn = [(r.start, r.end) for r in asset.audio_redactions if r.redaction_key is None and hides_from(r, audience)]
+        return conceal(drawn + transcript_ranges(asset, audience))
 
-    def _audio_name(self, asset: MediaAsset, audience: Audience) -> str:
+    def _audio_name(self, asset: MediaAsset, audience: Audience) -> str | None:
+        """The derivative's name for `audience`; None while that audience may hear none."""
+        if audience < Audience.ARCHIVIST and unplaced_redactions(asset, audience):
+            return None
         name = video_fingerprint if asset.kind == "video" else fingerprint
         return name(self._audio_ranges(asset, audience), self.audio_redaction)
 
@@ -100,7 +153,7 @@ class RecordingsMixin:
         for audience in AUDIO_AUDIENCES:
             name = self._audio_name(asset, audience)
             try:
-                if self._existing(store, asset, audience, name) is None:
+                if name is not None and self._existing(store, asset, audience, name) is None:
                     if name not in built:
                         built[name] = self._build(store, asset, audience)
                     data, ext = built[name]
@@ -198,6 +251,68 @@ class RecordingsMixin:
             # (a proposed range already silences: approval changes no sample)
             return audio_redaction(redaction)
 
+    # --- transcript redactions placed in time ---------------------------------------------------
+
+    @gated("testimony.read_original")
+    def placements(self, identity: Identity, asset_key: str) -> list[dict]:
+        """The testimony's transcript redactions as this recording's timeline offers them: each with
+        its proportional estimate (a starting point, or None where no timed segment holds it) and
+        the range an archivist confirmed, if any. The hidden text only where the caller may see it."""
+        with self.archive.db.session() as session:
+            asset = self._staff_asset(session, asset_key)
+            if asset.kind not in RECORDING_KINDS:
+                return []
+            confirmed = {r.redaction_key: r for r in asset.audio_redactions if r.redaction_key}
+            out = []
+            for r in transcript_spans(asset.testimony):
+                guess = estimate(r, asset.duration)
+                row = confirmed.get(r.key)
+                out.append({
+                    "redaction": r.key, "replacement": r.replacement, "category": r.category,
+                    "visible_to": r.visible_to, "transcript": r.transcript.key if r.transcript else None,
+                    "text": None if hides_from(r, identity.audience) else r.text,
+                    "estimate": [min(a for a, _ in guess), max(b for _, b in guess)] if placed(guess) else None,
+                    "confirmed": None if row is None else {
+                        "key": row.key, "start": row.start, "end": row.end, "by": row.proposed_by,
+                        "state": row.state, "approved_by": row.approved_by}})
+            return out
+
+    @gated("redaction.write")
+    def confirm_transcript_range(self, identity: Identity, asset_key: str, redaction_key: str, *,
+                                 start: float, end: float) -> dict:
+        """Confirm where a transcript redaction is heard on this recording (after listening): from now
+        on that range, concealed on the grid, is what is silenced for it. A range confirmed again
+        replaces the earlier one and awaits a second archivist's approval again."""
+        with self.archive.unit_of_work() as session:
+            asset = self._staff_asset(session, asset_key)
+            if asset.kind not in RECORDING_KINDS:
+                raise ValidationError(f"a {asset.kind} has no time ranges to silence", record=asset.key[:12])
+            redaction = next((r for r in transcript_spans(asset.testimony) if r.key == redaction_key), None)
+            if redaction is None:
+                raise NotFound(f"no transcript redaction {redaction_key} on this testimony")
+            start, end = _check_range(start, end, asset.duration)
+            row = next((r for r in asset.audio_redactions if r.redaction_key == redaction.key), None)
+            if row is None:
+                taken = {r.key for r in asset.audio_redactions}
+                n = len(taken) + 1
+                while f"A-{n}" in taken:
+                    n += 1
+                row = AudioRedaction(key=f"A-{n}", redaction_key=redaction.key)
+                asset.audio_redactions.append(row)
+            row.start, row.end = start, end
+            row.category, row.reason, row.visible_to = redaction.category, redaction.reason or "", redaction.visible_to
+            row.state, row.proposed_by, row.approved_by = "proposed", identity.describe(), None
+            accession = asset.testimony.accession_id
+            self.archive.audit.record(session, identity, "media.audio_redaction.confirm", accession, asset=asset.key,
+                                      key=row.key, redaction=redaction.key, start=start, end=end)
+            self.archive.audit.revision(session, identity, accession,
+                                        f"range {row.key} on {asset.key[:12]} confirmed for {redaction.key}",
+                                        {"media": asset.key, "range": row.key, "redaction": redaction.key,
+                                         "seconds": [start, end]})
+            # The recording may now reach lower audiences: their views, indexes and derivatives follow.
+            self.archive.index.sync(session, asset.testimony)
+            return audio_redaction(row)
+
     # --- reading -------------------------------------------------------------------------------
 
     @gated("media.read")
@@ -217,6 +332,8 @@ class RecordingsMixin:
         with self.archive.db.session() as session:
             asset = self._recording(session, identity, asset_key, kind)
             name = self._audio_name(asset, identity.audience)
+            if name is None:                # (can_see_asset already said so; kept should it change)
+                raise NotFound("no such media")
             path = self._existing(store, asset, identity.audience, name)
             if path is None:
                 # After a rollback or a failed build: made now, from the ranges the database holds.

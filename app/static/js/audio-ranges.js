@@ -118,6 +118,19 @@
   audio.addEventListener("timeupdate", showPosition);
   audio.addEventListener("seeked", showPosition);
   audio.addEventListener("loadedmetadata", showPosition);
+  // A transcript redaction's estimate (or its confirmed range) is only where listening starts: the
+  // fields are filled, the redaction chosen and the player set a little before, to be corrected by ear.
+  var which = form.elements.redaction;
+  document.querySelectorAll("button.placement-use").forEach(function (button) {
+    button.addEventListener("click", function () {
+      startField.value = clock(clamp(Number(button.dataset.start)));
+      endField.value = clock(clamp(Number(button.dataset.end)));
+      if (which) { which.value = button.dataset.redaction; }
+      redraw();
+      seek(Number(button.dataset.start) - 2);
+      bar.focus();
+    });
+  });
   document.querySelectorAll("button.range-play").forEach(function (button) {
     button.addEventListener("click", function () {
       seek(Number(button.dataset.start));
