@@ -283,6 +283,7 @@ def backup(archive, dest: str | os.PathLike, *, passphrase: str | None = None) -
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True, mode=0o700)
     writer = _Writer(partial, passphrase)
+    started = _now()
     try:
         engine = archive.db.engine.dialect.name
         if engine == "sqlite":
@@ -292,7 +293,7 @@ def backup(archive, dest: str | os.PathLike, *, passphrase: str | None = None) -
         else:
             raise ValidationError(f"backups of a {engine} database are not supported")
         gone = _copy_media(archive, writer, snapshot["assets"])
-        manifest = {"format": FORMAT, "created_at": _now(), "engine": engine, "schema": snapshot.get("schema"),
+        manifest = {"format": FORMAT, "created_at": started, "engine": engine, "schema": snapshot.get("schema"),
                     "revision": snapshot["revision"], "rows": snapshot["rows"], "purged_while_copying": gone,
                     "not_included": NOT_INCLUDED}
         writer.finish(manifest)
@@ -302,6 +303,11 @@ def backup(archive, dest: str | os.PathLike, *, passphrase: str | None = None) -
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
+    from .identity import SYSTEM
+
+    with archive.db.session() as session:
+        archive.audit.record(session, SYSTEM, "archive.backup", "", dest=str(dest), files=len(writer.files),
+                             encrypted=passphrase is not None)
     ledger = ledger_of(archive)
     if ledger is not None and not ledger.exists():
         # An instance that has been backed up has a ledger, even an empty one: a restore that finds
