@@ -231,6 +231,10 @@ def test_a_damaged_backup_is_refused_before_anything_is_written(backend, archive
     try:
         with pytest.raises(ArchiveError, match=original.name):
             backup.restore(restored, tmp_path / "backup", ledgers=[ledger])
+        manifest = tmp_path / "backup" / "manifest.json"
+        manifest.write_text(manifest.read_text().replace('"revision": "', '"revision": "9999-from-the-future-'))
+        with pytest.raises(ArchiveError, match="newer version"):
+            backup.restore(restored, tmp_path / "backup", ledgers=[ledger])
         assert not restored.media_dir.exists() or not any(restored.media_dir.rglob("*.png"))
     finally:
         restored.close()
