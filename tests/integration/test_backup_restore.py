@@ -190,6 +190,31 @@ def test_a_purge_after_the_backup_stays_a_purge(archive, ledger, tmp_path):
         restored.close()
 
 
+def test_a_purge_while_the_backup_copies_the_media_is_honoured(archive, ledger, tmp_path, monkeypatch):
+    """The database snapshot still holds the testimony; its files are gone by the time they are copied."""
+    populate(archive)
+    name = "_snapshot_sqlite" if archive.db.engine.dialect.name == "sqlite" else "_snapshot_postgresql"
+    snapshot = getattr(backup, name)
+
+    def then_purge(*args):
+        taken = snapshot(*args)
+        archive.consent.withdraw(SYSTEM, OH2, "the narrator asked")
+        archive.consent.purge(ADMIN, OH2, OH2)
+        return taken
+
+    monkeypatch.setattr(backup, name, then_purge)
+    backup.backup(archive, tmp_path / "backup")
+    assert len(backup.read_manifest(tmp_path / "backup")["purged_while_copying"]) == 2
+    wipe(archive)
+    restored = reopen(archive)
+    try:
+        assert backup.restore(restored, tmp_path / "backup", ledgers=[ledger])["purges"] == [OH2]
+        assert restored.media.fixity(SYSTEM)["ok"]
+        assert all(not (r["missing"] or r["unexpected"]) for r in restored.index.check(SYSTEM).values())
+    finally:
+        restored.close()
+
+
 def test_an_encrypted_backup_reveals_nothing_and_needs_its_passphrase(backend, archive, ledger, tmp_path):
     if backend != "sqlite":
         pytest.skip("encryption is the same code on both engines")
