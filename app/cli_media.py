@@ -42,18 +42,38 @@ def media_add(accession_id, file, kind, caption):
 
 
 @cli.command()
-def fixity():
-    """Re-hash every original; report missing or changed files (exit status 1 if there are any)."""
+@click.option("--repair", is_flag=True, help="Delete orphans: media files that no row owns (left by a "
+              "process killed before its commit).")
+@click.option("--grace", type=click.IntRange(min=0), default=180, show_default=True, metavar="MINUTES",
+              help="A file no row owns counts as an orphan only once it is this old (younger, an intake "
+                   "may still be writing it).")
+def fixity(repair, grace):
+    """Re-hash every original; report missing or changed files and orphans (exit status 1 if there are any)."""
     archive = _archive()
     with _progress() as progress:
         task = progress.add_task("Checking originals", total=None)
         report = archive.media.fixity(
-            SYSTEM, progress=lambda n, total, _: progress.update(task, completed=n, total=total))
+            SYSTEM, progress=lambda n, total, _: progress.update(task, completed=n, total=total),
+            repair=repair, grace=grace * 60)
     for problem in ("missing", "changed"):
         for sha in report[problem]:
             console.print(f"[red]{problem}:[/] {sha} ({', '.join(report['assets'][sha])})", highlight=False)
+    removed = set(report["removed"])
+    for name in report["orphans"]:
+        console.print(f"{'removed' if name in removed else '[red]orphan:[/]'} {name}", highlight=False)
     plural = "" if report["checked"] == 1 else "s"
     console.print(f"Checked {report['checked']} original{plural}: {len(report['missing'])} missing, "
                   f"{len(report['changed'])} changed.", highlight=False)
+    if report["orphans"]:
+        console.print(f"{len(report['orphans'])} orphaned file{'' if len(report['orphans']) == 1 else 's'}: "
+                      f"in the media store, owned by no media row.", highlight=False)
+    if report["in_flight"]:
+        console.print(f"{report['in_flight']} file(s) no row owns were written in the last {grace} minutes: "
+                      f"an intake may still be running, so they are left alone.", highlight=False)
+    if removed:
+        console.print(f"Repaired: removed {len(removed)} orphaned file{'' if len(removed) == 1 else 's'}.",
+                      highlight=False)
+    elif report["orphans"]:
+        console.print("Run `python -m app fixity --repair` to remove the orphans.", highlight=False)
     if not report["ok"]:
         sys.exit(1)

@@ -16,7 +16,9 @@ import enum
 import hashlib
 import os
 import re
+import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -34,6 +36,14 @@ class Fixity(str, enum.Enum):
     OK = "ok"
     MISSING = "missing"
     CHANGED = "changed"
+
+
+@dataclass
+class Unowned:
+    """A file (or an asset's folder of derivatives) that no media row names."""
+    path: Path
+    name: str           # relative to the store's root, for reports
+    modified: float     # newest modification time inside it
 
 
 class MediaStore:
@@ -84,6 +94,49 @@ class MediaStore:
             return Fixity.MISSING
         return Fixity.OK if digest.hexdigest() == sha256 else Fixity.CHANGED
 
+    def touch(self, sha256: str) -> None:
+        """Mark an original as in use now, so that a sweep for orphans leaves it alone."""
+        try:
+            os.utime(self.path(sha256))
+        except FileNotFoundError:
+            pass
+
+    def unowned(self, shas: set[str], keys: set[str]) -> list[Unowned]:
+        """Originals not in `shas`, derivative folders of assets not in `keys`, and the temporary
+        files of interrupted writes: what a process killed before its commit leaves behind."""
+        found = []
+        for path in sorted((self.root / "originals").glob("??/??/*")):
+            if path.is_file() and path.name not in shas:
+                found.append(self._unowned(path))
+        for folder in sorted((self.root / "derivatives").glob("*/??/??/*")):
+            if not folder.is_dir():
+                continue
+            if folder.name not in keys:
+                found.append(self._unowned(folder))
+            else:
+                found += [self._unowned(p) for p in sorted(folder.glob(_TEMP_PREFIX + "*"))]
+        return [item for item in found if item is not None]
+
+    def _unowned(self, path: Path) -> Unowned | None:
+        try:
+            return Unowned(path, path.relative_to(self.root).as_posix(), _newest(path))
+        except FileNotFoundError:       # removed since it was listed
+            return None
+
+    def remove_unowned(self, item: Unowned, older_than: float) -> bool:
+        """Delete it unless something in it was written after `older_than` (a timestamp): it is
+        looked at again just before, as an intake may have started using it since it was listed."""
+        try:
+            if _newest(item.path) > older_than:
+                return False
+            if item.path.is_dir():
+                shutil.rmtree(item.path)
+            else:
+                item.path.unlink()
+        except FileNotFoundError:
+            return True
+        return True
+
     def originals(self):
         """Every stored SHA-256 (temporary files of interrupted writes are not originals)."""
         for path in sorted((self.root / "originals").glob("??/??/*")):
@@ -124,6 +177,11 @@ class MediaStore:
         folder = self.derivative_path(sha256, audience, "x").parent
         return sorted(p.stem for p in folder.glob("*.png")) if folder.is_dir() else []
 
+    def remove_derivatives_of(self, key: str) -> None:
+        """Every derivative of one asset, of every type and audience, with their folders."""
+        for audience in Audience:
+            shutil.rmtree(self.derivative_path(key, audience, "x").parent, ignore_errors=True)
+
     def remove_derivatives(self, sha256: str, audience: Audience | str | None = None,
                            keep: tuple[str, ...] = ()) -> int:
         """Delete derivatives of one original (for one audience, or all); return how many."""
@@ -135,6 +193,14 @@ class MediaStore:
                     self.derivative_path(sha256, each, size).unlink(missing_ok=True)
                     removed += 1
         return removed
+
+
+def _newest(path: Path) -> float:
+    newest = path.stat().st_mtime
+    if path.is_dir():
+        for child in path.iterdir():
+            newest = max(newest, child.stat().st_mtime)
+    return newest
 
 
 def _check_sha(sha256: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from pathlib import PurePath
 from typing import Callable
 
@@ -29,6 +30,9 @@ from .recordings import RecordingsMixin
 
 MAX_RECORDING_BYTES = 4 * 1024 ** 3
 MAX_CAPTION = 2000
+# A file no row owns is an orphan only once it is this old: younger, it may belong to an intake that
+# has not committed yet (a recording's derivatives can take ffmpeg up to 30 minutes each).
+ORPHAN_GRACE_SECONDS = 3 * 3600
 # Every audience has its own derivatives; archivists' and admins' show the boxes they may not lift.
 DERIVED_AUDIENCES = tuple(Audience)
 
@@ -60,11 +64,14 @@ class MediaService(RecordingsMixin, Service):
         with self.archive.db.session() as session:     # refuse an unknown testimony before decoding
             if session.scalar(select(Testimony.id).where(Testimony.accession_id == accession_id)) is None:
                 raise NotFound("no such testimony")
-        sha256 = None
+        sha256 = key = None
         existed = True
         try:
             width = height = None
             digest = hashlib.sha256(data).hexdigest()
+            # An original already on disk may be an orphan: touched, it is in flight again, and a
+            # `fixity --repair` running now leaves it alone.
+            store.touch(digest)
             if kind == "photo":
                 existed = store.exists(digest)
                 sha256 = digest                           # from here on a failure removes what was stored
@@ -81,7 +88,8 @@ class MediaService(RecordingsMixin, Service):
                 if twin is not None:
                     raise ConflictError(f"this file is already attached to {accession_id} "
                                         f"as a {twin.kind} ({twin.key[:12]})", file=name)
-                asset = MediaAsset(key=secrets.token_hex(32), kind=kind, sha256=sha256, mime=mime,
+                key = secrets.token_hex(32)
+                asset = MediaAsset(key=key, kind=kind, sha256=sha256, mime=mime,
                                    bytes=len(data), width=width, height=height, caption=caption,
                                    filename=name, created_by=identity.describe())
                 testimony.media.append(asset)
@@ -101,6 +109,8 @@ class MediaService(RecordingsMixin, Service):
         except BaseException:
             if sha256 is not None:
                 self._discard(store, sha256, existed)
+            if key is not None:
+                store.remove_derivatives_of(key)
             raise
         return result
 
@@ -241,15 +251,16 @@ class MediaService(RecordingsMixin, Service):
     # --- fixity ------------------------------------------------------------------------------
 
     @gated("media.fixity")
-    def fixity(self, identity: Identity, progress: Progress | None = None) -> dict:
-        """Re-hash every original the archive registers; record the run; report missing or changed."""
+    def fixity(self, identity: Identity, progress: Progress | None = None, *, repair: bool = False,
+               grace: float = ORPHAN_GRACE_SECONDS) -> dict:
+        """Re-hash every original the archive registers; record the run; report missing or changed
+        originals, and files no row owns (orphans: left by a process killed before its commit).
+        With repair, delete the orphans. A file written less than `grace` seconds ago is not an
+        orphan yet, only "in flight": its intake may still be running."""
         store = self._store()
-        with self.archive.db.session() as session:
-            owners: dict[str, list[str]] = {}
-            for sha, accession, key in session.execute(
-                    select(MediaAsset.sha256, Testimony.accession_id, MediaAsset.key)
-                    .join(Testimony, MediaAsset.testimony_id == Testimony.id).order_by(MediaAsset.id)):
-                owners.setdefault(sha, []).append(f"{accession} {key[:12]}")
+        owners, keys = self._owners()
+        # Listed after the rows are read: a file whose row commits in between is young, so in flight.
+        unowned = store.unowned(set(owners), keys)
         found: dict[str, list[str]] = {"missing": [], "changed": []}
         for n, sha in enumerate(sorted(owners), 1):
             result = store.fixity(sha)
@@ -257,16 +268,38 @@ class MediaService(RecordingsMixin, Service):
                 found[result.value].append(sha)
             if progress:
                 progress(n, len(owners), sha)
+        cutoff = time.time() - grace
+        orphans = [c for c in unowned if c.modified <= cutoff]
+        removed = []
+        if repair and orphans:
+            now_owned, now_keys = self._owners()     # once more, just before deleting
+            removed = [c.name for c in orphans if _owner_of(c.name) not in now_owned
+                       and _owner_of(c.name) not in now_keys and store.remove_unowned(c, cutoff)]
+        found.update(orphans=[c.name for c in orphans], removed=removed)
         with self.archive.unit_of_work() as session:
             run = FixityRun(by=identity.describe(), checked=len(owners), missing=len(found["missing"]),
                             changed=len(found["changed"]), detail=found)
             session.add(run)
             self.archive.audit.record(session, identity, "media.fixity", "", checked=len(owners),
-                                      missing=len(found["missing"]), changed=len(found["changed"]))
+                                      missing=len(found["missing"]), changed=len(found["changed"]),
+                                      orphans=len(orphans), removed=len(removed))
             session.flush()
             report = _run(run)
         report["assets"] = {sha: owners[sha] for sha in found["missing"] + found["changed"]}
+        report["in_flight"] = len(unowned) - len(orphans)
         return report
+
+    def _owners(self) -> tuple[dict[str, list[str]], set[str]]:
+        """Every registered original (SHA-256 -> "accession key" of its assets), and every asset key."""
+        with self.archive.db.session() as session:
+            owners: dict[str, list[str]] = {}
+            keys: set[str] = set()
+            for sha, accession, key in session.execute(
+                    select(MediaAsset.sha256, Testimony.accession_id, MediaAsset.key)
+                    .join(Testimony, MediaAsset.testimony_id == Testimony.id).order_by(MediaAsset.id)):
+                owners.setdefault(sha, []).append(f"{accession} {key[:12]}")
+                keys.add(key)
+        return owners, keys
 
     @gated("media.fixity")
     def last_fixity(self, identity: Identity) -> dict | None:
@@ -311,7 +344,15 @@ def _check_box(box, asset: MediaAsset) -> tuple[int, int, int, int]:
     return x0, y0, x1, y1
 
 
+def _owner_of(name: str) -> str:
+    """The SHA-256 or asset key a store path is named after ("" for a temporary file: no owner)."""
+    part = name.rsplit("/", 1)[-1]
+    return "" if part.startswith(".tmp-") else part
+
+
 def _run(run: FixityRun) -> dict:
+    orphans, removed = list(run.detail.get("orphans", [])), list(run.detail.get("removed", []))
     return {"at": run.at.isoformat(timespec="seconds"), "by": run.by, "checked": run.checked,
             "missing": list(run.detail.get("missing", [])), "changed": list(run.detail.get("changed", [])),
-            "ok": run.missing == 0 and run.changed == 0}
+            "orphans": orphans, "removed": removed,
+            "ok": run.missing == 0 and run.changed == 0 and set(orphans) <= set(removed)}
