@@ -57,11 +57,13 @@ def embargo_running(consent, today: dt.date) -> bool:
 
 
 def can_see_testimony(testimony, audience: Audience, today: dt.date) -> bool:
-    """Consent gates visibility: published, consent granted for this scope, and no embargo running."""
+    """Consent gates visibility: published, consent granted for this scope, and no embargo running;
+    and the publication gate: not held back for a sensitive term that shows (services/gate.py)."""
     if audience >= Audience.ARCHIVIST:
         return True
     consent = testimony.consent
     return (testimony.state == "published"
+            and testimony.held is None
             and consent is not None
             and consent.status == "granted"
             and SCOPE_FLOOR.get(consent.scope, Audience.ADMIN) <= audience

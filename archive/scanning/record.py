@@ -92,6 +92,11 @@ def _texts(record: dict, redactions: Iterable[Any]) -> Iterator[tuple[Location, 
     for i, narrator in enumerate(record.get("narrators") or ()):
         if narrator.get("public_name"):
             yield Location("narrators.public_name", index=i), narrator["public_name"], []
+    # Given by the caller where it knows them: place labels and variants, the collection's title.
+    for field, names in (record.get("shown_names") or {}).items():
+        for i, name in enumerate(names):
+            if name:
+                yield Location(field, index=i), name, []
 
 
 def _segment_of(record: dict, location: Location, start: int) -> Location:

@@ -29,6 +29,7 @@ class Archive:
         from .audit import AuditService
         from .consent import ConsentService
         from .dashboard import DashboardService
+        from .gate import PublicationGate
         from .history import HistoryService
         from .indexing import IndexService
         from .intake import IntakeService
@@ -45,6 +46,7 @@ class Archive:
 
         self.audit = AuditService(self)
         self.index = IndexService(self)
+        self.gate = PublicationGate(self)
         self.testimonies = TestimonyService(self)
         self.redactions = RedactionService(self)
         self.consent = ConsentService(self)

@@ -54,6 +54,9 @@ class DashboardService(Service):
                 "activity": [{"at": e.at.isoformat(timespec="seconds"), "actor": e.actor, "action": e.action,
                               "target": e.target} for e in events],
                 "horizon_days": EMBARGO_HORIZON_DAYS,
+                # Published, but a term registered since shows unredacted: no reader sees them meanwhile.
+                "held": [{**_summary(t), "held": t.held.isoformat(timespec="minutes")}
+                         for t in self.archive.gate.held(session)],
             }
         panels["unredacted"] = self.archive.sensitive.archive_findings(identity)
         return panels

@@ -13,6 +13,7 @@ from ..policy import gated
 from ..views import archive_wide_terms, view_for
 from . import reindexing
 from .base import Service
+from .gate import protective
 
 CHUNK_WORDS = 300
 
@@ -99,8 +100,11 @@ class IndexService(Service):
         """Rewrite testimonies in every audience's index from their current views.
 
         Called inside the writing service's unit of work, after flush and before commit, so a
-        removal is physically gone from the lower indexes before the call returns.
+        removal is physically gone from the lower indexes before the call returns. The publication
+        gate runs first, on the session's pending changes: a write that would show readers what the
+        publication checks stop is refused before any index sees it (services/gate.py).
         """
+        self.archive.gate.check(session, testimonies)
         session.flush()
         session.info.setdefault("touched", set()).update(t.accession_id for t in testimonies)
         authorities = self.authorities(session)
@@ -134,6 +138,7 @@ class IndexService(Service):
     def _resync(self, accession_ids) -> None:
         """Make the indexes say what the database says about these testimonies (after a rollback)."""
         with self.archive.indexes.writing(), self.archive.db.session() as session:
+            protective(session)   # a repair is never refused: what it finds showing, it holds
             for accession in sorted(accession_ids):
                 testimony = self.load_testimony(session, accession)
                 if testimony is None:

@@ -21,6 +21,7 @@ from ..formats.json_format import ACCESSION_ID, LANGUAGE
 from ..identity import Identity
 from ..model import Authority, Collection, Consent, Narrator, Testimony, testimony_narrators
 from ..policy import gated
+from .gate import protective
 from .base import Service
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
@@ -322,6 +323,9 @@ class RecordService(Service):
             changed = _changed(before, after)
             self._saved(session, identity, "narrator.edit", revision_target("narrator", key),
                         f"narrator edited ({', '.join(changed) or 'no change'})", after, changed)
+            if "legal_name" in changed and "public_name" not in changed:
+                # Entering who the narrator is protects: where the name shows, the testimony is held.
+                protective(session)
             self._sync(session, self._narrator_links(session).get(narrator.id, []))
             return {"key": key, "changed": changed}
 

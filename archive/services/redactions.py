@@ -14,6 +14,7 @@ from ..model import AuditEvent, Redaction, Testimony
 from ..policy import gated
 from ..redaction import Span, check_span
 from ..vocabulary import REDACTABLE_FIELDS, REDACTION_CATEGORIES
+from .gate import protective
 from .base import Service
 
 REMOVAL_PROPOSED = "removal_proposed"
@@ -56,6 +57,7 @@ def propose(session: Session, archive, identity: Identity, testimony: Testimony,
     accession_id = testimony.accession_id
     _category(category)
     visible = _audience(visible_to, accession_id)
+    protective(session)   # a proposal hides at once; it never makes anything show
     redaction = Redaction(category=category, replacement=replacement or "[withheld]", reason=reason or "",
                           visible_to=visible, state="proposed", proposed_by=identity.describe())
     if field is not None:
@@ -113,6 +115,7 @@ class RedactionService(Service):
     @gated("redaction.write")
     def approve(self, identity: Identity, accession_id: str, key: str, *, two_person: bool = True) -> dict:
         with self.archive.unit_of_work() as session:
+            protective(session)
             testimony = self.get_testimony(session, accession_id)
             redaction = self._redaction(testimony, key)
             if redaction.state == REMOVAL_PROPOSED:
