@@ -61,6 +61,9 @@ class Testimony(Base):
     fictional: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[str] = mapped_column(String(20), default="draft")
     withdrawn_at: Mapped[dt.date | None] = mapped_column(Date)
+    # Set (to when) while a published testimony shows a sensitive term unredacted that was registered
+    # after it was published: it reaches no audience below archivist until that is resolved.
+    held: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -273,6 +276,9 @@ class SensitiveTerm(Base):
     term: Mapped[str] = mapped_column(String(300))
     variants: Mapped[list[str]] = mapped_column(default=list)
     category: Mapped[str] = mapped_column(String(40), default="other")
+    # The lowest audience that may read the term itself (name and variants): naming a term says
+    # whom it protects. The scanner uses every term whatever the caller's audience.
+    visible_to: Mapped[str] = mapped_column(String(20), default="archivist", server_default="archivist")
     testimony: Mapped[Testimony | None] = relationship(back_populates="sensitive_terms")
 
 
