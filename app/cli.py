@@ -375,8 +375,14 @@ def serve(host, port, workers):
 
 
 def _backup_passphrase(confirm: bool) -> str:
-    return os.environ.get("ARCHIVE_BACKUP_PASSPHRASE") or click.prompt(
-        "Backup passphrase", hide_input=True, confirmation_prompt=confirm)
+    from archive.errors import ValidationError
+
+    if os.environ.get("ARCHIVE_BACKUP_PASSPHRASE"):
+        return os.environ["ARCHIVE_BACKUP_PASSPHRASE"]
+    if not sys.stdin.isatty():     # a prompt nobody can answer (cron, a pipe) would echo or hang
+        raise ValidationError("the backup passphrase comes from ARCHIVE_BACKUP_PASSPHRASE or a prompt on a "
+                              "terminal: set the variable")
+    return click.prompt("Backup passphrase", hide_input=True, confirmation_prompt=confirm)
 
 
 @cli.command()

@@ -290,6 +290,7 @@ def test_the_backup_and_restore_commands(tmp_path):
     key = (live / "secret_key").read_text().strip().encode()
     assert not any(key in p.read_bytes() for p in (tmp_path / "backup").rglob("*") if p.is_file())
     assert "not empty" in run(live, "restore", tmp_path / "backup", expect=1)
+    assert "ARCHIVE_BACKUP_PASSPHRASE" in run(live, "backup", tmp_path / "sealed", "--encrypt", expect=1)
     out = run(spare, "restore", tmp_path / "backup", expect=1)       # no purge ledger where it is kept
     assert "--no-purge-ledger" in out
     shutil.copy(live / "purges.jsonl", tmp_path / "purges-copy.jsonl")
