@@ -193,6 +193,7 @@ def apply(session: Session, testimony, record: dict, restorer: str) -> dict:
     for item in record.get("sensitive_terms", []):
         if item["term"].casefold() not in have_terms:
             testimony.sensitive_terms.append(SensitiveTerm(term=item["term"], variants=list(item.get("variants", [])),
-                                                           category=item.get("category", "other")))
+                                                           category=item.get("category", "other"),
+                                                           visible_to=item.get("visible_to", "archivist")))
             added_terms += 1
     return {"narrators": changed_narrators, "redactions": proposed, "terms_added": added_terms}

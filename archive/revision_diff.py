@@ -16,7 +16,7 @@ NARRATOR_FIELDS = ("public_name", "legal_name", "contact", "risk_notes", "birth_
                    "nationality", "role")
 REDACTION_FIELDS = ("field", "transcript", "start", "end", "text", "category", "reason", "visible_to",
                     "replacement", "state", "proposed_by", "approved_by")
-TERM_FIELDS = ("variants", "category")
+TERM_FIELDS = ("variants", "category", "visible_to")
 SEGMENT_FIELDS = ("start", "end", "title", "synopsis", "keywords", "text_start", "text_end")
 # Unchanged text around a change, in tokens (words and the spaces between them).
 CONTEXT_TOKENS = 16
@@ -175,7 +175,11 @@ def diff_records(before: dict, after: dict, labels: tuple[str, str] = ("before",
 def withheld(records: list[dict], audience: Audience) -> list[dict]:
     """The records with every original hidden from `audience` (by any of their redactions: an
     admin-only span is hidden from archivists too) replaced by its replacement wherever it occurs,
-    in every string of every record: an older record may hold the words before they were redacted."""
+    in every string of every record: an older record may hold the words before they were redacted.
+    A sensitive term above `audience` is left out of the records' terms: the term names whom it protects."""
+    records = [{**record, "sensitive_terms": [s for s in record.get("sensitive_terms", [])
+                                              if audience >= Audience.parse(s.get("visible_to") or "archivist")]}
+               if "sensitive_terms" in record else record for record in records]
     hidden: dict[str, str] = {}
     for record in records:
         for r in record.get("redactions", []):

@@ -153,7 +153,8 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
             for r in testimony.redactions if r.field}
         view["redactions"] = [_redaction(r, audience) for r in testimony.redactions]
         view["sensitive_terms"] = [{"term": s.term, "variants": list(s.variants or []),
-                                    "category": s.category} for s in testimony.sensitive_terms]
+                                    "category": s.category} for s in testimony.sensitive_terms
+                                   if audience >= Audience.parse(s.visible_to or "archivist")]
         view["withdrawn_at"] = _iso(testimony.withdrawn_at)
         view["reaches"] = next(a.label for a in Audience
                                if policy.can_see_testimony(testimony, a, today))

@@ -19,6 +19,8 @@ class TermForm(FlaskForm):
     variants = TextAreaField("Variants: other spellings and scripts, one per line",
                              validators=[Optional(), Length(max=10000)])
     category = SelectField("Category", choices=[SelectChoice(c) for c in REDACTION_CATEGORIES], default="person")
+    visible_to = SelectField("Shown to", choices=[SelectChoice("archivist", "archivists and admins"),
+                                                  SelectChoice("admin", "admins only")], default="archivist")
 
 
 class RedactAllForm(FlaskForm):
@@ -40,6 +42,12 @@ def _valid(form: FlaskForm) -> FlaskForm:
 
 def _variants(form: TermForm) -> list[str]:
     return (form.variants.data or "").splitlines()
+
+
+def _visible_to(form: TermForm) -> str | None:
+    # A form without the menu (the testimony page's edit form) keeps the term's audience, rather than
+    # the menu's default quietly showing an admin-only term to every archivist.
+    return form.visible_to.data if form.visible_to.raw_data else None
 
 
 def _back_to(accession_id: str | None):
@@ -64,7 +72,8 @@ def sensitive_terms():
 @audience("archivist")
 def add_sensitive_term():
     form = _valid(TermForm())
-    added = archive().sensitive.add(current(), form.term.data, variants=_variants(form), category=form.category.data)
+    added = archive().sensitive.add(current(), form.term.data, variants=_variants(form), category=form.category.data,
+                                    visible_to=_visible_to(form) or "archivist")
     flash(f"Archive-wide sensitive term {added['term']!r} added with {len(added['variants'])} variant(s).", "ok")
     return _back_to(None)
 
@@ -74,7 +83,8 @@ def add_sensitive_term():
 def add_testimony_term(accession_id: str):
     form = _valid(TermForm())
     added = archive().sensitive.add(current(), form.term.data, variants=_variants(form),
-                                    category=form.category.data, accession_id=accession_id)
+                                    category=form.category.data, accession_id=accession_id,
+                                    visible_to=_visible_to(form) or "archivist")
     flash(f"Sensitive term {added['term']!r} added to {accession_id} with {len(added['variants'])} variant(s).", "ok")
     return _back_to(accession_id)
 
@@ -84,7 +94,7 @@ def add_testimony_term(accession_id: str):
 def edit_sensitive_term(term_id: str):
     form = _valid(TermForm())
     edited = archive().sensitive.edit(current(), term_id, term=form.term.data, variants=_variants(form),
-                                      category=form.category.data)
+                                      category=form.category.data, visible_to=_visible_to(form))
     flash(f"Sensitive term {edited['term']!r} saved.", "ok")
     return _back_to(edited["testimony"])
 

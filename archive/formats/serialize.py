@@ -47,9 +47,13 @@ def full_testimony(t) -> dict:
                                        "text_start": s.text_start, "text_end": s.text_end}
                                       for s in tr.segments]} for tr in t.transcripts],
         "redactions": [_full_redaction(r) for r in t.redactions],
-        "sensitive_terms": [{"term": s.term, "variants": list(s.variants or []), "category": s.category}
-                            for s in t.sensitive_terms],
+        "sensitive_terms": [term(s) for s in t.sensitive_terms],
     }
+
+
+def term(s) -> dict:
+    return {"term": s.term, "variants": list(s.variants or []), "category": s.category,
+            "visible_to": s.visible_to or "archivist"}
 
 
 def _full_redaction(r) -> dict:

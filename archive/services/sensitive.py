@@ -11,7 +11,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import ConflictError, NotFound, ValidationError
+from ..audience import Audience
+from ..errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from ..formats import serialize
 from ..identity import Identity
 from ..model import SensitiveTerm, Testimony
@@ -27,6 +28,8 @@ from .base import Service
 from .redactions import propose
 
 MAX_LENGTH = 300
+# A term is staff's own tool: no audience below archivist ever reads one.
+TERM_AUDIENCES = ("archivist", "admin")
 
 
 def archive_wide(session: Session) -> list[SensitiveTerm]:
@@ -53,15 +56,28 @@ def scan_testimony(session: Session, testimony: Testimony) -> list[Finding]:
     return unredacted(testimony, [*testimony.sensitive_terms, *archive_wide(session)])
 
 
-def describe(findings: list[Finding]) -> str:
-    """'Khaled Mansour' ×2 (transcript en), ... : for the reasons publishing is refused."""
+def readable(row: SensitiveTerm, audience: Audience) -> bool:
+    """May `audience` read the term itself (its name and variants)?"""
+    return audience >= Audience.parse(row.visible_to or "archivist")
+
+
+def hidden_keys(rows: list[SensitiveTerm], audience: Audience) -> set[str]:
+    """The keys (as findings name terms) of the terms `audience` may not read. A key that a term it
+    may read shares stays shown: the reader knows that name already."""
+    return {r.term for r in rows if not readable(r, audience)} - {r.term for r in rows if readable(r, audience)}
+
+
+def describe(findings: list[Finding], hidden: set[str] = frozenset()) -> str:
+    """'Khaled Mansour' ×2 (transcript en), ... : for the reasons publishing is refused. A term in
+    `hidden` (the caller may not read it) is counted and placed, never named."""
     by_term: dict[str, list[Finding]] = {}
     for f in findings:
         by_term.setdefault(f.occurrence.term_key, []).append(f)
     parts = []
     for term, found in by_term.items():
         where = sorted({_where(f) for f in found})
-        parts.append(f"{term!r} ×{len(found)} ({', '.join(where)})")
+        name = "a term restricted to admins" if term in hidden else repr(term)
+        parts.append(f"{name} ×{len(found)} ({', '.join(where)})")
     return ", ".join(parts)
 
 
@@ -70,6 +86,24 @@ def _where(f: Finding) -> str:
     if loc.transcript is not None:
         return f"transcript {loc.transcript}" if loc.field == "text" else f"segment {loc.field}s of {loc.transcript}"
     return loc.field.replace("_", " ")
+
+
+def _term_audience(identity: Identity, visible_to: str) -> str:
+    try:
+        audience = Audience.parse(visible_to)
+    except ValueError as exc:
+        raise ValidationError(str(exc), field="visible_to") from None
+    if audience.label not in TERM_AUDIENCES:
+        raise ValidationError(f"a sensitive term is shown to {' or '.join(TERM_AUDIENCES)}, not {audience.label}",
+                              field="visible_to")
+    if audience > identity.audience:
+        raise PermissionDenied(f"{identity.describe()} may not register a term restricted to {audience.label}s")
+    return audience.label
+
+
+def _require_readable(identity: Identity, row: SensitiveTerm) -> None:
+    if not readable(row, identity.audience):
+        raise PermissionDenied(f"sensitive term {row.id} is restricted to {row.visible_to}s")
 
 
 def _clean(term: str, variants, category: str) -> tuple[str, list[str], str]:
@@ -114,16 +148,17 @@ class SensitiveTermService(Service):
                 rows = archive_wide(session)
             else:
                 rows = sorted(self.get_testimony(session, accession_id).sensitive_terms, key=lambda r: r.id)
-            return [self._dict(r, accession_id) for r in rows]
+            return [self._dict(r, accession_id) for r in rows if readable(r, identity.audience)]
 
     @gated("sensitive.write")
     def add(self, identity: Identity, term: str, *, variants=(), category: str = "other",
-            accession_id: str | None = None) -> dict:
+            accession_id: str | None = None, visible_to: str = "archivist") -> dict:
         term, variants, category = _clean(term, variants, category)
+        visible_to = _term_audience(identity, visible_to)
         with self.archive.unit_of_work() as session:
             testimony = self.get_testimony(session, accession_id) if accession_id is not None else None
-            self._refuse_duplicate(session, testimony, term)
-            row = SensitiveTerm(term=term, variants=variants, category=category)
+            self._refuse_duplicate(session, testimony, term, identity.audience)
+            row = SensitiveTerm(term=term, variants=variants, category=category, visible_to=visible_to)
             if testimony is not None:
                 testimony.sensitive_terms.append(row)
             else:
@@ -134,15 +169,19 @@ class SensitiveTermService(Service):
             return self._dict(row, accession_id)
 
     @gated("sensitive.write")
-    def edit(self, identity: Identity, term_id: int, *, term: str, variants=(), category: str = "other") -> dict:
+    def edit(self, identity: Identity, term_id: int, *, term: str, variants=(), category: str = "other",
+             visible_to: str | None = None) -> dict:
+        """Without `visible_to` the term keeps its audience."""
         term, variants, category = _clean(term, variants, category)
         with self.archive.unit_of_work() as session:
             row = self._row(session, term_id)
+            _require_readable(identity, row)
+            visible_to = _term_audience(identity, visible_to or row.visible_to or "archivist")
             testimony = self._owner(session, row)
             if fold_text(term) != fold_text(row.term):
-                self._refuse_duplicate(session, testimony, term)
+                self._refuse_duplicate(session, testimony, term, identity.audience)
             names = _names((row.term, list(row.variants or ())), (term, variants))
-            row.term, row.variants, row.category = term, variants, category
+            row.term, row.variants, row.category, row.visible_to = term, variants, category, visible_to
             self._written(session, identity, "sensitive.edit", row, testimony, f"sensitive term {row.id} edited",
                           names)
             return self._dict(row, testimony.accession_id if testimony else None)
@@ -151,6 +190,7 @@ class SensitiveTermService(Service):
     def remove(self, identity: Identity, term_id: int) -> dict:
         with self.archive.unit_of_work() as session:
             row = self._row(session, term_id)
+            _require_readable(identity, row)
             testimony = self._owner(session, row)
             names = _names((row.term, list(row.variants or ())))
             if testimony is not None:
@@ -165,6 +205,16 @@ class SensitiveTermService(Service):
 
     @gated("sensitive.read")
     def findings(self, identity: Identity, accession_id: str) -> dict:
+        """As `_findings`, without the terms the caller may not read: their occurrences are only
+        counted ("restricted"), since an occurrence's text is the term."""
+        result = self._findings(identity, accession_id)
+        hidden = {t["id"] for t in result["terms"]
+                  if identity.audience < Audience.parse(t.get("visible_to") or "archivist")}
+        shown = [o for o in result["occurrences"] if o["term_id"] not in hidden]
+        return {**result, "terms": [t for t in result["terms"] if t["id"] not in hidden], "occurrences": shown,
+                "restricted": len(result["occurrences"]) - len(shown)}
+
+    def _findings(self, identity: Identity, accession_id: str) -> dict:
         """Unredacted occurrences of the testimony's and the archive-wide terms, and identifiers
         (phone numbers, e-mails, ...) that look worth redacting; every offset a code point."""
         with self.archive.db.session() as session:
@@ -202,9 +252,11 @@ class SensitiveTermService(Service):
                     continue
                 found = unredacted(testimony, [*testimony.sensitive_terms, *wide])
                 if found:
+                    hidden = hidden_keys([*testimony.sensitive_terms, *wide], identity.audience)
                     out.append({"accession_id": testimony.accession_id, "title": testimony.title,
                                 "state": testimony.state, "count": len(found),
-                                "terms": sorted({f.occurrence.term_key for f in found})})
+                                "terms": sorted({f.occurrence.term_key for f in found} - hidden),
+                                "restricted": sum(1 for f in found if f.occurrence.term_key in hidden)})
             return out
 
     @gated("redaction.write")
@@ -215,6 +267,7 @@ class SensitiveTermService(Service):
         archivist's, or the one this testimony already uses for the term), occurrences in a
         redactable field as a field redaction. Segment titles, synopses, keywords, subjects and
         names cannot be redacted: they are returned under "left", to be edited."""
+        self._refuse_hidden(identity, term_id)
         with self.archive.unit_of_work() as session:
             testimony = self.get_testimony(session, accession_id)
             row = self._row(session, term_id)
@@ -267,7 +320,8 @@ class SensitiveTermService(Service):
         if testimony is not None:
             self.archive.audit.revision(session, identity, testimony.accession_id, summary, {
                 "sensitive_terms": [{"id": s.id, "term": s.term, "variants": list(s.variants or []),
-                                     "category": s.category} for s in testimony.sensitive_terms]})
+                                     "category": s.category, "visible_to": s.visible_to}
+                                    for s in testimony.sensitive_terms]})
         affected = [testimony] if testimony is not None else self._showing(session, names)
         if affected:
             self.archive.index.sync(session, *affected)
@@ -285,11 +339,22 @@ class SensitiveTermService(Service):
         return [t for t in self.all_testimonies(session) if holding.intersection(t.places or [])]
 
     @staticmethod
-    def _refuse_duplicate(session: Session, testimony: Testimony | None, term: str) -> None:
+    def _refuse_duplicate(session: Session, testimony: Testimony | None, term: str, audience: Audience) -> None:
         rows = testimony.sensitive_terms if testimony is not None else archive_wide(session)
-        if any(fold_text(r.term) == fold_text(term) for r in rows):
+        # Only against terms the caller may read: refusing a name because a term hidden from them
+        # holds it would tell them whom that term protects.
+        if any(fold_text(r.term) == fold_text(term) for r in rows if readable(r, audience)):
             where = testimony.accession_id if testimony is not None else "the archive-wide register"
             raise ConflictError(f"{term!r} is already a sensitive term of {where}", field="term")
+
+    def _refuse_hidden(self, identity: Identity, term_id) -> None:
+        """Acting on a term (redacting every occurrence of it) shows it: only to whom may read it."""
+        if not str(term_id).strip().isdigit():
+            return
+        with self.archive.db.session() as session:
+            row = session.get(SensitiveTerm, int(term_id))
+            if row is not None:
+                _require_readable(identity, row)
 
     @staticmethod
     def _row(session: Session, term_id) -> SensitiveTerm:
@@ -323,4 +388,5 @@ class SensitiveTermService(Service):
     @staticmethod
     def _dict(row: SensitiveTerm, accession_id: str | None) -> dict:
         return {"id": row.id, "term": row.term, "variants": list(row.variants or []), "category": row.category,
+                "visible_to": row.visible_to or "archivist",
                 "testimony": accession_id if row.testimony_id is not None else None}

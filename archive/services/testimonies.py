@@ -14,7 +14,7 @@ from ..policy import gated
 from ..views import tombstone_for, view_for
 from .base import Service
 from .recordings import unconfirmed_ranges
-from .sensitive import describe, scan_testimony
+from .sensitive import archive_wide, describe, hidden_keys, scan_testimony
 
 
 class TestimonyService(Service):
@@ -75,7 +75,7 @@ class TestimonyService(Service):
                 raise ValidationError("a withdrawn testimony stays withdrawn", record=accession_id,
                                       field="state")
             if state == "published":
-                problems = self.publication_problems(testimony)
+                problems = self.publication_problems(testimony, identity.audience)
                 if problems:
                     raise ValidationError("cannot publish: " + "; ".join(problems), record=accession_id)
             before = testimony.state
@@ -88,8 +88,9 @@ class TestimonyService(Service):
             return {"accession_id": accession_id, "state": state}
 
     @staticmethod
-    def publication_problems(testimony: Testimony) -> list[str]:
-        """Every reason the testimony may not be published yet (none: it may)."""
+    def publication_problems(testimony: Testimony, audience: Audience = Audience.ARCHIVIST) -> list[str]:
+        """Every reason the testimony may not be published yet (none: it may), worded for `audience`:
+        a sensitive term it may not read is counted, not named."""
         problems = []
         consent = testimony.consent
         if consent is None or consent.status != "granted":
@@ -100,7 +101,8 @@ class TestimonyService(Service):
         session = object_session(testimony)
         unredacted = scan_testimony(session, testimony) if session is not None else []
         if unredacted:
-            problems.append("sensitive terms unredacted: " + describe(unredacted))
+            hidden = hidden_keys([*testimony.sensitive_terms, *archive_wide(session)], audience)
+            problems.append("sensitive terms unredacted: " + describe(unredacted, hidden))
         unplaced = unconfirmed_ranges(testimony)
         if unplaced:
             problems.append("transcript redactions without a confirmed time range on the recording "

@@ -34,6 +34,9 @@ class TransferService(Service):
                         fictional: bool = False, progress: Progress | None = None) -> dict:
         """Write a document checked by json_format.parse_document, in one unit of work."""
         source = source or document.get("source", "<input>")
+        terms = [*document["sensitive_terms"], *(s for t in document["testimonies"] for s in t["sensitive_terms"])]
+        if any(Audience.parse(s.get("visible_to", "archivist")) > identity.audience for s in terms):
+            raise PermissionDenied(f"{identity.describe()} may not import terms restricted to admins (in {source})")
         written: list[str] = []
         # Held until the commit, which completes each revision from the loaded record: the session
         # keeps only weak references, and reloading thousands of testimonies there cost more than importing.
@@ -43,7 +46,7 @@ class TransferService(Service):
             self._authorities(session, document["authorities"])
             for item in document["sensitive_terms"]:
                 session.add(SensitiveTerm(term=item["term"], variants=item["variants"],
-                                          category=item["category"]))
+                                          category=item["category"], visible_to=item.get("visible_to", "archivist")))
             total = len(document["testimonies"])
             batch = []
             for n, item in enumerate(document["testimonies"], 1):
@@ -139,7 +142,12 @@ class TransferService(Service):
                 if audience >= Audience.ARCHIVIST:
                     if audience < Audience.ADMIN and any(r.visible_to == "admin" for r in t.redactions):
                         raise PermissionDenied(f"{t.accession_id} holds redactions only an admin may export")
-                    items.append(serialize.full_testimony(t))
+                    item = serialize.full_testimony(t)
+                    # A term above the audience is left out, not refused as an admin-only redaction is:
+                    # the record is whole without it, and scanning on import protects nothing less.
+                    item["sensitive_terms"] = [s for s in item["sensitive_terms"]
+                                               if audience >= Audience.parse(s["visible_to"])]
+                    items.append(item)
                 else:
                     view = view_for(t, audience, today, authorities)
                     if view:
@@ -162,8 +170,9 @@ class TransferService(Service):
             if audience >= Audience.ARCHIVIST:
                 # Archive-wide sensitive terms (no testimony) belong in a full export too.
                 extra["sensitive_terms"] = [
-                    {"term": s.term, "variants": list(s.variants or []), "category": s.category}
+                    serialize.term(s)
                     for s in session.scalars(select(SensitiveTerm).where(SensitiveTerm.testimony_id.is_(None))
-                                             .order_by(SensitiveTerm.id))]
+                                             .order_by(SensitiveTerm.id))
+                    if audience >= Audience.parse(s.visible_to or "archivist")]
             return serialize.document(collections, places, items, audience=audience.label,
                                       exported_on=today.isoformat(), **extra)
