@@ -199,7 +199,22 @@ def unplaced_redactions(asset, audience: Audience) -> list[str]:
     on this recording. While there is one, `audience` gets no recording: a proportional guess can
     miss the spoken name, and one as long as the span tells the name's length."""
     placed = {r.redaction_key for r in asset.audio_redactions if r.redaction_key}
-    return [r.key for r in transcript_spans(asset.testimony) if r.key not in placed and hides_from(r, audience)]
+    return [r.key for r in transcript_spans(asset.testimony)
+            if r.key not in placed and hides_from(r, audience) and may_be_heard(r, asset.duration)]
+
+
+def may_be_heard(redaction, duration: float | None) -> bool:
+    """Whether a transcript redaction may be heard on a recording this long: not when every segment
+    holding its span is timed to start after the recording ends (the segments' times say so, not a
+    guess within them); otherwise, or when not known, it may."""
+    if duration is None or redaction.transcript is None:
+        return True
+    holding = [s for s in redaction.transcript.segments
+               if s.text_start < redaction.end and redaction.start < s.text_end]
+    covered = sum(min(redaction.end, s.text_end) - max(redaction.start, s.text_start) for s in holding)
+    if not holding or covered < redaction.end - redaction.start:
+        return True
+    return any(s.start is None or s.start < duration for s in holding)
 
 
 def media_for(testimony, audience: Audience, today: dt.date) -> list[dict]:

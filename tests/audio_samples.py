@@ -84,3 +84,24 @@ def probe_tags(data: bytes) -> dict:
                                "format_tags:stream_tags:stream=codec_type,codec_name:chapters", "-of", "json",
                                f.name], capture_output=True, timeout=60, check=True)
     return json.loads(done.stdout)
+
+
+def place_redactions(archive, asset_key: str, identity=None) -> dict:
+    """Confirm every transcript redaction of a recording's testimony where its estimate puts it, as an
+    archivist does after listening to it there (a span no timed segment holds: the whole recording).
+    Until then no audience below archivist hears the recording. Returns {redaction key: (start, end)}."""
+    from archive.identity import SYSTEM
+    identity = identity or SYSTEM
+    placed = {}
+    for p in archive.media.placements(identity, asset_key):
+        if not p["on_recording"]:
+            continue
+        if p["confirmed"] is None:
+            duration = archive.media.asset(identity, asset_key)["duration"]
+            start, end = p["estimate"] or (0.0, duration)
+            start = min(start, duration - 0.5)      # (a segment running on after the recording ends)
+            archive.media.confirm_transcript_range(identity, asset_key, p["redaction"], start=max(0.0, start),
+                                                   end=min(end, duration))
+        row = next(q for q in archive.media.placements(identity, asset_key) if q["redaction"] == p["redaction"])
+        placed[p["redaction"]] = (row["confirmed"]["start"], row["confirmed"]["end"])
+    return placed

@@ -36,7 +36,7 @@ from ..audience import SCOPE_FLOOR
 from ..media.audio import conceal
 from ..model import AudioRedaction, MediaAsset, Redaction, Testimony
 from ..policy import gated
-from ..views import audio_redaction, hides_from, transcript_spans, unplaced_redactions, view_for
+from ..views import audio_redaction, hides_from, may_be_heard, transcript_spans, unplaced_redactions, view_for
 from .base import marking_audience
 
 log = logging.getLogger(__name__)
@@ -269,6 +269,7 @@ class RecordingsMixin:
                 row = confirmed.get(r.key)
                 out.append({
                     "redaction": r.key, "replacement": r.replacement, "category": r.category,
+                    "on_recording": may_be_heard(r, asset.duration),
                     "visible_to": r.visible_to, "transcript": r.transcript.key if r.transcript else None,
                     "text": None if hides_from(r, identity.audience) else r.text,
                     "estimate": [min(a for a, _ in guess), max(b for _, b in guess)] if placed(guess) else None,

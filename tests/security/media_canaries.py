@@ -17,7 +17,7 @@ import struct
 from PIL import Image
 
 from archive.identity import SYSTEM
-from tests.audio_samples import sine_video, sine_wav, tagged_wav
+from tests.audio_samples import place_redactions, sine_video, sine_wav, tagged_wav
 from tests.security import canaries
 
 # Degrees, minutes, seconds of a place a narrator could be found at.
@@ -140,10 +140,14 @@ def files() -> dict[str, bytes]:
 
 
 def plant(archive) -> None:
-    """Attach every planted file, and box the open photo's coloured regions (then approve them)."""
+    """Attach every planted file, box the open photo's coloured regions (then approve them), and
+    confirm the recordings' transcript redactions where their estimates put them (as an archivist
+    does after listening: until then no reader below archivist hears a recording)."""
     data = files()
     for case, (accession, kind, caption, filename) in ASSETS.items():
-        archive.media.add(SYSTEM, accession, data[case], filename, kind=kind, caption=caption)
+        added = archive.media.add(SYSTEM, accession, data[case], filename, kind=kind, caption=caption)
+        if kind in ("audio", "video"):
+            place_redactions(archive, added["id"])
     key = asset_keys(archive)["open-photo"]
     for _, _, box, visible_to in REGIONS:
         box_view = archive.media.add_redaction(SYSTEM, key, box=box, category="person",
