@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .. import edtf
+from .. import edtf, model
 from ..audience import Audience, SCOPES
 from ..errors import ValidationError
 from ..intake import limits
@@ -30,11 +30,24 @@ TERM_AUDIENCES = ("archivist", "admin")
 SCOPE_ALIASES = {"archive only": "archive", "archive_only": "archive", "archive-only": "archive"}
 
 
+# The column a record's "id" fills, where it is not `key`.
+_ID_COLUMN = {model.Collection: "slug", model.Testimony: "accession_id"}
+
+
+def _width(table: type | None, field: str) -> int | None:
+    """The length of the database column a field fills (PostgreSQL refuses longer text, SQLite
+    would keep it), or None."""
+    if table is None:
+        return None
+    column = table.__table__.columns.get(_ID_COLUMN.get(table, "key") if field == "id" else field)
+    return getattr(column.type, "length", None) if column is not None else None
+
+
 class _Checker:
     """Field access that knows where it is, so every error says file, record and field."""
 
-    def __init__(self, file: str, record: str | None, data: Any):
-        self.file, self.record = file, record
+    def __init__(self, file: str, record: str | None, data: Any, table: type | None = None):
+        self.file, self.record, self.table = file, record, table
         if not isinstance(data, dict):
             self.fail("expected an object", None)
         self.data = data
@@ -55,6 +68,9 @@ class _Checker:
             if kind is str and required and not value.strip():
                 self.fail("must not be empty", field)
             self.plain(value, field)
+            width = _width(self.table, field)
+            if width is not None and len(value) > width:
+                self.fail(f"is {len(value):,} characters long, over the {width} allowed", field)
         return value
 
     def plain(self, value: str, field: str) -> None:
@@ -164,15 +180,15 @@ def parse_document(data: Any, file: str = "<input>") -> dict:
     top = _Checker(file, None, data)
     if top.get("format", str, required=True) != FORMAT:
         top.fail(f"unsupported format {data.get('format')!r} (expected {FORMAT!r})", "format")
-    collections = [_collection(_Checker(file, f"collection #{i + 1}", c))
+    collections = [_collection(_Checker(file, f"collection #{i + 1}", c, model.Collection))
                    for i, c in enumerate(top.get("collections", list, default=[]))]
-    authorities = [_authority(_Checker(file, f"authority #{i + 1}", a))
+    authorities = [_authority(_Checker(file, f"authority #{i + 1}", a, model.Authority))
                    for i, a in enumerate(top.get("authorities", list, default=[]))]
     testimonies = []
     seen: set[str] = set()
     for i, raw in enumerate(top.get("testimonies", list, default=[])):
         record = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else f"testimony #{i + 1}"
-        t = _testimony(_Checker(file, record, raw))
+        t = _testimony(_Checker(file, record, raw, model.Testimony))
         if t["id"] in seen:
             raise ValidationError("duplicate accession id in this file", file=file, record=t["id"], field="id")
         seen.add(t["id"])
@@ -180,7 +196,7 @@ def parse_document(data: Any, file: str = "<input>") -> dict:
     _unique(file, "collection", [c["id"] for c in collections])
     _unique(file, "authority", [a["id"] for a in authorities])
     return {"source": file, "collections": collections, "authorities": authorities, "testimonies": testimonies,
-            "sensitive_terms": [_term(_Checker(file, f"sensitive term #{i + 1}", s))
+            "sensitive_terms": [_term(_Checker(file, f"sensitive term #{i + 1}", s, model.SensitiveTerm))
                                 for i, s in enumerate(top.get("sensitive_terms", list, default=[]))]}
 
 
@@ -243,16 +259,16 @@ def _testimony(c: _Checker) -> dict:
         "rights": c.get("rights", str, default=""),
         "fictional": c.get("fictional", bool, default=False),
         "state": c.choice("state", WORKFLOW_STATES, default="draft"),
-        "narrators": [_narrator(_Checker(c.file, f"{accession} narrator #{i + 1}", n))
+        "narrators": [_narrator(_Checker(c.file, f"{accession} narrator #{i + 1}", n, model.Narrator))
                       for i, n in enumerate(c.get("narrators", list, default=[]))],
-        "consent": _consent(_Checker(c.file, accession, c.get("consent", dict, default={}))),
-        "sensitive_terms": [_term(_Checker(c.file, accession, s))
+        "consent": _consent(_Checker(c.file, accession, c.get("consent", dict, default={}), model.Consent)),
+        "sensitive_terms": [_term(_Checker(c.file, accession, s, model.SensitiveTerm))
                             for s in c.get("sensitive_terms", list, default=[])],
     }
-    t["transcripts"] = [_transcript(_Checker(c.file, accession, tr), i)
+    t["transcripts"] = [_transcript(_Checker(c.file, accession, tr, model.Transcript), i)
                         for i, tr in enumerate(c.get("transcripts", list, default=[]))]
     _unique(c.file, "transcript", [tr["id"] for tr in t["transcripts"]])
-    t["redactions"] = [_redaction(_Checker(c.file, accession, r), t, i)
+    t["redactions"] = [_redaction(_Checker(c.file, accession, r, model.Redaction), t, i)
                        for i, r in enumerate(c.get("redactions", list, default=[]))]
     _unique(c.file, "redaction", [r["id"] for r in t["redactions"]])
     return t
@@ -293,7 +309,7 @@ def _transcript(c: _Checker, index: int) -> dict:
     limits.over(len(raw_segments), limits.MAX_SEGMENTS, "segments", c.file, "segments", c.record)
     segments = []
     for i, s in enumerate(raw_segments):
-        sc = _Checker(c.file, f"{c.record} transcript {tr['id']} segment #{i + 1}", s)
+        sc = _Checker(c.file, f"{c.record} transcript {tr['id']} segment #{i + 1}", s, model.Segment)
         start, end = (sc.number(f, (int, float), 0, limits.MAX_SECONDS, " seconds") for f in ("start", "end"))
         if start is not None and end is not None and end < start:
             sc.fail(f"ends ({end}) before it starts ({start})", "end")

@@ -90,6 +90,21 @@ def test_the_cli_says_which_field_is_out_of_range_without_a_traceback(cli, tmp_p
     assert "field duration" in out and "OH-2015-0001" in out
 
 
+@pytest.mark.parametrize("path, width, field", [
+    ((*T, "title"), 500, "title"),
+    ((*T, "interview_place"), 300, "interview_place"),
+    ((*T, "narrators", 0, "public_name"), 200, "public_name"),
+    ((*T, "narrators", 0, "role"), 80, "role"),
+    ((*T, "transcripts", 0, "id"), 40, "id"),
+    ((*SEGMENT, "title"), 500, "title"),
+    (("collections", 0, "title"), 300, "title"),
+])
+def test_text_longer_than_its_column_is_refused_with_its_field_named(archive, path, width, field):
+    # PostgreSQL refuses it with a traceback mid-import; SQLite would keep it: both now refuse it first.
+    error = refused_json(archive, json.dumps(set_path(example(), path, "x" * (width + 1))).encode())
+    assert error.field == field and f"over the {width} allowed" in error.message, str(error)
+
+
 # -- nesting ---------------------------------------------------------------------------------
 
 def test_json_nested_deeper_than_the_limit_is_refused_before_parsing(archive, tmp_path):
