@@ -201,3 +201,59 @@ def test_a_drawn_range_is_snapped_to_the_grid_too(archive):
     publish(archive)
     public = heard(archive, PUBLIC, key)
     assert rms(public, 14.1, 17.9) < QUIET and rms(public, 18.5, 19.5) > LOUD
+
+
+# --- on the web ------------------------------------------------------------------------------------
+
+LISTEN = "DEMO-2015-0001"       # published, open, publish_audio; four transcript redactions in timed segments
+
+
+def fetch(reader, url: str, **kwargs):
+    response = reader.get(url, **kwargs)
+    response.get_data()
+    response.close()
+    return response
+
+
+def test_on_the_web_the_recording_waits_for_the_archivist_who_places_each_redaction(app, signed_in):
+    from tests.conftest import csrf_from, without_csrf
+    archive = app.extensions["archive"]
+    key = archive.media.add(SYSTEM, LISTEN, sine_wav(230), "interview.wav", kind="audio")["id"]
+    for role in ("public", "researcher"):
+        reader = signed_in(role)
+        missing = fetch(reader, f"/media/{'0' * 64}/audio")
+        for path in ("audio", "captions.vtt"):
+            assert without_csrf(fetch(reader, f"/media/{key}/{path}")) == (404, without_csrf(missing)[1]), (role, path)
+        assert key not in reader.get(f"/testimonies/{LISTEN}").get_data(as_text=True)
+        assert key not in reader.get(f"/api/v1/testimonies/{LISTEN}").get_data(as_text=True)
+    archivist = signed_in("archivist")
+    assert fetch(archivist, f"/media/{key}/audio").status_code == 200
+    # the timeline offers each redaction with its estimate as a starting point, none confirmed
+    import lxml.html
+    doc = lxml.html.fromstring(archivist.get(f"/staff/media/{key}").get_data(as_text=True))
+    rows = doc.xpath("//table[@id='placement-table']/tbody/tr")
+    assert [r.get("id") for r in rows] == [f"placement-DEMO-R-00{n}" for n in range(1, 5)]
+    assert all("not confirmed" in r.text_content() for r in rows)
+    buttons = doc.xpath("//button[@class='placement-use']")
+    assert [b.get("data-redaction") for b in buttons] == [f"DEMO-R-00{n}" for n in range(1, 5)]
+    assert {o.get("value") for o in doc.xpath("//select[@name='redaction']/option")} >= {"", "DEMO-R-001"}
+    # the archivist confirms each where it is heard (here: the estimate, shifted by ear)
+    for button in buttons:
+        start, end = float(button.get("data-start")) + 0.2, float(button.get("data-end")) - 0.2
+        response = archivist.post(f"/staff/media/{key}/ranges", data={
+            "csrf_token": csrf_from(archivist, f"/staff/media/{key}"), "start": f"{start:.3f}",
+            "end": f"{end:.3f}", "redaction": button.get("data-redaction"), "category": "person",
+            "visible_to": "archivist"})
+        assert response.status_code == 302 and response.headers["Location"].endswith("#placements")
+    confirmed = {p["redaction"]: p["confirmed"] for p in archive.media.placements(SYSTEM, key)}
+    assert all(c is not None and c["by"] == "archivist" for c in confirmed.values())
+    assert confirmed["DEMO-R-002"]["start"] == pytest.approx(float(buttons[1].get("data-start")) + 0.2, abs=0.001)
+    ranges = archive.media.asset(SYSTEM, key)["audio_redactions"]
+    assert {r["redaction"]: r["visible_to"] for r in ranges} == {
+        "DEMO-R-001": "archivist", "DEMO-R-002": "researcher", "DEMO-R-003": "archivist", "DEMO-R-004": "archivist"}
+    public = fetch(app.test_client(), f"/media/{key}/audio")
+    assert public.status_code == 200
+    a, b = confirmed["DEMO-R-002"]["start"], confirmed["DEMO-R-002"]["end"]
+    assert rms(samples(public.data), a, b) < QUIET
+    assert rms(samples(fetch(signed_in("researcher"), f"/media/{key}/audio").data), a, b) > LOUD
+    assert key in app.test_client().get(f"/testimonies/{LISTEN}").get_data(as_text=True)
