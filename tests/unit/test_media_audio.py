@@ -6,7 +6,7 @@ import pytest
 
 from archive.errors import ValidationError
 from archive.media.audio import (FOREVER, TONE_LEVEL, AudioLimits, AudioToolError, TimedSegment, audio_filter,
-                                 fingerprint, merge, probe_duration, redact, span_ranges)
+                                 conceal, fingerprint, merge, probe_duration, redact, span_ranges)
 from archive.media.captions import webvtt_for
 from tests.audio_samples import SINE_RMS, rms, samples, sine_wav
 
@@ -44,6 +44,17 @@ def test_a_span_nobody_can_place_silences_the_whole_recording():
     assert span_ranges(10, 20, []) == [(0.0, FOREVER)]
     gap = [TimedSegment(0, 50, 0.0, 10.0), TimedSegment(60, 100, 12.0, 20.0)]
     assert span_ranges(45, 65, gap) == [(0.0, FOREVER)]        # code points 50..60 belong to no segment
+
+
+def test_conceal_widens_every_range_to_the_grid_and_at_least_the_minimum():
+    assert conceal([(10.3, 10.55)]) == ((10.0, 14.0),)            # a short name: 4 s, growing after it
+    assert conceal([(10.3, 11.8)]) == ((10.0, 14.0),)             # a long one: the same 4 s
+    assert conceal([(11.9, 12.1)]) == ((10.0, 14.0),)             # across a step: still 4 s
+    assert conceal([(0.1, 0.2)]) == ((0.0, 4.0),)                 # never before the start
+    assert conceal([(10.0, 16.3)]) == ((8.0, 18.0),)              # a passage: its length to 2 s
+    assert conceal([(5.0, FOREVER)]) == ((4.0, FOREVER),)         # "to the end" stays to the end
+    assert conceal([(10.3, 10.5), (13.0, 13.2)]) == ((10.0, 16.0),)   # overlapping silences merge on the grid
+    assert conceal([]) == () and conceal([(3.0, 3.0)]) == ()
 
 
 def test_the_fingerprint_names_what_is_hidden_and_how():
