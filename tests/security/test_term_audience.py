@@ -203,3 +203,12 @@ def test_the_refusal_page_names_no_admin_only_term_to_an_archivist(app, signed_i
     body = refused.get_data(as_text=True).replace("&#39;", "'")
     assert "a term restricted to admins ×1 (transcript en)" in body
     assert "'Anas'" not in body and OWN_VARIANT not in body
+
+
+def test_an_edit_refused_by_the_gate_names_a_testimonys_admin_only_term_to_nobody(example_archive):
+    published = "OH-2015-0001"
+    example_archive.sensitive.add(ADA, "Velmora Tasq", accession_id=published, visible_to="admin")
+    with pytest.raises(ValidationError) as refused:
+        example_archive.records.edit_testimony(ANN, published, summary="She met Velmora Tasq there.")
+    assert "a term restricted to admins ×1 (summary)" in refused.value.message
+    assert "'Velmora Tasq'" not in refused.value.message
