@@ -16,7 +16,7 @@ from rich.table import Table
 
 from archive import private_files
 from archive.audience import ROLES, Audience
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, database_refusal
 from archive.identity import SYSTEM
 
 console = Console(stderr=True)
@@ -52,6 +52,12 @@ class Group(click.Group):
             return super().invoke(ctx)
         except ArchiveError as exc:
             console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            sys.exit(1)
+        except Exception as exc:
+            refusal = database_refusal(exc)
+            if refusal is None:
+                raise
+            console.print(f"[bold red]error:[/] {escape(refusal)}", highlight=False)
             sys.exit(1)
 
 

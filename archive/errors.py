@@ -38,3 +38,16 @@ class ValidationError(ArchiveError):
 
 class ConflictError(ValidationError):
     """The input clashes with what the archive already holds (e.g. a duplicate accession id)."""
+
+
+def database_refusal(exc: BaseException) -> str | None:
+    """For input the checks let through but the database refused (a value out of range, too long, a
+    duplicate): one line for the operator with the database's reason and what to do. Never the SQL
+    statement, which can hold restricted text. None for any other exception."""
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    if not isinstance(exc, (DataError, IntegrityError)):
+        return None
+    reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["no reason given"])[0][:300]
+    return (f"the database refused the data ({reason}); the write that failed was rolled back. "
+            f"Correct the value it names and run the command again.")

@@ -105,6 +105,34 @@ def test_text_longer_than_its_column_is_refused_with_its_field_named(archive, pa
     assert error.field == field and f"over the {width} allowed" in error.message, str(error)
 
 
+def test_a_database_refusal_the_checks_missed_is_one_plain_line_in_the_cli(instance, tmp_path):
+    # Whatever validation misses, the operator gets what failed and what to do, not a traceback.
+    import os
+    import subprocess
+    import textwrap
+    from tests.integration.test_cli import PYTHON
+    from tests.conftest import ROOT
+    script = textwrap.dedent(f"""
+        import sys
+        from sqlalchemy.exc import DataError
+        from archive.services.transfer import TransferService
+        def refuse(self, *args, **kwargs):
+            raise DataError("INSERT INTO testimonies ...", {{}}, Exception("value too long for type character varying(500)"))
+        TransferService.import_document = refuse
+        from app.cli import main
+        sys.argv = ["python -m app", "import", {str(EXAMPLE)!r}]
+        main()
+    """)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
+    env.update(ARCHIVE_INSTANCE_PATH=str(instance), COLUMNS="1000", NO_COLOR="1")
+    done = subprocess.run([str(PYTHON), "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert "the database refused" in output and "character varying(500)" in output
+    assert "INSERT" not in output
+
+
 # -- nesting ---------------------------------------------------------------------------------
 
 def test_json_nested_deeper_than_the_limit_is_refused_before_parsing(archive, tmp_path):
