@@ -5,6 +5,7 @@ import datetime as dt
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from archive.private_files import UMASK
 
@@ -43,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import errors, identity, security
     from .api.routes import bp as api_bp
+    from .auth import throttle
     from .auth.routes import bp as auth_bp
     from .public.routes import bp as public_bp
     from .staff.routes import bp as staff_bp
@@ -52,4 +54,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     for blueprint in (public_bp, auth_bp, staff_bp, api_bp):
         app.register_blueprint(blueprint)
+    throttle.init_app(app)
+    if int(app.config["PROXY_HOPS"]):
+        # Otherwise every client has the proxy's address, and one stranger throttles all of them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_HOPS"]))
     return app

@@ -29,6 +29,17 @@ DEFAULTS = {
     "SESSION_COOKIE_SECURE": True,
     # Minutes of inactivity before a signed-in session ends.
     "SESSION_MINUTES": 120,
+    # Where the sign-in limiter keeps its counts: "memory://" for one server process, a Redis URL
+    # (e.g. redis://127.0.0.1:6379) when several processes or servers must throttle as one.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    # Failed sign-ins allowed for one account from one address, per window (Flask-Limiter notation).
+    "SIGNIN_LIMIT_PER_ACCOUNT": "5 per minute; 20 per hour; 100 per day",
+    # Failed sign-ins allowed from one address (an IPv6 /64) whatever the accounts tried.
+    "SIGNIN_LIMIT_PER_ADDRESS": "20 per minute; 100 per hour; 500 per day",
+    # Refused tries that make the wait longer: past these, every try from there is refused for the window.
+    "SIGNIN_PENALTY": "3 per 10 minutes; 6 per hour; 12 per day",
+    # Reverse proxies in front of the app whose X-Forwarded-For is trusted for the client's address.
+    "PROXY_HOPS": 0,
     # Largest request body accepted, in bytes.
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     # Results per search page.

@@ -14,10 +14,6 @@ class PermissionDenied(ArchiveError):
     """The access policy refused the action."""
 
 
-class TooManyAttempts(ArchiveError):
-    """Refused for now: too many recent failures (sign-in throttling)."""
-
-
 class ValidationError(ArchiveError):
     """Input that cannot be accepted, with where it was found."""
 

@@ -3,15 +3,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
+from flask_limiter import RateLimitExceeded
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from archive.errors import TooManyAttempts
-from archive.identity import ANONYMOUS
-
-from ..identity import archive, audience
+from ..identity import audience
+from . import throttle
 
 bp = Blueprint("auth", __name__)
 
@@ -33,11 +32,7 @@ def _safe_next(target: str | None) -> str:
 def signin():
     form = SignInForm()
     if form.validate_on_submit():
-        try:
-            identity = archive().users.authenticate(ANONYMOUS, form.username.data, form.password.data)
-        except TooManyAttempts as exc:
-            flash(f"Sign-in refused: {exc}.", "error")
-            return render_template("auth/signin.html", form=form), 429
+        identity = throttle.authenticate(form.username.data, form.password.data)
         if identity is not None:
             session.clear()
             session.permanent = True
@@ -46,6 +41,16 @@ def signin():
         flash("Those credentials were not accepted.", "error")
         return render_template("auth/signin.html", form=form), 401
     return render_template("auth/signin.html", form=form)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def refused(_error):
+    wait = throttle.refused()
+    flash(f"Too many failed sign-ins from here: try again in {-(-wait // 60)} minute"
+          f"{'' if wait <= 60 else 's'}.", "error")
+    response = make_response(render_template("auth/signin.html", form=SignInForm()), 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.post("/signout")
