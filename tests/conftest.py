@@ -33,7 +33,7 @@ ENGINE_DEPENDENT = (
     "tests/integration/test_import_export.py", "tests/integration/test_sensitive_service.py",
     "tests/integration/test_intake_service.py", "tests/integration/test_history_service.py",
     "tests/integration/test_record_service.py", "tests/integration/test_segment_service.py",
-    "tests/integration/test_cli.py",
+    "tests/integration/test_cli.py", "tests/integration/test_kills.py",
     "tests/web/test_pages.py", "tests/web/test_api.py", "tests/web/test_staff_web.py",
     "tests/web/test_web_security.py",
 )

@@ -7,6 +7,7 @@ swapped in by renames, so readers see the old index or the new one, never a half
 """
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import threading
@@ -42,7 +43,7 @@ class AudienceIndexes:
         self.writer_timeout = writer_timeout
 
     @contextmanager
-    def writing(self):
+    def writing(self, timeout: float | None = None):
         """Exclude other writers and rebuilds, across processes, for a whole unit of work.
 
         Re-entrant within a thread. A service holds it from its index update through its database
@@ -58,12 +59,45 @@ class AudienceIndexes:
                 self._held.depth -= 1
             return
         self.root.mkdir(parents=True, exist_ok=True)
-        with locks.exclusive(self.root / ".write.lock", self.writer_timeout * 4):
+        with locks.exclusive(self.root / ".write.lock", self.writer_timeout * 4 if timeout is None else timeout):
             self._held.depth = 1
             try:
                 yield
             finally:
                 self._held.depth = 0
+
+    # -- what may differ from the database ----------------------------------
+    # A durable mark per testimony, made before any index write of a unit of work and taken away once
+    # its database commit and every index write are done: a process killed in between leaves the mark,
+    # and the next start or search rewrites those testimonies from what the database holds.
+    def _pending_dir(self) -> Path:
+        return self.root / ".pending"
+
+    def mark_pending(self, accession_ids) -> None:
+        folder = self._pending_dir()
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for accession in accession_ids:
+            os.close(os.open(folder / accession.encode("utf-8").hex(), os.O_WRONLY | os.O_CREAT, 0o600))
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def pending(self) -> list[str]:
+        try:
+            names = os.listdir(self._pending_dir())
+        except FileNotFoundError:
+            return []
+        return sorted(bytes.fromhex(name).decode("utf-8") for name in names)
+
+    def clear_pending(self, accession_ids) -> None:
+        folder = self._pending_dir()
+        for accession in accession_ids:
+            try:
+                os.unlink(folder / accession.encode("utf-8").hex())
+            except FileNotFoundError:
+                pass
 
     # -- layout / locking --------------------------------------------------
     def index_dirs(self) -> dict[str, Path]:

@@ -66,8 +66,9 @@ class Archive:
     def unit_of_work(self) -> Iterator[Session]:
         """A write: database changes and index updates together, under the archive's write lock.
 
-        If anything fails after the indexes were updated, the touched testimonies are re-indexed
-        from what the database actually holds, so an index never keeps a change that was rolled back.
+        What only hides reaches the indexes before the commit; the rest after it (IndexService.sync),
+        so an index never holds what the database did not accept. If anything fails after the indexes
+        were updated, the touched testimonies are re-indexed from what the database actually holds.
         """
         with self.indexes.writing():
             touched: set[str] = set()
@@ -75,6 +76,9 @@ class Archive:
                 with self.db.session() as session:
                     session.info["touched"] = touched
                     yield session
+                    session.commit()
+                    self.index.write_deferred(session)
+                self.indexes.clear_pending(touched)
             except BaseException:
                 if touched:
                     self.index._resync(touched)  # the archive itself repairs after a rollback
@@ -92,6 +96,8 @@ class Archive:
         if rebuilt:
             from ..identity import SYSTEM
             self.index.reindex(SYSTEM, progress=progress)
+        else:
+            self.index.replay_pending()   # what a process killed mid-write left behind
         private_files.tighten(self.private_paths())  # what an older version or a restore left readable
         return rebuilt
 

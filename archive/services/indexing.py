@@ -9,11 +9,12 @@ from .. import edtf
 from ..audience import INDEXED_AUDIENCES, Audience
 from ..identity import Identity
 from ..model import Testimony
+from ..search.locks import IndexLockTimeout
 from ..policy import gated
 from ..views import archive_wide_terms, view_for
 from . import reindexing
 from .base import Service
-from .gate import protective
+from .gate import PROTECTIVE, protective
 
 CHUNK_WORDS = 300
 
@@ -97,16 +98,62 @@ def audience_documents(testimony: Testimony, today, authorities: dict, terms) ->
 
 class IndexService(Service):
     def sync(self, session: Session, *testimonies, purge: bool = True) -> None:
-        """Rewrite testimonies in every audience's index from their current views.
+        """Bring testimonies in every audience's index to their current views, in the writing
+        service's unit of work.
 
-        Called inside the writing service's unit of work, after flush and before commit, so a
-        removal is physically gone from the lower indexes before the call returns. The publication
-        gate runs first, on the session's pending changes: a write that would show readers what the
-        publication checks stop is refused before any index sees it (services/gate.py).
+        The publication gate runs first (services/gate.py). Then what only removes or hides is
+        written at once, before the commit: a testimony an audience may no longer see is physically
+        gone from its index before the call returns, and a crash can only leave an index hiding
+        more than the database. Everything else (a new testimony, an edit) is written after the
+        database commits (`write_deferred`). Each testimony is marked pending in the index folder
+        before any index write and unmarked once the unit of work is done; a process killed in between
+        leaves the mark, replayed at the next start or search: no index ever holds what the database
+        never accepted, and none lacks for long what it did.
         """
         self.archive.gate.check(session, testimonies)
-        session.flush()
         session.info.setdefault("touched", set()).update(t.accession_id for t in testimonies)
+        protecting = session.info.get("gate") == PROTECTIVE
+        authorities = self.authorities(session)
+        today = self.archive.today()
+        now: dict[str, dict[str, list[dict]]] = {}
+        deferred = session.info.setdefault("deferred", {})
+        for testimony in testimonies:
+            for audience in INDEXED_AUDIENCES:
+                view = view_for(testimony, audience, today, authorities)
+                if view is None or protecting:
+                    now.setdefault(audience.index_name, {})[testimony.accession_id] = documents(view) if view else []
+                else:
+                    entry = deferred.setdefault(testimony.accession_id, [testimony, set(), True])
+                    entry[1].add(audience.index_name)
+                    entry[2] = entry[2] and purge
+        self.archive.indexes.mark_pending([t.accession_id for t in testimonies])
+        if now:
+            self.archive.indexes.replace_in_audiences(now, purge=purge)
+        # Recordings follow their transcripts' redactions, in the same unit of work.
+        self.archive.media.follow_redactions(session, *testimonies)
+
+    def write_deferred(self, session: Session) -> None:
+        """After the commit: write what `sync` deferred, from the committed records. A failure here
+        loses nothing: the pending marks stay, and are replayed."""
+        deferred = session.info.pop("deferred", None)
+        if not deferred:
+            return
+        authorities = self.authorities(session)
+        today = self.archive.today()
+        batches: dict[str, dict[str, list[dict]]] = {}
+        purge = True
+        for accession, (testimony, audiences, purge_this) in deferred.items():
+            purge = purge and purge_this
+            for audience in INDEXED_AUDIENCES:
+                if audience.index_name in audiences:
+                    view = view_for(testimony, audience, today, authorities)
+                    batches.setdefault(audience.index_name, {})[accession] = documents(view) if view else []
+        if batches:
+            self.archive.indexes.replace_in_audiences(batches, purge=purge)
+
+    def write_now(self, session: Session, *testimonies) -> None:
+        """Write these testimonies to every audience's index at once, from what the session holds (a
+        repair, outside any unit of work)."""
         authorities = self.authorities(session)
         today = self.archive.today()
         batches = {}
@@ -115,9 +162,21 @@ class IndexService(Service):
             for testimony in testimonies:
                 view = view_for(testimony, audience, today, authorities)
                 batch[testimony.accession_id] = documents(view) if view else []
-        self.archive.indexes.replace_in_audiences(batches, purge=purge)
-        # Recordings follow their transcripts' redactions, in the same unit of work.
-        self.archive.media.follow_redactions(session, *testimonies)
+        self.archive.indexes.replace_in_audiences(batches)
+
+    def replay_pending(self, *, wait: bool = True) -> list[str]:
+        """Rewrite from the database the testimonies a unit of work marked pending and never finished
+        (its process died between its index writes and its commit). Without `wait`, does nothing while
+        another writer holds the indexes (it finishes its own). The testimonies replayed."""
+        if not self.archive.indexes.pending():
+            return []
+        try:
+            with self.archive.indexes.writing(timeout=None if wait else 0):
+                pending = self.archive.indexes.pending()
+                self._resync(pending)
+                return pending
+        except IndexLockTimeout:
+            return []
 
     def _all_docs(self, session: Session, audience: Audience) -> Iterator[dict]:
         authorities = self.authorities(session)
@@ -144,7 +203,9 @@ class IndexService(Service):
                 if testimony is None:
                     self.archive.indexes.remove_testimony(accession)
                 else:
-                    self.sync(session, testimony)
+                    self.archive.gate.check(session, [testimony])
+                    self.write_now(session, testimony)
+        self.archive.indexes.clear_pending(accession_ids)
 
     @gated("index.manage")
     def reindex(self, identity: Identity, progress: Callable[[str, int], None] | None = None) -> dict:
@@ -158,6 +219,8 @@ class IndexService(Service):
                 testimonies = self._all_views(session, ids)
             self.archive.indexes.rebuild(testimonies=testimonies, progress=progress,
                                          audiences=[a.index_name for a in INDEXED_AUDIENCES])
+            # Every committed change is in the new indexes: nothing is pending any more.
+            self.archive.indexes.clear_pending(self.archive.indexes.pending())
             self.archive.audit.record(session, identity, "index.rebuild")
         return {a.index_name: len(self.archive.indexes.testimony_ids(a.index_name)) for a in INDEXED_AUDIENCES}
 

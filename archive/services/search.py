@@ -30,6 +30,9 @@ class SearchService(Service):
                page: int = 1, pagesize: int = 20, sort: str = "relevance") -> SearchResult:
         filters = {k: [v for v in vs if v] for k, vs in (filters or {}).items() if k in FILTER_KEYS and vs}
         page = max(1, min(int(page), 500))
+        # A process killed between a commit and its index write left the change pending: whoever
+        # searches next (in any server) writes it, unless a writer is at work and will.
+        self.archive.index.replay_pending(wait=False)
         return self.archive.indexes.search(identity.audience.index_name, query or "", filters,
                                            page=page, pagesize=pagesize, sort=sort,
                                            variants=self._variant_groups(identity.audience))

@@ -1,4 +1,5 @@
-"""Import and export in the archive's JSON format. An import is all or nothing."""
+"""Import and export in the archive's JSON format. An import is checked whole, then written a batch
+of testimonies at a time, each batch all or nothing."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +8,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from ..audience import Audience
-from ..errors import ConflictError, PermissionDenied
+from ..errors import ArchiveError, ConflictError, PermissionDenied, ValidationError
 from ..formats import json_format, serialize
 from ..identity import Identity
 from ..model import (Authority, Collection, Consent, Narrator, Redaction, Segment, SensitiveTerm,
@@ -15,10 +16,13 @@ from ..model import (Authority, Collection, Consent, Narrator, Redaction, Segmen
 from ..policy import gated
 from ..views import view_for
 from .base import Service
+from .sensitive import archive_wide
 
 Progress = Callable[[int, int, str], None]
 # An import this large leaves the indexes in many small pieces: tidy them once it is in.
 COMPACT_AFTER = 50
+# Testimonies per unit of work of an import: a withdrawal waits for one batch at most.
+IMPORT_BATCH = 10
 
 
 class TransferService(Service):
@@ -31,42 +35,89 @@ class TransferService(Service):
 
     @gated("import")
     def import_document(self, identity: Identity, document: dict, *, source: str | None = None,
-                        fictional: bool = False, progress: Progress | None = None) -> dict:
-        """Write a document checked by json_format.parse_document, in one unit of work."""
+                        fictional: bool = False, progress: Progress | None = None,
+                        resume: bool = False) -> dict:
+        """Write a document checked by json_format.parse_document, a batch of testimonies per unit of
+        work: each batch is all or nothing, and the archive's write lock is let go between batches,
+        so a withdrawal or a redaction waits for one batch at most. Accession ids the archive holds
+        are refused before anything is written, or skipped with `resume` (to finish an import that
+        stopped)."""
         source = source or document.get("source", "<input>")
         terms = [*document["sensitive_terms"], *(s for t in document["testimonies"] for s in t["sensitive_terms"])]
         if any(Audience.parse(s.get("visible_to", "archivist")) > identity.audience for s in terms):
             raise PermissionDenied(f"{identity.describe()} may not import terms restricted to admins (in {source})")
+        ids = [item["id"] for item in document["testimonies"]]
+        with self.archive.db.session() as session:
+            existing = set(session.scalars(select(Testimony.accession_id).where(Testimony.accession_id.in_(ids))))
+        if existing and not resume:
+            first = next(i for i in ids if i in existing)
+            raise ConflictError("an accession with this id already exists in the archive (to finish an import "
+                                "that stopped, import the file again with --resume: ids already there are "
+                                "skipped)", file=source, record=first, field="id")
+        todo = [item for item in document["testimonies"] if item["id"] not in existing]
+        self._refuse_unknown_collections(document, todo, source)
         written: list[str] = []
+        total = len(todo)
+        try:
+            # The collections, authorities and archive-wide terms go in with the first batch, so a file
+            # of one batch or less is still all or nothing.
+            for start in range(0, max(total, 1), IMPORT_BATCH):
+                self._import_batch(identity, todo[start:start + IMPORT_BATCH], source, fictional, written,
+                                   progress, total, document if start == 0 else None)
+        except ArchiveError as exc:
+            if written:
+                note = (f" ({len(written)} testimonies before it are imported; import the file again with "
+                        "--resume to add the rest)")
+                if isinstance(exc, ValidationError):
+                    exc.message += note
+                else:
+                    exc.args = (f"{exc}{note}",)
+            raise
+        if len(written) >= COMPACT_AFTER:
+            self.archive.indexes.compact()
+        return {"testimonies": written, "skipped": sorted(existing), "collections": len(document["collections"]),
+                "authorities": len(document["authorities"])}
+
+    def _import_batch(self, identity: Identity, items: list[dict], source: str, fictional: bool,
+                      written: list[str], progress: Progress | None, total: int, document: dict | None) -> None:
         # Held until the commit, which completes each revision from the loaded record: the session
         # keeps only weak references, and reloading thousands of testimonies there cost more than importing.
         imported: list[Testimony] = []
         with self.archive.unit_of_work() as session:
-            collections = self._collections(session, document["collections"])
-            self._authorities(session, document["authorities"])
-            for item in document["sensitive_terms"]:
-                session.add(SensitiveTerm(term=item["term"], variants=item["variants"],
-                                          category=item["category"], visible_to=item.get("visible_to", "archivist")))
-            total = len(document["testimonies"])
-            batch = []
-            for n, item in enumerate(document["testimonies"], 1):
+            if document is not None:
+                self._collections(session, document["collections"])
+                self._authorities(session, document["authorities"])
+                known = {(t.term, t.category) for t in archive_wide(session)}
+                for item in document["sensitive_terms"]:
+                    if (item["term"], item["category"]) not in known:
+                        session.add(SensitiveTerm(term=item["term"], variants=item["variants"],
+                                                  category=item["category"],
+                                                  visible_to=item.get("visible_to", "archivist")))
+                session.flush()
+            collections = {c.slug: c for c in session.scalars(select(Collection))}
+            for item in items:
                 testimony = self._testimony(session, item, collections, source, fictional)
                 self.archive.audit.record(session, identity, "testimony.import", item["id"], source=source)
                 self.archive.audit.revision(session, identity, item["id"], f"imported from {Path(source).name}",
                                             serialize.full_testimony(testimony))
-                written.append(item["id"])
                 imported.append(testimony)
-                batch.append(testimony)
-                if len(batch) == self.archive.indexes.import_batch or n == total:
-                    # New testimonies delete nothing from the indexes, so no merge is needed.
-                    self.archive.index.sync(session, *batch, purge=False)
-                    batch = []
-                if progress:
-                    progress(n, total, item["id"])
-        if len(written) >= COMPACT_AFTER:
-            self.archive.indexes.compact()
-        return {"testimonies": written, "collections": len(document["collections"]),
-                "authorities": len(document["authorities"])}
+            # New testimonies delete nothing from the indexes, so no merge is needed.
+            if imported:
+                self.archive.index.sync(session, *imported, purge=False)
+        for item in items:
+            written.append(item["id"])
+            if progress:
+                progress(len(written), total, item["id"])
+
+    def _refuse_unknown_collections(self, document: dict, items: list[dict], source: str) -> None:
+        """Checked whole before anything is written: a later batch cannot fail on it half-way."""
+        named = {c["id"] for c in document["collections"]}
+        with self.archive.db.session() as session:
+            named |= set(session.scalars(select(Collection.slug)))
+        for item in items:
+            if item["collection"] not in named:
+                raise ConflictError(f"unknown collection {item['collection']!r}", file=source,
+                                    record=item["id"], field="collection")
 
     def _collections(self, session, items: list[dict]) -> dict[str, Collection]:
         found = {c.slug: c for c in session.scalars(select(Collection))}

@@ -69,7 +69,7 @@ def other_archive(backend, tmp_path, postgres_url):
 
 def test_importing_the_example_reports_what_it_wrote(archive):
     result = archive.transfer.import_file(SYSTEM, EXAMPLE)
-    assert result == {"testimonies": ["OH-2015-0001", "OH-2015-0002"], "collections": 1, "authorities": 3}
+    assert result == {"testimonies": ["OH-2015-0001", "OH-2015-0002"], "skipped": [], "collections": 1, "authorities": 3}
     rows = counts(archive)
     assert rows["testimonies"] == 2 and rows["narrators"] == 2 and rows["redactions"] == 4
     assert rows["segments"] == 3 and rows["authorities"] == 3 and rows["revisions"] == 2
