@@ -85,6 +85,10 @@ class SearchIndexes(AudienceIndexes):
                 except (wix.EmptyIndexError, FileNotFoundError):
                     if attempt == 39:
                         raise
+                    if attempt == 20:
+                        # Still missing after a second: a rebuild killed between its two renames. Taking
+                        # the audience's lock waits for a live rebuild, or undoes a dead one's swap.
+                        self.recover(audience)
                     time.sleep(0.05)
                     continue
                 self._forget(audience)

@@ -115,6 +115,11 @@ class AudienceIndexes:
             self._recover(audience)
             yield self._dir(audience)
 
+    def recover(self, audience: str) -> None:
+        """Finish or undo a rebuild of this audience that died (see `_recover`)."""
+        with self._locked(audience):
+            pass
+
     def _recover(self, audience: str) -> None:
         """Finish or undo a rebuild that died; leftovers may hold words
         purged since, so they never stay on disk. Caller holds the lock."""

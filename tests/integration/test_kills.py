@@ -82,3 +82,19 @@ def test_kills_at_random_moments_of_an_import(factory, database_url, tmp_path):
             item["narrators"][0]["id"] = f"N-RND{attempt}-{item['id'][-4:]}"
         _kill(database_url, tmp_path, "import", data, delay=killing.random_delay(rng, 0.3, 2.5))
         assert killing.check_after_kill(factory, database_url) == [], attempt
+
+
+def test_a_rebuild_killed_between_its_two_renames_is_undone_by_the_next_reader(example_archive):
+    """Finding 7: the live index renamed away, the new one never renamed in. Search used to answer 500
+    and `check` to crash (EmptyIndexError) until `init` or a write."""
+    root = example_archive.indexes.root
+    live = root / "public"
+    live.rename(root / ".public.old-deadbeef")
+    (root / ".public.build-deadbeef").mkdir()
+    fresh = Archive(example_archive.db.url, root, example_archive.media_dir, clock=lambda: TODAY)
+    try:
+        assert fresh.search.search(ANONYMOUS, "Raqqa").total == 1
+        assert fresh.index.check(SYSTEM)["public"] == {"missing": [], "unexpected": []}
+        assert live.is_dir() and not list(root.glob(".public.old-*")) and not list(root.glob(".public.build-*"))
+    finally:
+        fresh.close()
