@@ -114,7 +114,7 @@ def _as_published(record: dict) -> SimpleNamespace:
     # (places are shared authority records, named the same in both: left out, as is media)
     return ns(accession_id=record["id"], collection=ns(slug=record["collection"], title=""), state="published",
               consent=consent, transcripts=transcripts, redactions=redactions, narrators=narrators, places=[],
-              media=[], sensitive_terms=[], withdrawn_at=None,
+              media=[], sensitive_terms=[], withdrawn_at=None, held=None,
               **{f: record.get(f) for f in METADATA_FIELDS if f != "places"})
 
 
