@@ -19,7 +19,9 @@ from archive.audience import ROLES, Audience
 from archive.errors import ArchiveError, database_refusal
 from archive.identity import SYSTEM
 
-console = Console(stderr=True)
+# Messages are never broken across lines, and written to a file or a pipe, tables are not cut to a
+# terminal's 80 columns: a path or an id cut in two cannot be copied or searched for.
+console = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 240)
 DEMO_FILE = Path(__file__).resolve().parent.parent / "archive" / "demo" / "demo-collection.json"
 DEMO_USERS = (("archivist", "archivist"), ("reviewer", "archivist"), ("researcher", "researcher"),
               ("admin", "admin"))
