@@ -37,7 +37,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     clock = (lambda: dt.date.fromisoformat(today)) if today else None
     app.extensions["archive"] = Archive(app.config["DATABASE_URL"], app.config["INDEX_DIR"],
                                         app.config["MEDIA_DIR"], clock=clock,
-                                        search_engine=app.config["SEARCH_ENGINE"])
+                                        search_engine=app.config["SEARCH_ENGINE"],
+                                        reserve_mb=app.config["DISK_RESERVE_MB"])
     app.extensions["archive"].media.audio_redaction = app.config["AUDIO_REDACTION"]
     from archive.backup import keep_ledger
     keep_ledger(app.extensions["archive"], app.config["PURGE_LEDGER"])

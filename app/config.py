@@ -18,6 +18,9 @@ DEFAULTS = {
     # Search engine: "whoosh" (the embedded default) or "sqlite" (SQLite FTS5, for large archives).
     # Changing it on an existing archive rebuilds the indexes from the database at the next start.
     "SEARCH_ENGINE": "whoosh",
+    # Megabytes of disk kept back beside the indexes, released so that a withdrawal or a redaction still
+    # goes through when the disk is full (archive/reserve.py); 0 keeps none.
+    "DISK_RESERVE_MB": 64,
     # Media store; empty means <instance>/media.
     "MEDIA_DIR": "",
     # Where every purge and withdrawal is also written, for restores to re-apply; empty means

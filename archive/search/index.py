@@ -1,6 +1,7 @@
 """One Whoosh index per audience, with purge-on-replace and atomic rebuild."""
 from __future__ import annotations
 
+import io
 import shutil
 import threading
 import time
@@ -127,13 +128,20 @@ class SearchIndexes(AudienceIndexes):
             except BaseException:
                 writer.cancel()
                 raise
-            if purge:
-                writer.commit(mergetype=purge_policy(self.segment_docs))
-            else:
-                # Bulk additions stay in their own bounded segments, so a later purge of one
-                # testimony rewrites a small segment, not a large merged one.
-                writer.commit(merge=False)
-            ix.close()
+            try:
+                if purge:
+                    writer.commit(mergetype=purge_policy(self.segment_docs))
+                else:
+                    # Bulk additions stay in their own bounded segments, so a later purge of one
+                    # testimony rewrites a small segment, not a large merged one.
+                    writer.commit(merge=False)
+            except BaseException:
+                # A commit that failed half-way (a full disk) leaves its segment's files open and
+                # unlisted in the table of contents: close them, and leave no half-written file.
+                _abandon(writer, path)
+                raise
+            finally:
+                ix.close()
             self._forget(audience)
 
     @staticmethod
@@ -200,6 +208,42 @@ class SearchIndexes(AudienceIndexes):
     def testimony_ids(self, audience: str) -> set[str]:
         with self._searcher(audience) as searcher:
             return set(live_terms(searcher.reader(), "testimony"))
+
+
+def _abandon(writer, path: Path) -> None:
+    """After a failed commit: Whoosh's writer keeps its segment's files (and the temporary files it
+    builds them from) open, and its cancel() does not reach them all; close every file reachable from
+    it, and delete what it half-wrote."""
+    try:
+        writer.cancel()
+    except Exception:  # noqa: BLE001 - the commit already failed; the clean-up below still runs
+        pass
+    seen, todo = set(), [(writer, 0)]
+    while todo:
+        obj, depth = todo.pop()
+        if id(obj) in seen or depth > 6:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, io.IOBase):
+            try:
+                obj.close()
+            except Exception:  # noqa: BLE001
+                pass
+            continue
+        if isinstance(obj, dict):
+            children = obj.values()
+        elif isinstance(obj, (list, tuple, set)):
+            children = obj
+        elif hasattr(obj, "__dict__") and type(obj).__module__.startswith("whoosh"):
+            children = vars(obj).values()
+        else:
+            continue
+        todo.extend((child, depth + 1) for child in children)
+    shutil.rmtree(path / "MAIN.tmp", ignore_errors=True)
+    segment = getattr(writer, "newsegment", None)
+    if segment is not None:
+        for leftover in path.glob(f"MAIN_{segment.segment_id()}*"):
+            leftover.unlink(missing_ok=True)
 
 
 class _WhooshBuilder(Builder):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,17 +11,25 @@ from typing import Callable, Iterator
 from sqlalchemy.orm import Session
 
 from .. import private_files
+from .. import reserve
 from ..db import Database
 from ..search import open_indexes
 
 
+log = logging.getLogger(__name__)
+
+
 class Archive:
     def __init__(self, database_url: str, index_dir: str | Path, media_dir: str | Path | None = None,
-                 clock: Callable[[], dt.date] | None = None, search_engine: str | None = None):
+                 clock: Callable[[], dt.date] | None = None, search_engine: str | None = None,
+                 reserve_mb: int | None = None):
         """`search_engine`: "whoosh" or "sqlite" (see archive.search.ENGINES); None takes the
         ARCHIVE_SEARCH_ENGINE environment variable, which the app's SEARCH_ENGINE setting also reads,
         so scripts and tests made without the app use the same engine as the app beside them."""
         self.db = Database(database_url)
+        # Disk kept back for withdrawals on a full disk (archive/reserve.py); the app's DISK_RESERVE_MB.
+        self.reserve_bytes = int(reserve_mb if reserve_mb is not None
+                                 else os.environ.get("ARCHIVE_DISK_RESERVE_MB") or 64) * 2 ** 20
         engine = search_engine or os.environ.get("ARCHIVE_SEARCH_ENGINE") or "whoosh"
         self.indexes = open_indexes(Path(index_dir), engine)
         self.media_dir = Path(media_dir) if media_dir else None
@@ -79,9 +88,15 @@ class Archive:
                     session.commit()
                     self.index.write_deferred(session)
                 self.indexes.clear_pending(touched)
-            except BaseException:
+            except BaseException as exc:
                 if touched:
-                    self.index._resync(touched)  # the archive itself repairs after a rollback
+                    try:
+                        self.index._resync(touched)  # the archive itself repairs after a rollback
+                    except Exception:   # noqa: BLE001 - the pending marks stay: replayed later
+                        log.exception("re-indexing after a failed write failed; it is retried at the next "
+                                      "start or search")
+                if isinstance(exc, Exception) and reserve.is_disk_full(exc):
+                    raise reserve.full_disk_message() from None
                 raise
 
     def today(self) -> dt.date:
@@ -98,6 +113,9 @@ class Archive:
             self.index.reindex(SYSTEM, progress=progress)
         else:
             self.index.replay_pending()   # what a process killed mid-write left behind
+        if self.reserve_bytes and not reserve.make(self.indexes.root, self.reserve_bytes):
+            log.warning("not enough disk space for the archive's reserve of %d MB: a withdrawal on a full "
+                        "disk could fail. Free space and run init again.", self.reserve_bytes // 2 ** 20)
         private_files.tighten(self.private_paths())  # what an older version or a restore left readable
         return rebuilt
 

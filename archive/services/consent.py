@@ -15,6 +15,7 @@ from ..media import MediaStore
 from ..model import Consent, MediaAsset, Revision, testimony_narrators
 from ..policy import gated
 from ..vocabulary import PERMISSIONS
+from ..reserve import spends_reserve
 from .base import Service
 from .records import is_purged, revision_target
 
@@ -146,6 +147,7 @@ class ConsentService(Service):
             return out
 
     @gated("consent.write")
+    @spends_reserve
     def withdraw(self, identity: Identity, accession_id: str, reason: str) -> dict:
         reason = (reason or "").strip()
         if not reason:

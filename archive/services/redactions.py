@@ -14,6 +14,7 @@ from ..model import AuditEvent, Redaction, Testimony
 from ..policy import gated
 from ..redaction import Span, check_span
 from ..vocabulary import REDACTABLE_FIELDS, REDACTION_CATEGORIES
+from ..reserve import spends_reserve
 from .gate import protective
 from .base import Service
 
@@ -98,6 +99,7 @@ def _snapshot(r: Redaction) -> dict:
 
 class RedactionService(Service):
     @gated("redaction.write")
+    @spends_reserve
     def add(self, identity: Identity, accession_id: str, *, category: str, replacement: str,
             reason: str = "", visible_to: str = "archivist", transcript: str | None = None,
             start: int | None = None, end: int | None = None, text: str | None = None,
@@ -113,6 +115,7 @@ class RedactionService(Service):
             return {"key": redaction.key, "state": redaction.state}
 
     @gated("redaction.write")
+    @spends_reserve
     def approve(self, identity: Identity, accession_id: str, key: str, *, two_person: bool = True) -> dict:
         with self.archive.unit_of_work() as session:
             protective(session)
