@@ -5,9 +5,11 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from archive.errors import NotFound, PermissionDenied, ValidationError
+from archive.reserve import DiskFull
+from archive.search.locks import IndexLockTimeout
 
 MESSAGES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Method not allowed",
-            413: "Upload too large", 500: "Something went wrong"}
+            413: "Upload too large", 500: "Something went wrong", 503: "Busy"}
 
 
 def _render(code: int, detail: str | None = None):
@@ -24,4 +26,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(NotFound, lambda e: _render(404))
     app.register_error_handler(PermissionDenied, lambda e: _render(403))
     app.register_error_handler(ValidationError, lambda e: _render(400, str(e)))
+    # A long write held the archive (an import batch, a reindex) past a write's wait, or the disk is full.
+    app.register_error_handler(IndexLockTimeout, lambda e: _render(503, str(e)))
+    app.register_error_handler(DiskFull, lambda e: _render(503, str(e)))
     app.register_error_handler(CSRFError, lambda e: _render(400, "The form expired or did not come from this site. Reload and try again."))

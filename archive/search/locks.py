@@ -12,9 +12,17 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..errors import ArchiveError
 
-class IndexLockTimeout(TimeoutError):
-    pass
+
+class IndexLockTimeout(ArchiveError, TimeoutError):
+    """Another write held the archive for longer than a write waits (an import holds it a batch at a
+    time, a reindex for its whole run): said in plain words, never a traceback."""
+
+    def __init__(self, path: str):
+        super().__init__("the archive is busy with another change (an import or a rebuild of the search "
+                         "indexes); nothing was written: try again in a moment")
+        self.path = path
 
 
 @contextmanager
@@ -30,7 +38,7 @@ def exclusive(path: Path, timeout: float):
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise IndexLockTimeout("search index busy: %s" % path) from None
+                    raise IndexLockTimeout(str(path)) from None
                 time.sleep(0.05)
         yield
     finally:
