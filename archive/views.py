@@ -14,6 +14,7 @@ from sqlalchemy.orm import object_session
 
 from . import policy
 from .audience import Audience
+from .narrator_names import narrator_terms
 from .redaction import Piece, Span, render
 from .search.expansion import name_key
 
@@ -270,7 +271,8 @@ def archive_wide_terms(session) -> list:
 
 def hidden_names(testimony, audience: Audience, archive_terms: list | None = None) -> set[tuple[str, ...]]:
     """Names an audience below archivist must not be shown, even as another spelling of a place:
-    every sensitive term (this testimony's and archive-wide) and every text redacted from it."""
+    every sensitive term (this testimony's, archive-wide and its narrators' legal names) and every
+    text redacted from it."""
     terms = list(testimony.sensitive_terms or [])
     if archive_terms is not None:
         terms += archive_terms
@@ -278,6 +280,7 @@ def hidden_names(testimony, audience: Audience, archive_terms: list | None = Non
         session = object_session(testimony)
         if session is not None:
             terms += archive_wide_terms(session)
+    terms += [term for _, term in narrator_terms(testimony)]
     names = {name_key(n) for t in terms for n in [t.term, *(t.variants or [])]}
     names |= {name_key(r.text) for r in testimony.redactions if r.text and hides_from(r, audience)}
     names.discard(())

@@ -67,10 +67,14 @@ def _testimony_page(accession_id: str, refused: list[str] | None = None):
     view = archive().testimonies.get(identity, accession_id)
     # The state menu starts at the current state, so "Set state" never unpublishes by default.
     # (formdata=None: shown again after a refused POST, the forms are not filled from that POST.)
+    state_form = StateForm(formdata=None, data={"state": view["state"]})
+    if not archive().testimonies.may_publish(identity, accession_id, two_person=_two_person()):
+        # Under the two-person rule the one who submitted or last changed it is not offered Publish.
+        state_form.state.choices = [c for c in state_form.state.choices if c.value != "published"]
     return render_template("staff/testimony.html", t=view,
                            revisions=archive().audit.revisions(identity, accession_id),
                            redaction_form=RedactionForm(formdata=None),
-                           state_form=StateForm(formdata=None, data={"state": view["state"]}),
+                           state_form=state_form,
                            action_form=ActionForm(), refused=refused, **redaction_routes.editor_context(identity, view))
 
 
@@ -107,8 +111,7 @@ def add_redaction(accession_id: str):
 @audience("archivist")
 def approve_redaction(accession_id: str, key: str):
     ActionForm().validate_on_submit() or _csrf_failed()
-    archive().redactions.approve(current(), accession_id, key,
-                                 two_person=bool(current_app.config["TWO_PERSON_RULE"]))
+    archive().redactions.approve(current(), accession_id, key, two_person=_two_person())
     flash(f"Redaction {key} approved.", "ok")
     return redirect(url_for("staff.testimony", accession_id=accession_id))
 
@@ -120,7 +123,7 @@ def set_state(accession_id: str):
     if not form.validate_on_submit():
         _csrf_failed()
     try:
-        archive().testimonies.set_state(current(), accession_id, form.state.data)
+        archive().testimonies.set_state(current(), accession_id, form.state.data, two_person=_two_person())
     except ValidationError as exc:
         if form.state.data != "published" or not exc.message.startswith(PUBLISH_REFUSED):
             raise
@@ -129,6 +132,10 @@ def set_state(accession_id: str):
         return _testimony_page(accession_id, refused=exc.message.removeprefix(PUBLISH_REFUSED).split("; ")), 400
     flash(f"{accession_id} is now {form.state.data.replace('_', ' ')}.", "ok")
     return redirect(url_for("staff.testimony", accession_id=accession_id))
+
+
+def _two_person() -> bool:
+    return bool(current_app.config["TWO_PERSON_RULE"])
 
 
 @bp.get("/audit")

@@ -5,6 +5,9 @@ A term is looked for in every spelling and script it is registered with (archive
 every text an audience below archivist could be shown. Terms also decide which place variants the
 lower views and search expansion hide (archive.views.hidden_names), so a change re-indexes the
 testimonies whose views it changes.
+
+A narrator's legal name is a term of every testimony the narrator is in (archive.narrator_names):
+derived at each scan, it has no row, and is addressed as "narrator-<key>" where a row has its id.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from ..errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from ..formats import serialize
 from ..identity import Identity
 from ..model import SensitiveTerm, Testimony
+from ..narrator_names import TERM_ID as NARRATOR_TERM, narrator_terms
 from ..policy import gated
 from ..scanning import Finding, find_terms, scan_record, scan_record_identifiers
 from ..scanning.offsets import fold_text
@@ -28,6 +32,7 @@ from .base import Service
 from .redactions import propose
 
 MAX_LENGTH = 300
+DEFAULT_REPLACEMENT = "[name withheld]"
 # A term is staff's own tool: no audience below archivist ever reads one.
 TERM_AUDIENCES = ("archivist", "admin")
 
@@ -37,11 +42,33 @@ def archive_wide(session: Session) -> list[SensitiveTerm]:
                                 .order_by(SensitiveTerm.id)))
 
 
-def _as_term(row: SensitiveTerm) -> Term:
+def _as_term(row: SensitiveTerm | Term) -> Term:
+    if isinstance(row, Term):
+        return row
     return Term(row.term, tuple(row.variants or ()), row.category or "other")
 
 
-def unredacted(testimony: Testimony, terms: list[SensitiveTerm]) -> list[Finding]:
+def terms_of(session: Session, testimony: Testimony,
+             wide: list[SensitiveTerm] | None = None) -> list[tuple[int | str, Term, SensitiveTerm | None]]:
+    """(id, term, row) for every term looked for in the testimony: its own, the archive-wide ones and
+    its narrators' legal names. A registered term that is a narrator's name (an OHMS import registers
+    its interviewees) stays one term, given the name's parts, so no occurrence is reported twice."""
+    rows = [*sorted(testimony.sensitive_terms, key=lambda r: r.id),
+            *(archive_wide(session) if wide is None else wide)]
+    entries: list[tuple[int | str, Term, SensitiveTerm | None]] = [(r.id, _as_term(r), r) for r in rows]
+    for term_id, name in narrator_terms(testimony):
+        same = next((i for i, (_, t, _) in enumerate(entries) if fold_text(t.term) == fold_text(name.term)), None)
+        if same is None:
+            entries.append((term_id, name, None))
+            continue
+        row_id, term, row = entries[same]
+        known = {fold_text(s) for s in term.spellings}
+        extra = tuple(v for v in name.variants if fold_text(v) not in known)
+        entries[same] = (row_id, Term(term.term, (*term.variants, *extra), term.category), row)
+    return entries
+
+
+def unredacted(testimony: Testimony, terms: list[SensitiveTerm | Term]) -> list[Finding]:
     """Occurrences of `terms` that an audience below archivist could read in this testimony:
     outside every span redaction (proposed or approved, as the views apply them) and outside
     field-redacted fields."""
@@ -52,8 +79,8 @@ def unredacted(testimony: Testimony, terms: list[SensitiveTerm]) -> list[Finding
 
 
 def scan_testimony(session: Session, testimony: Testimony) -> list[Finding]:
-    """Unredacted occurrences of the testimony's own and the archive-wide terms."""
-    return unredacted(testimony, [*testimony.sensitive_terms, *archive_wide(session)])
+    """Unredacted occurrences of the testimony's own, the archive-wide and its narrators' terms."""
+    return unredacted(testimony, [term for _, term, _ in terms_of(session, testimony)])
 
 
 def readable(row: SensitiveTerm, audience: Audience) -> bool:
@@ -219,23 +246,31 @@ class SensitiveTermService(Service):
         (phone numbers, e-mails, ...) that look worth redacting; every offset a code point."""
         with self.archive.db.session() as session:
             testimony = self.get_testimony(session, accession_id)
-            terms = [*sorted(testimony.sensitive_terms, key=lambda r: r.id), *archive_wide(session)]
+            entries = terms_of(session, testimony)
             record = serialize.full_testimony(testimony)
-            found = unredacted(testimony, terms)
+            found = unredacted(testimony, [term for _, term, _ in entries])
             identifiers = scan_record_identifiers(record, record["redactions"])
-            ids_by_key: dict[str, int] = {}
-            for row in terms:
-                ids_by_key.setdefault(row.term, row.id)
+            ids_by_key: dict[str, int | str] = {}
+            for term_id, term, _ in entries:
+                ids_by_key.setdefault(term.term, term_id)
+            summary = []
+            for term_id, term, row in entries:
+                described = self._dict(row, accession_id) if row is not None else \
+                    self._narrator_dict(term_id, term, accession_id)
+                summary.append({**described, "variants": list(term.variants),
+                                "suggested_replacement": self._replacement_for(testimony, term)})
+            # Beside each occurrence, what "redact all" would put there: the reviewer sees the
+            # whole outcome, not a count.
+            proposed = {s["id"]: s["suggested_replacement"] or DEFAULT_REPLACEMENT for s in summary}
             occurrences = [{**self._location(f.location), "term_id": ids_by_key.get(f.occurrence.term_key),
                             "term": f.occurrence.term_key, "variant": f.occurrence.variant,
                             "category": f.occurrence.category, "start": f.occurrence.start,
                             "end": f.occurrence.end, "text": f.occurrence.matched_text,
-                            "partly_redacted": f.occurrence.partly_redacted} for f in found]
-            summary = []
-            for row in terms:
-                mine = [o for o in occurrences if o["term_id"] == row.id]
-                summary.append({**self._dict(row, accession_id), "count": len(mine),
-                                "suggested_replacement": self._replacement_for(testimony, row)})
+                            "partly_redacted": f.occurrence.partly_redacted,
+                            "proposed": self._proposal(f, proposed.get(ids_by_key.get(f.occurrence.term_key)))}
+                           for f in found]
+            for s in summary:
+                s["count"] = sum(1 for o in occurrences if o["term_id"] == s["id"])
             return {"accession_id": accession_id, "terms": summary, "occurrences": occurrences,
                     "identifiers": [{**self._location(i.location), "kind": i.suggestion.kind,
                                      "start": i.suggestion.start, "end": i.suggestion.end,
@@ -250,7 +285,7 @@ class SensitiveTermService(Service):
             for testimony in self.all_testimonies(session):
                 if testimony.state == "withdrawn":
                     continue
-                found = unredacted(testimony, [*testimony.sensitive_terms, *wide])
+                found = unredacted(testimony, [term for _, term, _ in terms_of(session, testimony, wide)])
                 if found:
                     hidden = hidden_keys([*testimony.sensitive_terms, *wide], identity.audience)
                     out.append({"accession_id": testimony.accession_id, "title": testimony.title,
@@ -270,17 +305,19 @@ class SensitiveTermService(Service):
         self._refuse_hidden(identity, term_id)
         with self.archive.unit_of_work() as session:
             testimony = self.get_testimony(session, accession_id)
-            row = self._row(session, term_id)
-            if row.testimony_id not in (None, testimony.id):
+            entry = next((e for e in terms_of(session, testimony) if str(e[0]) == str(term_id).strip()), None)
+            if entry is None:
+                self._row(session, term_id)         # "no sensitive term N" when there is none at all
                 raise NotFound(f"no sensitive term {term_id} on {accession_id}")
-            found = unredacted(testimony, [row])
+            entry_id, term, _ = entry
+            found = unredacted(testimony, [term])
             if not found:
-                raise ValidationError(f"{row.term!r} has no unredacted occurrence", record=accession_id)
-            replacement = (replacement or "").strip() or self._replacement_for(testimony, row)
+                raise ValidationError(f"{term.term!r} has no unredacted occurrence", record=accession_id)
+            replacement = (replacement or "").strip() or self._replacement_for(testimony, term)
             if not replacement:
                 raise ValidationError("choose a replacement (e.g. [Narrator's cousin])", record=accession_id,
                                       field="replacement")
-            category = category or (row.category if row.category in REDACTION_CATEGORIES else "other")
+            category = category or (term.category if term.category in REDACTION_CATEGORIES else "other")
             common = {"category": category, "reason": reason, "visible_to": visible_to}
             proposed, left, fields = [], [], set()
             for f in found:
@@ -302,10 +339,10 @@ class SensitiveTermService(Service):
                     left.append({**self._location(loc), "text": occ.matched_text})
                     continue
                 proposed.append(r.key)
-            self.archive.audit.record(session, identity, "sensitive.redact_all", accession_id, term_id=row.id,
+            self.archive.audit.record(session, identity, "sensitive.redact_all", accession_id, term_id=entry_id,
                                       proposed=proposed, left=len(left))
             self.archive.index.sync(session, testimony)
-            return {"accession_id": accession_id, "term_id": row.id, "replacement": replacement,
+            return {"accession_id": accession_id, "term_id": entry_id, "replacement": replacement,
                     "proposed": proposed, "left": left}
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -373,7 +410,7 @@ class SensitiveTermService(Service):
         return self.get_testimony(session, testimony.accession_id)
 
     @staticmethod
-    def _replacement_for(testimony: Testimony, row: SensitiveTerm) -> str | None:
+    def _replacement_for(testimony: Testimony, row: SensitiveTerm | Term) -> str | None:
         """The replacement this testimony already shows for the term, so a pseudonym stays consistent."""
         term = _as_term(row)
         for r in sorted(testimony.redactions, key=lambda r: r.id or 0, reverse=True):
@@ -384,6 +421,19 @@ class SensitiveTermService(Service):
     @staticmethod
     def _location(loc) -> dict:
         return {"field": loc.field, "transcript": loc.transcript, "segment": loc.segment, "index": loc.index}
+
+    @staticmethod
+    def _proposal(f: Finding, replacement: str | None) -> str:
+        """What "redact all" would show here; text only redactions can cover stays to be edited."""
+        loc = f.location
+        if loc.field == "text" or (loc.transcript is None and loc.field in REDACTABLE_FIELDS):
+            return replacement or DEFAULT_REPLACEMENT
+        return f"edit the {loc.field.replace('_', ' ').replace('narrators.', 'narrator ')}"
+
+    @staticmethod
+    def _narrator_dict(term_id: str, term: Term, accession_id: str) -> dict:
+        return {"id": term_id, "term": term.term, "variants": list(term.variants), "category": term.category,
+                "testimony": accession_id, "narrator": term_id.removeprefix(NARRATOR_TERM)}
 
     @staticmethod
     def _dict(row: SensitiveTerm, accession_id: str | None) -> dict:

@@ -2,19 +2,44 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 
 from .. import policy
 from ..audience import Audience
 from ..errors import NotFound, ValidationError
 from ..identity import Identity
-from ..model import Collection, Testimony
+from ..model import Collection, Revision, Testimony
 from ..vocabulary import WORKFLOW_STATES
 from ..policy import gated
 from ..views import tombstone_for, view_for
 from .base import Service
 from .recordings import unconfirmed_ranges
 from .sensitive import archive_wide, describe, hidden_keys, scan_testimony
+
+
+# Revisions that are review itself, not authorship: approving, adding or removing redactions (each
+# under its own two-person rule), image boxes and sensitive terms only hide more or are checked twice
+# already. Whoever made any other change since may not be the one who reviews it.
+REVIEW_ACTS = ("state ", "redaction ", "removal of redaction ", "box ", "sensitive term ")
+SECOND_ARCHIVIST = "a second archivist must review it"
+
+
+def _not_reviewers(session: Session, accession_id: str) -> set[str]:
+    """Who may not publish: whoever submitted the testimony for review (or, arriving in review by
+    import, imported it) and whoever last changed it."""
+    submitter = editor = None
+    rows = session.scalars(select(Revision).where(Revision.accession_id == accession_id)
+                           .order_by(Revision.id.desc()))
+    for r in rows:
+        if r.summary.startswith("state "):
+            if submitter is None and r.summary.endswith("-> in_review"):
+                submitter = r.author
+        elif not r.summary.startswith(REVIEW_ACTS) and editor is None:
+            editor = r.author
+            submitter = submitter or r.author
+        if submitter is not None and editor is not None:
+            break
+    return {a for a in (submitter, editor) if a is not None}
 
 
 class TestimonyService(Service):
@@ -65,7 +90,9 @@ class TestimonyService(Service):
         raise NotFound("no such collection")
 
     @gated("testimony.write")
-    def set_state(self, identity: Identity, accession_id: str, state: str) -> dict:
+    def set_state(self, identity: Identity, accession_id: str, state: str, *, two_person: bool = True) -> dict:
+        """Move a testimony through the workflow. Under the two-person rule (TWO_PERSON_RULE) it is
+        published only from "in review", by an archivist who neither submitted it nor last changed it."""
         if state not in WORKFLOW_STATES or state == "withdrawn":
             raise ValidationError(f"{state!r} is not a state this action can set", field="state")
         with self.archive.unit_of_work() as session:
@@ -76,6 +103,8 @@ class TestimonyService(Service):
                                       field="state")
             if state == "published":
                 problems = self.publication_problems(testimony, identity.audience)
+                if two_person and testimony.state != "published":
+                    problems = self._review_problems(session, identity, testimony) + problems
                 if problems:
                     raise ValidationError("cannot publish: " + "; ".join(problems), record=accession_id)
             before = testimony.state
@@ -86,6 +115,24 @@ class TestimonyService(Service):
                                         {"state": state})
             self.archive.index.sync(session, testimony)
             return {"accession_id": accession_id, "state": state}
+
+    @gated("testimony.write")
+    def may_publish(self, identity: Identity, accession_id: str, *, two_person: bool = True) -> bool:
+        """Whether the caller may be the one to publish (the other checks aside): what decides whether
+        the staff page offers Publish at all."""
+        with self.archive.db.session() as session:
+            testimony = self.get_testimony(session, accession_id)
+            if testimony.state in ("published", "withdrawn"):
+                return testimony.state == "published"
+            return not two_person or not self._review_problems(session, identity, testimony)
+
+    @staticmethod
+    def _review_problems(session: Session, identity: Identity, testimony: Testimony) -> list[str]:
+        if testimony.state != "in_review":
+            return [f"{SECOND_ARCHIVIST}: submit it for review (in review) first"]
+        if identity.describe() in _not_reviewers(session, testimony.accession_id):
+            return [f"{SECOND_ARCHIVIST}: you submitted or last changed it"]
+        return []
 
     @staticmethod
     def publication_problems(testimony: Testimony, audience: Audience = Audience.ARCHIVIST) -> list[str]:
