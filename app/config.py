@@ -15,9 +15,10 @@ DEFAULTS = {
     "DATABASE_URL": "",
     # Search indexes (one directory per audience); empty means <instance>/indexes.
     "INDEX_DIR": "",
-    # Search engine: "whoosh" (the embedded default) or "sqlite" (SQLite FTS5, for large archives).
-    # Changing it on an existing archive rebuilds the indexes from the database at the next start.
-    "SEARCH_ENGINE": "whoosh",
+    # Search engine: "sqlite" (SQLite FTS5) or "whoosh" (pure Python, far slower past a few hundred
+    # testimonies). Empty keeps the engine the archive's indexes have; a new archive gets "sqlite".
+    # Setting another engine on an existing archive rebuilds its indexes from the database at init.
+    "SEARCH_ENGINE": "",
     # Megabytes of disk kept back beside the indexes, released so that a withdrawal or a redaction still
     # goes through when the disk is full (archive/reserve.py); 0 keeps none.
     "DISK_RESERVE_MB": 64,

@@ -1,15 +1,19 @@
 """Per-audience full-text search over redacted testimony documents."""
+from __future__ import annotations
+
 from pathlib import Path
 
 from .index import AUDIENCES, SearchIndexes
-from .layout import AudienceIndexes
+from .layout import ENGINE_RECORD, AudienceIndexes
 from .locks import IndexLockTimeout
 from .results import SearchResult, SegmentHit, TestimonyHit
 
 ENGINES = ("whoosh", "sqlite")
+# A new archive's engine: the one that meets the speed targets at 10,000 testimonies (README, speed).
+DEFAULT_ENGINE = "sqlite"
 
 
-def open_indexes(root: str | Path, engine: str = "whoosh", **options) -> AudienceIndexes:
+def open_indexes(root: str | Path, engine: str = DEFAULT_ENGINE, **options) -> AudienceIndexes:
     """The audience indexes under `root`, kept by the engine named (see ENGINES)."""
     if engine == "whoosh":
         return SearchIndexes(Path(root), **options)
@@ -19,5 +23,40 @@ def open_indexes(root: str | Path, engine: str = "whoosh", **options) -> Audienc
     raise ValueError("unknown search engine %r: use %s" % (engine, " or ".join(ENGINES)))
 
 
-__all__ = ["AUDIENCES", "ENGINES", "SearchIndexes", "SearchResult", "SegmentHit", "TestimonyHit",
-           "IndexLockTimeout", "open_indexes"]
+def existing_engine(root: str | Path) -> str | None:
+    """The engine whose indexes are under `root`, or None where there are none yet."""
+    root = Path(root)
+    try:
+        recorded = (root / ENGINE_RECORD).read_text().strip()
+    except (FileNotFoundError, NotADirectoryError):
+        recorded = None
+    if recorded in ENGINES:
+        return recorded
+    # Indexes written before the engine was recorded: each engine's files say whose they are.
+    for audience in AUDIENCES:
+        folder = root / audience
+        if (folder / "index.sqlite").exists():
+            return "sqlite"
+        if folder.is_dir() and any(folder.glob("*.toc")):
+            return "whoosh"
+    return None
+
+
+def choose_engine(root: str | Path, setting: str | None = None) -> tuple[str, str]:
+    """The engine an archive's indexes under `root` are to be kept by, and why (as `init` reports it).
+
+    An operator's setting wins (and `init` rebuilds the indexes with it); without one an archive keeps
+    the engine its indexes have, so that an upgrade never rebuilds an archive nobody asked to move.
+    """
+    if setting:
+        if setting not in ENGINES:
+            raise ValueError("unknown search engine %r: use %s" % (setting, " or ".join(ENGINES)))
+        return setting, "set by SEARCH_ENGINE"
+    existing = existing_engine(root)
+    if existing:
+        return existing, "kept from the existing indexes"
+    return DEFAULT_ENGINE, "the default for a new archive"
+
+
+__all__ = ["AUDIENCES", "DEFAULT_ENGINE", "ENGINES", "SearchIndexes", "SearchResult", "SegmentHit",
+           "TestimonyHit", "IndexLockTimeout", "choose_engine", "existing_engine", "open_indexes"]

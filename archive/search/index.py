@@ -29,7 +29,10 @@ def _close_all(held: dict) -> None:
 
 
 class SearchIndexes(AudienceIndexes):
-    """The Whoosh engine: the embedded default."""
+    """The Whoosh engine: pure Python, kept for the archives that already use it (its analysers and
+    query parser serve every engine); far slower than the SQLite engine past a few hundred testimonies."""
+
+    engine = "whoosh"
 
     # One bounded segment per import commit (see segment_docs).
     import_batch = 4
@@ -67,6 +70,7 @@ class SearchIndexes(AudienceIndexes):
                     shutil.rmtree(path)
                 fresh |= not wix.exists_in(str(path))
                 self._create_missing(path)
+        self.record_engine()
         return fresh
 
     @contextmanager

@@ -7,6 +7,7 @@ swapped in by renames, so readers see the old index or the new one, never a half
 """
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
@@ -18,8 +19,14 @@ from typing import Callable, Iterable
 
 from . import locks
 
+log = logging.getLogger(__name__)
+
 AUDIENCES = ("public", "researcher", "staff")
 _BUILD, _OLD = ".build-", ".old-"
+# The file beside the audience folders naming the engine that wrote them: what an archive with no
+# SEARCH_ENGINE setting keeps (archive.search.choose_engine). It lives with the indexes it describes,
+# so it needs no database read before they open and is gone exactly when they are.
+ENGINE_RECORD = "engine"
 
 
 class ForeignIndex(RuntimeError):
@@ -32,6 +39,8 @@ class ForeignIndex(RuntimeError):
 
 class AudienceIndexes:
     _held = threading.local()
+    # The engine's name in archive.search.ENGINES.
+    engine = ""
     # Testimonies per index commit during a bulk import.
     import_batch = 4
     # prepare(accession, docs): a testimony's documents as the engine's builder takes them, made in a
@@ -65,6 +74,23 @@ class AudienceIndexes:
                 yield
             finally:
                 self._held.depth = 0
+
+    def record_engine(self) -> None:
+        """Say in the index folder that this engine's indexes are there; called once they all are."""
+        path = self.root / ENGINE_RECORD
+        try:
+            if path.read_text().strip() == self.engine:
+                return
+        except FileNotFoundError:
+            pass
+        temporary = path.with_name(".%s-%s" % (ENGINE_RECORD, secrets.token_hex(4)))
+        try:
+            temporary.write_text(self.engine + "\n")
+            os.replace(temporary, path)
+        except OSError:
+            temporary.unlink(missing_ok=True)
+            # Not fatal: without the record the engine is still told from its files.
+            log.warning("could not write %s", path, exc_info=True)
 
     # -- what may differ from the database ----------------------------------
     # A durable mark per testimony, made before any index write of a unit of work and taken away once

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from .. import private_files
 from .. import reserve
 from ..db import Database
-from ..search import open_indexes
+from ..search import choose_engine, open_indexes
 
 
 log = logging.getLogger(__name__)
@@ -25,13 +25,15 @@ class Archive:
                  reserve_mb: int | None = None):
         """`search_engine`: "whoosh" or "sqlite" (see archive.search.ENGINES); None takes the
         ARCHIVE_SEARCH_ENGINE environment variable, which the app's SEARCH_ENGINE setting also reads,
-        so scripts and tests made without the app use the same engine as the app beside them."""
+        so scripts and tests made without the app use the same engine as the app beside them. With
+        neither, the archive keeps the engine its indexes have, a new one the default (choose_engine)."""
         self.db = Database(database_url)
         # Disk kept back for withdrawals on a full disk (archive/reserve.py); the app's DISK_RESERVE_MB.
         self.reserve_bytes = int(reserve_mb if reserve_mb is not None
                                  else os.environ.get("ARCHIVE_DISK_RESERVE_MB") or 64) * 2 ** 20
-        engine = search_engine or os.environ.get("ARCHIVE_SEARCH_ENGINE") or "whoosh"
-        self.indexes = open_indexes(Path(index_dir), engine)
+        self.search_engine, self.search_engine_reason = choose_engine(
+            index_dir, search_engine or os.environ.get("ARCHIVE_SEARCH_ENGINE"))
+        self.indexes = open_indexes(Path(index_dir), self.search_engine)
         self.media_dir = Path(media_dir) if media_dir else None
         self._clock = clock or dt.date.today
 

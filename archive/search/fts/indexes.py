@@ -1,4 +1,4 @@
-"""One SQLite FTS5 index per audience (SEARCH_ENGINE = "sqlite"): the engine for large archives."""
+"""One SQLite FTS5 index per audience (SEARCH_ENGINE = "sqlite"): a new archive's engine."""
 from __future__ import annotations
 
 import queue
@@ -28,6 +28,7 @@ def prepare_testimony(accession: str, docs: list[dict]) -> store.Prepared:
 
 
 class SqliteIndexes(AudienceIndexes):
+    engine = "sqlite"
     # Rebuilds may take their testimonies prepared by worker processes (see services.reindexing).
     prepare = staticmethod(prepare_testimony)
 
@@ -60,6 +61,7 @@ class SqliteIndexes(AudienceIndexes):
                     shutil.rmtree(path)  # another engine's or an older layout: rebuilt from the database
                 fresh |= not path.exists()
                 self._create_missing(path)
+        self.record_engine()
         return fresh
 
     # -- reading -----------------------------------------------------------
