@@ -97,10 +97,13 @@ def init():
 @click.option("--key", metavar="KEY", help="Key of the transcript added with --into (default: its language).")
 @click.option("--replace", is_flag=True, help="With --into: replace the transcript of the same key.")
 @click.option("--dry-run", is_flag=True, help="Report what would be created or changed, and write nothing.")
-def import_(path, fictional, into, language, collection, key, replace, dry_run):
+@click.option("--resume", is_flag=True,
+              help="JSON: skip testimonies already in the archive (to finish an import that stopped).")
+def import_(path, fictional, into, language, collection, key, replace, dry_run, resume):
     """Import a file, its format read from its content.
 
-    JSON (testimony-archive/1): all of it or nothing. CSV with an accession_id column: one row per
+    JSON (testimony-archive/1): checked whole, then written ten testimonies per transaction (--resume
+    finishes one that stopped). CSV with an accession_id column: one row per
     testimony, each row all or nothing. OHMS XML: a new draft testimony, consent pending (or, with
     --into, its transcript into an existing one). Plain text, DOCX, WebVTT, SRT: a transcript, with
     --into ID.
@@ -122,10 +125,10 @@ def import_(path, fictional, into, language, collection, key, replace, dry_run):
     else:
         raise ValidationError(f"this is a {kind} transcript: say which testimony it belongs to with "
                               f"--into ID (an OHMS file alone makes a new testimony)", file=str(path))
-    allowed = {"json": {"fictional"}, "csv": set(), "ohms": {"language", "collection"},
+    allowed = {"json": {"fictional", "resume"}, "csv": set(), "ohms": {"language", "collection"},
                "transcript": {"into", "language", "key", "replace"}}[role]
     given = {"fictional": fictional, "into": into, "language": language, "collection": collection,
-             "key": key, "replace": replace}
+             "key": key, "replace": replace, "resume": resume}
     unused = sorted(f"--{name}" for name, value in given.items() if value and name not in allowed)
     if unused:
         raise ValidationError(f"{', '.join(unused)} does not apply to a {kind} file", file=str(path))
@@ -138,8 +141,10 @@ def import_(path, fictional, into, language, collection, key, replace, dry_run):
             def step(n, total, accession):
                 progress.update(task, completed=n, total=total, description=f"Importing {accession}")
 
-            result = archive.transfer.import_file(SYSTEM, path, fictional=fictional, progress=step)
-        console.print(f"Imported {len(result['testimonies'])} testimonies, {result['collections']} "
+            result = archive.transfer.import_file(SYSTEM, path, fictional=fictional, progress=step,
+                                                  resume=resume)
+        skipped = f" ({len(result['skipped'])} already in the archive, skipped)" if result["skipped"] else ""
+        console.print(f"Imported {len(result['testimonies'])} testimonies{skipped}, {result['collections']} "
                       f"collections, {result['authorities']} authority records from {path}")
     elif role == "csv":
         _import_csv(archive, data, str(path), dry_run)

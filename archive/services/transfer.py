@@ -28,10 +28,10 @@ IMPORT_BATCH = 10
 class TransferService(Service):
     @gated("import")
     def import_file(self, identity: Identity, path: str | Path, *, fictional: bool = False,
-                    progress: Progress | None = None) -> dict:
+                    progress: Progress | None = None, resume: bool = False) -> dict:
         document = json_format.load(path)
         return self.import_document(identity, document, source=str(path), fictional=fictional,
-                                    progress=progress)
+                                    progress=progress, resume=resume)
 
     @gated("import")
     def import_document(self, identity: Identity, document: dict, *, source: str | None = None,

@@ -77,3 +77,15 @@ def test_a_write_that_cannot_get_the_lock_says_so_in_plain_words(archive, monkey
         release.set()
         thread.join()
     assert archive.testimonies.get(ANONYMOUS, "OH-2015-0001")   # nothing was written
+
+
+def test_an_import_that_stopped_is_finished_with_resume(archive):
+    data = killing.many(2 * transfer.IMPORT_BATCH + 3, prefix="RES")
+    first = {**data, "testimonies": data["testimonies"][:transfer.IMPORT_BATCH]}
+    archive.transfer.import_document(SYSTEM, parse_document(first, "part.json"))
+    with pytest.raises(ArchiveError, match="--resume"):
+        archive.transfer.import_document(SYSTEM, parse_document(data, "all.json"))
+    result = archive.transfer.import_document(SYSTEM, parse_document(data, "all.json"), resume=True)
+    assert len(result["skipped"]) == transfer.IMPORT_BATCH
+    assert len(result["testimonies"]) == transfer.IMPORT_BATCH + 3
+    assert archive.search.search(ANONYMOUS, "smuggling", pagesize=100).total == 2 * transfer.IMPORT_BATCH + 3
