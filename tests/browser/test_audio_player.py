@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.audio_samples import sine_wav
-from tests.browser.conftest import ARTIFACTS, _cli, _environment
+from tests.browser.conftest import ARCHIVIST, ARTIFACTS, _cli, _environment
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -16,10 +17,30 @@ PLAYING = "el => el.classList.contains('playing') && el.getAttribute('aria-curre
 
 
 @pytest.fixture(scope="module")
-def recording(live, tmp_path_factory):
+def recording(live, tmp_path_factory, browser):
     path = tmp_path_factory.mktemp("recording") / "interview.wav"
     path.write_bytes(sine_wav(195))
     _cli(_environment(live.instance), "media", "add", LISTEN, str(path), "--kind", "audio")
+    # Readers hear it once an archivist has confirmed where each transcript redaction is heard: here,
+    # on the recording's timeline, from each estimate as offered.
+    context = browser.new_context()
+    try:
+        staff = context.new_page()
+        media = f"/staff/testimonies/{LISTEN}/media"
+        staff.goto(live.url + media)
+        staff.fill("#username", ARCHIVIST)
+        staff.fill("#password", PASSWORD)
+        with staff.expect_navigation():
+            staff.click("form.stacked button[type=submit]")
+        with staff.expect_navigation():
+            staff.click("a:has-text('Redact')")
+        for n in range(staff.locator("button.placement-use").count()):
+            staff.locator("button.placement-use").nth(n).click()
+            with staff.expect_navigation():
+                staff.click("#range-form button[type=submit]")
+        assert staff.locator("#placement-table", has_text="not confirmed").count() == 0
+    finally:
+        context.close()
     return path
 
 

@@ -22,6 +22,7 @@ from fractions import Fraction
 import pytest
 from PIL import Image
 
+from archive.media.audio import conceal
 from tests.audio_samples import SINE_RMS, sine_wav
 from tests.browser.conftest import ARCHIVIST, ARTIFACTS, _cli, _environment
 from tests.conftest import PASSWORD
@@ -295,10 +296,68 @@ def test_a_range_marked_on_the_timeline_is_silent_in_the_public_recording(live_s
         heard = decoded(fetch_by_ranges(public, live_server + src))
     finally:
         public.close()
-    assert rms(heard, start + 0.05, end - 0.05) < QUIET                  # silent in the range
-    assert rms(heard, 0.5, start - 0.3) > LOUD                          # and only there
-    assert rms(heard, end + 0.3, SECONDS - 0.5) > LOUD
+    # silent in the range widened to the grid (archive/media/audio.py conceal), and only there
+    ((silent_from, silent_to),) = conceal([(start, end)])
+    assert rms(heard, silent_from + 0.05, silent_to - 0.05) < QUIET
+    assert rms(heard, 0.5, silent_from - 0.3) > LOUD
+    if silent_to + 0.8 < SECONDS:
+        assert rms(heard, silent_to + 0.3, SECONDS - 0.5) > LOUD
 
     # the archivists' copy keeps the voice: the range hides it from lower audiences only
     staff = decoded(fetch_by_ranges(page.context, live_server + src))
     assert rms(staff, start + 0.05, end - 0.05) > LOUD
+
+
+# --- (c) a transcript redaction placed on the timeline from its estimate --------------------------
+
+PLACED = "DEMO-2015-0001"       # published, open, publish_audio; four transcript redactions in timed segments
+
+
+def place_every_redaction(page) -> list[str]:
+    """On a recording's staff page: for each transcript redaction, "Start from the estimate", nudge
+    the start by ear (here: a fixed 0.2 s), confirm. Returns the flash messages."""
+    flashes = []
+    count = page.locator("button.placement-use").count()
+    for n in range(count):
+        button = page.locator("button.placement-use").nth(n)
+        key, estimate = button.get_attribute("data-redaction"), float(button.get_attribute("data-start"))
+        button.click()
+        assert page.input_value("#range-form [name=redaction]") == key
+        assert clock_seconds(page.input_value("#range-form [name=start]")) == pytest.approx(estimate, abs=0.001)
+        # the player waits a little before the estimate, where listening starts
+        assert position(page) == pytest.approx(max(0.0, estimate - 2), abs=0.3)
+        page.fill("#range-form [name=start]", f"{estimate + 0.2:.3f}")
+        with page.expect_navigation():
+            page.click("#range-form button[type=submit]")
+        flashes.append(page.inner_text("p.flash"))
+    return flashes
+
+
+def test_a_transcript_redaction_is_confirmed_from_its_estimate_and_only_then_heard(live_server, browser, page,
+                                                                                  tmp_path):
+    path = tmp_path / "teacher.wav"
+    path.write_bytes(sine_wav(230))
+    sign_in(page, live_server, ARCHIVIST, f"/staff/testimonies/{PLACED}/media")
+    page.set_input_files("input[name=file]", str(path))
+    page.select_option("select[name=kind]", "audio")
+    page.click("form[enctype='multipart/form-data'] button[type=submit]")
+    page.wait_for_url(re.compile(r"/staff/media/[0-9a-f]{64}$"))
+    asset = page.url.rsplit("/", 1)[1]
+    page.eval_on_selector("#range-audio", "a => { a.muted = true; }")
+    page.wait_for_function("() => document.getElementById('range-audio').readyState >= 1")
+    assert page.locator("#placement-table tbody tr").count() == 4
+    assert page.locator("#placement-table", has_text="not confirmed").count() == 1
+
+    public = browser.new_context()
+    reader = public.new_page()
+    try:
+        reader.goto(f"{live_server}/testimonies/{PLACED}")
+        assert reader.locator("audio.player").count() == 0          # nothing to hear yet
+        flashes = place_every_redaction(page)
+        assert all(re.search(r"confirmed for DEMO-R-00\d", f) for f in flashes), flashes
+        assert page.locator("#placement-table", has_text="not confirmed").count() == 0
+        assert page.problems == []
+        reader.goto(f"{live_server}/testimonies/{PLACED}")
+        assert reader.locator("audio.player").get_attribute("src") == f"/media/{asset}/audio"
+    finally:
+        public.close()
