@@ -101,8 +101,8 @@ class MediaService(RecordingsMixin, Service):
                 if kind == "photo":
                     self._derive(store, asset, data)
                 warning = self._accept_recording(store, asset) if kind in ("audio", "video") else None
-                if kind in ("audio", "video"):
-                    self.archive.index.sync(session, testimony)  # the "recording" facet follows
+                # The publication gate reads the caption (public text); the "recording" facet follows.
+                self.archive.index.sync(session, testimony)
                 result = self._describe(asset, identity.audience)
                 if warning:
                     result["warning"] = warning

@@ -12,13 +12,13 @@ derived at each scan, it has no row, and is addressed as "narrator-<key>" where 
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..audience import Audience
 from ..errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from ..formats import serialize
 from ..identity import Identity
-from ..model import SensitiveTerm, Testimony
+from ..model import Authority, SensitiveTerm, Testimony
 from ..narrator_names import TERM_ID as NARRATOR_TERM, narrator_terms
 from ..policy import gated
 from ..scanning import Finding, find_terms, scan_record, scan_record_identifiers
@@ -29,12 +29,13 @@ from ..search.expansion import name_key
 from ..views import shows_name
 from ..vocabulary import REDACTABLE_FIELDS, REDACTION_CATEGORIES
 from .base import Service
+from .gate import protective
 from .redactions import propose
 
 MAX_LENGTH = 300
-DEFAULT_REPLACEMENT = "[name withheld]"
 # A term is staff's own tool: no audience below archivist ever reads one.
 TERM_AUDIENCES = ("archivist", "admin")
+DEFAULT_REPLACEMENT = "[name withheld]"
 
 
 def archive_wide(session: Session) -> list[SensitiveTerm]:
@@ -75,7 +76,22 @@ def unredacted(testimony: Testimony, terms: list[SensitiveTerm | Term]) -> list[
     if not terms:
         return []
     record = serialize.full_testimony(testimony)
+    record["shown_names"] = _shown_names(testimony)
     return scan_record(record, [_as_term(t) for t in terms], record["redactions"])
+
+
+def _shown_names(testimony: Testimony) -> dict[str, list[str]]:
+    """Names a reader is shown beside the record's own fields: its places' labels and variants (on the
+    page, in facets, in search expansion), its collection's title and description, its photos' captions."""
+    session = object_session(testimony)
+    labels: list[str] = []
+    if session is not None and testimony.places:
+        for authority in session.scalars(select(Authority).where(Authority.key.in_(list(testimony.places)))):
+            labels += [authority.label, *(authority.variants or [])]
+    collection = testimony.collection
+    return {"places.label": labels,
+            "collection": [collection.title, collection.description or ""] if collection is not None else [],
+            "media.caption": [m.caption for m in testimony.media if m.caption]}
 
 
 def scan_testimony(session: Session, testimony: Testimony) -> list[Finding]:
@@ -359,9 +375,23 @@ class SensitiveTermService(Service):
                 "sensitive_terms": [{"id": s.id, "term": s.term, "variants": list(s.variants or []),
                                      "category": s.category, "visible_to": s.visible_to}
                                     for s in testimony.sensitive_terms]})
-        affected = [testimony] if testimony is not None else self._showing(session, names)
+        # A term registered is protection: a published testimony where it shows is held, not a refusal.
+        protective(session)
+        if testimony is not None:
+            affected = [testimony]
+        else:
+            showing = self._showing(session, names)
+            affected = showing + [t for t in self._reaching_readers(session) if t not in showing]
         if affected:
             self.archive.index.sync(session, *affected)
+
+    def _reaching_readers(self, session: Session) -> list[Testimony]:
+        """Published testimonies with consent for a scope below archivist: an archive-wide term is
+        looked for in each, in the same unit of work, so that none shows it after the call returns.
+        (Proportional to the archive; registering an archive-wide term is a rare, deliberate act.)"""
+        return [t for t in self.all_testimonies(session)
+                if t.state == "published" and t.consent is not None and t.consent.status == "granted"
+                and t.consent.scope in ("open", "researchers")]
 
     def _showing(self, session: Session, names: set[tuple[str, ...]]) -> list[Testimony]:
         """Testimonies whose lower views show a place name holding one of these names: the ones an

@@ -124,3 +124,18 @@ def test_a_variant_that_is_part_of_a_hidden_phrase_is_hidden(example_archive):
     assert example_archive.search.suggest(ANONYMOUS, "Sul") == []
     staff = example_archive.testimonies.get(ARCHIVIST, "OH-2015-0001")
     assert "Suluk" in json.dumps(staff)
+
+
+def test_a_photo_caption_that_names_a_term_is_refused_on_a_published_testimony(example_archive):
+    import io
+
+    from PIL import Image
+    example_archive.sensitive.add(SYSTEM, CANARY, category="person")
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 120, 150)).save(buffer, "PNG")
+    with pytest.raises(ValidationError, match="would show sensitive terms"):
+        example_archive.media.add(ARCHIVIST, "OH-2015-0001", buffer.getvalue(), "photo.png", kind="photo",
+                                  caption=f"{CANARY} at the farm")
+    assert "Zorvath" not in json.dumps(example_archive.testimonies.get(ANONYMOUS, "OH-2015-0001"))
+    example_archive.media.add(ARCHIVIST, "OH-2015-0001", buffer.getvalue(), "photo.png", kind="photo",
+                              caption="The farm road")
