@@ -38,12 +38,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["archive"] = Archive(app.config["DATABASE_URL"], app.config["INDEX_DIR"],
                                         app.config["MEDIA_DIR"], clock=clock,
                                         search_engine=app.config["SEARCH_ENGINE"],
-                                        reserve_mb=app.config["DISK_RESERVE_MB"])
+                                        reserve_mb=app.config["DISK_RESERVE_MB"],
+                                        read_only=app.config["READ_ONLY"])
     app.extensions["archive"].media.audio_redaction = app.config["AUDIO_REDACTION"]
     from archive.backup import keep_ledger
     keep_ledger(app.extensions["archive"], app.config["PURGE_LEDGER"])
 
-    from . import errors, identity, security
+    from . import errors, identity, read_only, security
     from .api.routes import bp as api_bp
     from .auth import throttle
     from .auth.routes import bp as auth_bp
@@ -53,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     identity.init_app(app)
     errors.init_app(app)
+    read_only.init_app(app)
     for blueprint in (public_bp, auth_bp, staff_bp, api_bp):
         app.register_blueprint(blueprint)
     throttle.init_app(app)

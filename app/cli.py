@@ -271,11 +271,18 @@ def check():
     """Check that each audience's index holds exactly the testimonies that audience may see, and that
     no file of the archive is open to anyone but its owner."""
     app = _app()
+    archive = app.extensions["archive"]
+    if archive.read_only:
+        archive.init()   # writes nothing there; refuses a schema this version cannot read
+        console.print("This archive is read-only: edits are off. Only the checks that read were run.",
+                      highlight=False)
     loose = private_files.loose(_private_paths(app))
     for path, mode in loose:
         console.print(f"[red]{oct(mode)}[/] {escape(str(path))}: open to others", highlight=False)
     if loose:
-        console.print("[red]Files open to others: run `python -m app init` to make them the owner's only.[/]")
+        console.print("[red]Files open to others: run `python -m app init` to make them the owner's only.[/]"
+                      if not archive.read_only else
+                      "[red]Files open to others: their modes cannot be changed while the archive is read-only.[/]")
     report = app.extensions["archive"].index.check(SYSTEM)
     table = Table("index", "missing", "should not be there")
     bad = False
@@ -376,7 +383,8 @@ def serve(host, port, workers):
 
     app = _app()
     app.extensions["archive"].init()
-    private_files.tighten(_private_paths(app))
+    if not app.extensions["archive"].read_only:
+        private_files.tighten(_private_paths(app))
     # Workers fork from this process: let each open its own database connections.
     app.extensions["archive"].db.dispose()
 

@@ -22,6 +22,9 @@ DEFAULTS = {
     # Megabytes of disk kept back beside the indexes, released so that a withdrawal or a redaction still
     # goes through when the disk is full (archive/reserve.py); 0 keeps none.
     "DISK_RESERVE_MB": 64,
+    # Serve readers only, writing nothing (a mirror, or a check before an upgrade). A database or index
+    # folder on read-only media is found at start and served so without it (archive/readonly.py).
+    "READ_ONLY": False,
     # Media store; empty means <instance>/media.
     "MEDIA_DIR": "",
     # Where every purge and withdrawal is also written, for restores to re-apply; empty means

@@ -5,6 +5,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from archive.errors import NotFound, PermissionDenied, ValidationError
+from archive.readonly import ReadOnly
 from archive.reserve import DiskFull
 from archive.search.locks import IndexLockTimeout
 
@@ -29,4 +30,6 @@ def init_app(app: Flask) -> None:
     # A long write held the archive (an import batch, a reindex) past a write's wait, or the disk is full.
     app.register_error_handler(IndexLockTimeout, lambda e: _render(503, str(e)))
     app.register_error_handler(DiskFull, lambda e: _render(503, str(e)))
+    # A write reached on a read-only instance (an audited read of restricted material, say).
+    app.register_error_handler(ReadOnly, lambda e: _render(503, str(e)))
     app.register_error_handler(CSRFError, lambda e: _render(400, "The form expired or did not come from this site. Reload and try again."))

@@ -85,7 +85,7 @@ class SearchIndexes(AudienceIndexes):
                     searcher = held[2]
                     break
                 try:
-                    ix = wix.open_dir(str(path))
+                    ix = wix.open_dir(str(path), readonly=self.read_only)
                     searcher = ix.searcher()
                 except (wix.EmptyIndexError, FileNotFoundError):
                     if attempt == 39:

@@ -17,6 +17,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Callable, Iterable
 
+from ..readonly import ReadOnly
 from . import locks
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ class AudienceIndexes:
     _held = threading.local()
     # The engine's name in archive.search.ENGINES.
     engine = ""
+    # On a read-only instance (archive/readonly.py) every write is refused before a lock file is made.
+    read_only = False
     # Testimonies per index commit during a bulk import.
     import_batch = 4
     # prepare(accession, docs): a testimony's documents as the engine's builder takes them, made in a
@@ -59,6 +62,8 @@ class AudienceIndexes:
         commit, so a rebuild can never read the database before a commit whose index update it
         would then overwrite.
         """
+        if self.read_only:
+            raise ReadOnly()
         depth = getattr(self._held, "depth", 0)
         if depth:
             self._held.depth = depth + 1
@@ -100,6 +105,8 @@ class AudienceIndexes:
         return self.root / ".pending"
 
     def mark_pending(self, accession_ids) -> None:
+        if self.read_only:
+            raise ReadOnly()
         folder = self._pending_dir()
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         for accession in accession_ids:
@@ -136,6 +143,8 @@ class AudienceIndexes:
 
     @contextmanager
     def _locked(self, audience: str):
+        if self.read_only:
+            raise ReadOnly()
         self.root.mkdir(parents=True, exist_ok=True)
         with locks.exclusive(self.root / (".%s.lock" % audience), self.writer_timeout):
             self._recover(audience)
@@ -143,6 +152,8 @@ class AudienceIndexes:
 
     def recover(self, audience: str) -> None:
         """Finish or undo a rebuild of this audience that died (see `_recover`)."""
+        if self.read_only:
+            return   # nothing can be renamed back: the reader finds the index missing, as it is
         with self._locked(audience):
             pass
 

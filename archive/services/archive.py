@@ -11,9 +11,10 @@ from typing import Callable, Iterator
 from sqlalchemy.orm import Session
 
 from .. import private_files
+from .. import readonly
 from .. import reserve
-from ..db import Database
-from ..search import choose_engine, open_indexes
+from ..db import Database, sqlite_path
+from ..search import choose_engine, existing_engine, open_indexes
 
 
 log = logging.getLogger(__name__)
@@ -22,18 +23,23 @@ log = logging.getLogger(__name__)
 class Archive:
     def __init__(self, database_url: str, index_dir: str | Path, media_dir: str | Path | None = None,
                  clock: Callable[[], dt.date] | None = None, search_engine: str | None = None,
-                 reserve_mb: int | None = None):
+                 reserve_mb: int | None = None, read_only: bool = False):
         """`search_engine`: "whoosh" or "sqlite" (see archive.search.ENGINES); None takes the
         ARCHIVE_SEARCH_ENGINE environment variable, which the app's SEARCH_ENGINE setting also reads,
         so scripts and tests made without the app use the same engine as the app beside them. With
         neither, the archive keeps the engine its indexes have, a new one the default (choose_engine)."""
-        self.db = Database(database_url)
+        # Forced by the READ_ONLY setting, or found at start (archive/readonly.py).
+        self.read_only = bool(read_only) or readonly.detect(sqlite_path(database_url), Path(index_dir))
+        self.db = Database(database_url, read_only=self.read_only)
         # Disk kept back for withdrawals on a full disk (archive/reserve.py); the app's DISK_RESERVE_MB.
         self.reserve_bytes = int(reserve_mb if reserve_mb is not None
                                  else os.environ.get("ARCHIVE_DISK_RESERVE_MB") or 64) * 2 ** 20
         self.search_engine, self.search_engine_reason = choose_engine(
             index_dir, search_engine or os.environ.get("ARCHIVE_SEARCH_ENGINE"))
+        if self.read_only:   # indexes of another engine cannot be rebuilt: read the ones there are
+            self.search_engine = existing_engine(index_dir) or self.search_engine
         self.indexes = open_indexes(Path(index_dir), self.search_engine)
+        self.indexes.read_only = self.read_only
         self.media_dir = Path(media_dir) if media_dir else None
         self._clock = clock or dt.date.today
 
@@ -108,6 +114,8 @@ class Archive:
         """Create or upgrade the schema and the indexes; safe to run again. Indexes made anew (a new
         install, a lost index, one an older version or another engine wrote) are filled from the
         database, with `progress` as in IndexService.reindex. True if they were."""
+        if self.read_only:
+            return readonly.start(self)
         self.db.migrate()
         rebuilt = self.indexes.ensure()
         if rebuilt:

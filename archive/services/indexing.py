@@ -168,6 +168,8 @@ class IndexService(Service):
         """Rewrite from the database the testimonies a unit of work marked pending and never finished
         (its process died between its index writes and its commit). Without `wait`, does nothing while
         another writer holds the indexes (it finishes its own). The testimonies replayed."""
+        if self.archive.read_only:
+            return []   # nothing can be written: searches serve what the indexes hold (readonly.start)
         if not self.archive.indexes.pending():
             return []
         try:

@@ -75,7 +75,7 @@ class SqliteIndexes(AudienceIndexes):
                     held = self._open.get(audience)
                     if held is None or held[0] != inode:
                         self._forget(audience)
-                        conn = store.connect(path, self.writer_timeout)
+                        conn = store.connect(path, self.writer_timeout, read_only=self.read_only)
                         held = (inode, conn, Reader(conn, snapshot(conn)))
                         self._open[audience] = held
                     elif store.generation(held[1]) != held[2].snap.generation:

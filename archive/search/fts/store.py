@@ -67,7 +67,12 @@ PRAGMA user_version = {version};
 """.format(cols=", ".join(COLUMNS), tok=_TOKENIZE, version=SCHEMA_VERSION)
 
 
-def connect(path: Path, timeout: float = 30.0) -> apsw.Connection:
+def connect(path: Path, timeout: float = 30.0, read_only: bool = False) -> apsw.Connection:
+    if read_only:
+        # A read-only instance: nothing may be written, not even journal_mode (a header write).
+        conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
+        conn.set_busy_timeout(int(timeout * 1000))
+        return conn
     conn = apsw.Connection(str(path))
     conn.set_busy_timeout(int(timeout * 1000))
     # A rollback journal, not WAL: a WAL file keeps old page images (with purged words) after commit.
