@@ -214,8 +214,9 @@ def _from_legacy(record: etree._Element, warnings: list[str], meta: dict) -> Par
         cue.speaker = speaker_at(cue.text_start)
     if cues:
         heads = []
+        line_start = _line_starts(text)
         for cue in cues:
-            at = max(_line_start(text, cue.text_start), heads[-1].text_start if heads else 0)
+            at = max(line_start(cue.text_start), heads[-1].text_start if heads else 0)
             if heads and heads[-1].text_start == at:
                 continue
             heads.append(ParsedSegment(cue.start, cue.end, "", "", [], at, at))
@@ -276,6 +277,16 @@ def _sync_cues(sync: str, lines: list[str], line_starts: list[int], body_end: in
 
 def _line_start(text: str, offset: int) -> int:
     return text.rfind("\n", 0, offset) + 1
+
+
+def _line_starts(text: str):
+    """offset -> where its line starts, like _line_start, by bisection over the line starts found
+    once: looking back from every sync point cost the line's length each on a single long line."""
+    starts = [0, *(m.end() for m in re.finditer("\n", text))]
+
+    def line_start(offset: int) -> int:
+        return starts[bisect.bisect_right(starts, offset) - 1]
+    return line_start
 
 
 def _points(record: etree._Element, filename: str, warnings: list[str]) -> list[ParsedSegment]:

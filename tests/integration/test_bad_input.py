@@ -322,3 +322,13 @@ def test_files_over_the_real_limits_are_refused_at_once(archive):
         with pytest.raises(ValidationError, match=words):
             archive.intake.add_transcript(ARCHIVIST, "BIG-1", data, name, language="en")
         assert time.perf_counter() - started < 2
+
+
+def test_ohms_sync_points_on_one_long_line_are_placed_in_linear_time():
+    # 50,000 sync points on a single 3.9-million-character line: each looked back to the line's start.
+    n = 50_000
+    words = " ".join(f"w{i}" for i in range(n * 10))
+    sync = "1:|" + "|".join(f"1({i * 10 + 1})" for i in range(1, n))
+    xml = (f'<ROOT xmlns="https://www.weareavp.com/nunncenter/ohms"><record><title>t</title>'
+           f'<transcript>{words}</transcript><sync>{sync}</sync></record></ROOT>').encode()
+    assert timed(lambda: parse(xml, "one-line.xml")) < 6       # (over 10 s when it was quadratic)
