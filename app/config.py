@@ -51,6 +51,8 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     # Results per search page.
     "SEARCH_PAGE_SIZE": 20,
+    # Testimonies per page of a list (a collection, the API's list, the dashboard's table, its panels).
+    "LIST_PAGE_SIZE": 20,
     # A second archivist must approve each redaction.
     "TWO_PERSON_RULE": True,
     # What lower audiences hear in a redacted time range of a recording: "silence" or "tone".

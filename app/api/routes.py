@@ -9,7 +9,7 @@ from archive.citation import STYLES, CitationError, cite
 from archive.errors import NotFound
 
 from ..identity import archive, audience, current
-from ..public.routes import public_url, search_args
+from ..public.routes import page_arg, public_url, search_args
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -25,10 +25,17 @@ def index():
 @bp.get("/testimonies")
 @audience("public")
 def testimonies():
-    items = archive().testimonies.list(current(), collection=request.args.get("collection"))
-    return jsonify({"total": len(items), "testimonies": [
+    default = int(current_app.config["LIST_PAGE_SIZE"])
+    try:
+        per_page = int(request.args.get("per_page", default))
+    except ValueError:
+        per_page = default
+    listed = archive().testimonies.page(current(), collection=request.args.get("collection") or None,
+                                        page=page_arg(), per_page=per_page)
+    return jsonify({"total": listed["total"], "page": listed["page"], "per_page": listed["per_page"],
+                    "pages": listed["pages"], "testimonies": [
         {"id": v["accession_id"], "title": v["title"], "collection": v["collection"]["id"],
-         "languages": v["languages"], "interview_date": v["interview_date"]} for v in items]})
+         "languages": v["languages"], "interview_date": v["interview_date"]} for v in listed["testimonies"]]})
 
 
 @bp.get("/testimonies/<accession_id>")

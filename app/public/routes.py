@@ -147,8 +147,17 @@ def collections():
 @audience("public")
 def collection(slug: str):
     found = archive().testimonies.collection(current(), slug)
-    return render_template("public/collection.html", collection=found,
-                           testimonies=archive().testimonies.list(current(), collection=slug))
+    listed = archive().testimonies.page(current(), collection=slug, page=page_arg(),
+                                        per_page=int(current_app.config["LIST_PAGE_SIZE"]))
+    return render_template("public/collection.html", collection=found, listed=listed,
+                           testimonies=listed["testimonies"])
+
+
+def page_arg() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
 
 
 @bp.get("/about")

@@ -13,6 +13,7 @@ from archive.errors import ValidationError
 from archive.vocabulary import REDACTABLE_FIELDS, REDACTION_CATEGORIES
 
 from ..identity import archive, audience, current
+from ..public.routes import page_arg
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 AUDIENCE_CHOICES = [SelectChoice(a.label) for a in Audience if a > Audience.PUBLIC]
@@ -51,9 +52,11 @@ class ActionForm(FlaskForm):
 @audience("archivist")
 def dashboard():
     identity = current()
-    return render_template("staff/dashboard.html", testimonies=archive().testimonies.list(identity),
-                           stats=archive().testimonies.stats(identity), check=archive().index.check(identity),
-                           panels=archive().dashboard.panels(identity))
+    rows = int(current_app.config["LIST_PAGE_SIZE"])
+    listed = archive().testimonies.page(identity, page=page_arg(), per_page=rows)
+    return render_template("staff/dashboard.html", listed=listed, testimonies=listed["testimonies"],
+                           stats=archive().testimonies.stats(identity),
+                           panels=archive().dashboard.panels(identity, rows=rows))
 
 
 @bp.get("/testimonies/<accession_id>")

@@ -18,7 +18,7 @@ from .merging import purge_policy
 from .results import SearchResult
 from .schema import make_schema
 from .expansion import Expander
-from .searching import in_index, run_search
+from .searching import in_index, run_browse, run_search
 
 
 def _close_all(held: dict) -> None:
@@ -182,6 +182,13 @@ class SearchIndexes(AudienceIndexes):
             if result.total == 0 and not result.error and (query or "").strip():
                 result.suggestion = did_you_mean(searcher, query)
             return result
+
+    def browse(self, audience: str, filters: dict[str, list[str]] | None = None, page: int = 1,
+               pagesize: int = 20) -> SearchResult:
+        """Every testimony the audience may see (within `filters`) by accession id: facet counts of
+        all, ids and titles of the page; no hits."""
+        with self._searcher(audience) as searcher:
+            return run_browse(searcher, filters, page, pagesize)
 
     def suggest(self, audience: str, prefix: str, limit: int = 10) -> list[str]:
         with self._searcher(audience) as searcher:

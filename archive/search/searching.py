@@ -119,3 +119,37 @@ def _facet_values(searcher, facet_column, docnum: int) -> dict[str, list[str]]:
     if not raw:  # a segment written before the facets column
         raw = encode_facets(searcher.stored_fields(docnum))
     return json.loads(raw)
+
+
+def run_browse(searcher, filters, page: int, pagesize: int) -> SearchResult:
+    """Every testimony the index holds (within `filters`), by accession id: the facet counts of them
+    all and the page's ids and titles, without a query. Lists and counts of whole collections come
+    from here, so their cost follows the index, never a view of each testimony."""
+    result = empty_result("", page, pagesize, "accession")
+    page, pagesize = result.page, result.pagesize
+    try:
+        flt = build_filter(filters)
+    except QueryError as exc:
+        result.error = str(exc)
+        return result
+    result.facets = {key: [] for key in FACET_FIELDS}
+    # One "meta" document per testimony: counting them, not every segment, keeps this to one
+    # step a testimony.
+    results = searcher.search(wq.Term("kind", "meta"), filter=flt, limit=None, scored=False)
+    if results.is_empty():
+        return result
+    reader = searcher.reader()
+    column = reader.column_reader("testimony", translate=True)
+    facet_column = reader.column_reader("facets", translate=False) if "facets" in searcher.schema else None
+    docs = {column[docnum]: docnum for docnum in results.docs()}
+    facets = {key: Counter() for key in FACET_FIELDS}
+    for docnum in docs.values():
+        for key, vals in _facet_values(searcher, facet_column, docnum).items():
+            facets[key].update(vals)
+    result.facets = {k: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for k, c in facets.items()}
+    order = sorted(docs)
+    result.total = len(order)
+    for tid in order[(page - 1) * pagesize: page * pagesize]:
+        title = searcher.stored_fields(docs[tid]).get("testimony_title", "")
+        result.testimonies.append(TestimonyHit(tid, title, 0.0, []))
+    return result

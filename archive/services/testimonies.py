@@ -8,20 +8,22 @@ from .. import policy
 from ..audience import Audience
 from ..errors import NotFound, ValidationError
 from ..identity import Identity
-from ..model import Collection, Revision, Testimony
+from ..model import Authority, Collection, Revision, Testimony
 from ..vocabulary import WORKFLOW_STATES
 from ..policy import gated
-from ..views import tombstone_for, view_for
+from ..views import archive_wide_terms, tombstone_for, view_for
 from .base import Service
 from .recordings import unconfirmed_ranges
 from .sensitive import archive_wide, describe, hidden_keys, scan_testimony
-
 
 # Revisions that are review itself, not authorship: approving, adding or removing redactions (each
 # under its own two-person rule), image boxes and sensitive terms only hide more or are checked twice
 # already. Whoever made any other change since may not be the one who reviews it.
 REVIEW_ACTS = ("state ", "redaction ", "removal of redaction ", "box ", "sensitive term ")
 SECOND_ARCHIVIST = "a second archivist must review it"
+# Testimonies on a page of a list (a collection's page, the API's list); the API may ask for up to the most.
+LIST_PAGE = 20
+MAX_LIST_PAGE = 100
 
 
 def _not_reviewers(session: Session, accession_id: str) -> set[str]:
@@ -63,6 +65,8 @@ class TestimonyService(Service):
 
     @gated("testimony.list")
     def list(self, identity: Identity, collection: str | None = None) -> list[dict]:
+        """Every testimony the caller may see, a view of each: a pass over the whole archive, for the
+        command line and tests. Pages use `page`, whose cost does not grow with the archive."""
         with self.archive.db.session() as session:
             authorities = self.authorities(session)
             today = self.archive.today()
@@ -70,12 +74,51 @@ class TestimonyService(Service):
                      for t in self.all_testimonies(session, transcripts=False))
             return [v for v in views if v and (collection is None or v["collection"]["id"] == collection)]
 
+    def _browse(self, identity: Identity, collection: str | None = None, page: int = 1,
+                per_page: int = 1):
+        """The caller's audience index, which holds exactly what that audience may see: its counts
+        and one page of accession ids, by accession id."""
+        # A change a killed process left pending is replayed by whoever reads next (as search does).
+        self.archive.index.replay_pending(wait=False)
+        return self.archive.indexes.browse(identity.audience.index_name,
+                                           {"collection": [collection]} if collection else {},
+                                           page=page, pagesize=per_page)
+
+    @gated("testimony.list")
+    def page(self, identity: Identity, collection: str | None = None, page: int = 1,
+             per_page: int = LIST_PAGE) -> dict:
+        """One page of the testimonies the caller may see (of a collection), by accession id, with
+        their number: ids from the audience's index, summary views built for the page only."""
+        per_page = min(max(1, int(per_page)), MAX_LIST_PAGE)
+        found = self._browse(identity, collection, max(1, int(page)), per_page)
+        ids = [hit.accession_id for hit in found.testimonies]
+        views = []
+        if ids:
+            with self.archive.db.session() as session:
+                rows = {t.accession_id: t for t in session.scalars(
+                    select(Testimony).where(Testimony.accession_id.in_(ids))
+                    .options(*self._view_options(False)))}
+                keys = {key for t in rows.values() for key in t.places or []}
+                authorities = {a.key: a for a in session.scalars(select(Authority).where(Authority.key.in_(keys)))}
+                terms = archive_wide_terms(session)
+                today = self.archive.today()
+                for accession in ids:
+                    # The view decides again: an embargo that began since the index was written hides it.
+                    view = view_for(rows.get(accession), identity.audience, today, authorities,
+                                    transcripts=False, archive_terms=terms)
+                    if view:
+                        views.append(view)
+        return {"total": found.total, "page": found.page, "per_page": found.pagesize, "pages": found.pages,
+                "testimonies": views}
+
+    def _counts(self, identity: Identity) -> dict[str, dict[str, int]]:
+        return {key: dict(values) for key, values in self._browse(identity).facets.items()}
+
     @gated("collection.read")
     def collections(self, identity: Identity) -> list[dict]:
-        """Collections with the number of testimonies the caller may see in each."""
-        counts: dict[str, int] = {}
-        for view in self.list(identity):
-            counts[view["collection"]["id"]] = counts.get(view["collection"]["id"], 0) + 1
+        """Collections with the number of testimonies the caller may see in each (the collection
+        facet of the caller's index)."""
+        counts = self._counts(identity).get("collection", {})
         with self.archive.db.session() as session:
             rows = session.scalars(select(Collection).order_by(Collection.title))
             return [{"id": c.slug, "title": c.title, "description": c.description,
@@ -84,10 +127,12 @@ class TestimonyService(Service):
 
     @gated("collection.read")
     def collection(self, identity: Identity, slug: str) -> dict:
-        for c in self.collections(identity):
-            if c["id"] == slug:
-                return c
-        raise NotFound("no such collection")
+        with self.archive.db.session() as session:
+            found = session.scalar(select(Collection).where(Collection.slug == slug))
+        count = self._browse(identity, slug).total if found is not None else 0
+        if found is None or not (count or identity.is_staff):
+            raise NotFound("no such collection")
+        return {"id": found.slug, "title": found.title, "description": found.description, "count": count}
 
     @gated("testimony.write")
     def set_state(self, identity: Identity, accession_id: str, state: str, *, two_person: bool = True) -> dict:
@@ -158,11 +203,13 @@ class TestimonyService(Service):
 
     @gated("testimony.list")
     def stats(self, identity: Identity) -> dict:
-        views = self.list(identity)
-        languages = sorted({lang for v in views for lang in v["languages"]})
+        """How many testimonies the caller may see, in which languages and collections (from the
+        caller's index); for staff, how many are in each workflow state (one GROUP BY)."""
+        found = self._browse(identity)
+        languages = sorted(value for value, _ in found.facets.get("language", []))
         staff = {}
         if identity.audience >= Audience.ARCHIVIST:
             with self.archive.db.session() as session:
                 staff = dict(session.execute(select(Testimony.state, func.count()).group_by(Testimony.state)).all())
-        return {"testimonies": len(views), "languages": languages,
-                "collections": len({v["collection"]["id"] for v in views}), "by_state": staff}
+        return {"testimonies": found.total, "languages": languages,
+                "collections": len(found.facets.get("collection", [])), "by_state": staff}

@@ -108,6 +108,13 @@ class SqliteIndexes(AudienceIndexes):
                 result.suggestion = reader.did_you_mean(query)
             return result
 
+    def browse(self, audience: str, filters: dict[str, list[str]] | None = None, page: int = 1,
+               pagesize: int = 20) -> SearchResult:
+        """Every testimony the audience may see (within `filters`) by accession id: facet counts of
+        all, ids and titles of the page; no hits."""
+        with self._reader(audience) as reader:
+            return reader.browse(filters, page, pagesize)
+
     def suggest(self, audience: str, prefix: str, limit: int = 10) -> list[str]:
         with self._reader(audience) as reader:
             return reader.suggest(prefix, limit)

@@ -195,6 +195,23 @@ class Reader:
                                                    scores[num], finder.hits(num, segment_test)))
         return result
 
+    def browse(self, filters, page: int, pagesize: int) -> SearchResult:
+        """Every testimony (within `filters`) by accession id, from the snapshot held in memory: facet
+        counts of all, ids and titles of the page, no segment read."""
+        result = empty_result("", page, pagesize, "accession")
+        try:
+            flt = build_filter(filters)
+            scores = self._match(EVERY if flt is None else self.translate(flt))
+        except QueryError as exc:
+            result.error = str(exc)
+            return result
+        result.facets = self._facets(scores)
+        order = self._order(scores, "accession", False)
+        result.total = len(order)
+        for num in order[(result.page - 1) * result.pagesize: result.page * result.pagesize]:
+            result.testimonies.append(TestimonyHit(self.snap.accession[num], self.snap.title[num], 0.0, []))
+        return result
+
     def _match(self, expression) -> dict[int, float]:
         if expression is EVERY:
             return dict.fromkeys(self.snap.accession, 0.0)

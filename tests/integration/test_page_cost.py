@@ -1,0 +1,154 @@
+"""No page's cost grows with the archive: the same pages over a small and an eight times larger
+archive run the same number of SQL statements and build the same number of audience views.
+
+A page that reads every testimony (a view of each, or a query per row) shows up here as a count that
+follows the archive's size; counts and lists must come from the audience's own index or from SQL
+aggregates, and views be built only for the page shown.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import sys
+
+import pytest
+from sqlalchemy import event
+
+import archive.views
+from archive.formats.json_format import parse_document
+from archive.identity import SYSTEM
+from archive.services import Archive
+from tests.conftest import EXAMPLE, PASSWORD, TODAY, sign_in
+
+SIZES = (10, 40)
+# Small pages, so that every list fills its page at both sizes.
+LIST_PAGE_SIZE = 3
+PAGES = {
+    "home": ("public", "/"),
+    "collections": ("public", "/collections"),
+    "collection": ("public", "/collections/leaving-raqqa"),
+    "api testimonies": ("public", "/api/v1/testimonies"),
+    "api collections": ("public", "/api/v1/collections"),
+    "researcher home": ("researcher", "/"),
+    "staff collection": ("archivist", "/collections/leaving-raqqa"),
+    "dashboard": ("archivist", "/staff/"),
+    "audit log": ("archivist", "/staff/audit"),
+}
+
+
+def generated(n: int) -> dict:
+    """The example's open testimony n times under new ids, a third of them in each workflow state,
+    so that every dashboard panel and every audience's list has rows at both sizes."""
+    data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    template = data["testimonies"][0]
+    data["testimonies"] = []
+    for i in range(n):
+        item = copy.deepcopy(template)
+        item["id"] = f"SIZE-{i:04d}"
+        item["narrators"][0]["id"] = f"N-SIZE-{i}"
+        item["narrators"][0]["legal_name"] = f"Legal Size {i}"
+        item["state"] = ("published", "draft", "in_review")[i % 3]
+        if i % 3 == 1:
+            item["consent"]["status"] = "pending"
+        data["testimonies"].append(item)
+    return data
+
+
+class Counter:
+    def __init__(self):
+        self.statements = self.views = 0
+
+    def __call__(self, *args, **kwargs):
+        self.statements += 1
+
+
+@pytest.fixture
+def counted_app(tmp_path, monkeypatch):
+    """make(n) -> (app, counter): the web app over an archive of n testimonies, its SQL statements
+    and view builds counted."""
+    from app import create_app
+
+    made = []
+    original = archive.views.view_for
+
+    def make(n: int):
+        root = tmp_path / str(n)
+        url = f"sqlite:///{root / 'archive.db'}"
+        root.mkdir()
+        seed = Archive(url, root / "indexes", root / "media", clock=lambda: TODAY)
+        seed.init()
+        seed.transfer.import_document(SYSTEM, parse_document(generated(n), "sizes.json"))
+        for name in ("researcher", "archivist"):
+            seed.users.add(SYSTEM, name, name, PASSWORD)
+        seed.close()
+        app = create_app({"INSTANCE_PATH": str(root / "instance"), "DATABASE_URL": url,
+                          "INDEX_DIR": str(root / "indexes"), "MEDIA_DIR": str(root / "media"),
+                          "TESTING": True, "SESSION_COOKIE_SECURE": False, "TODAY": TODAY.isoformat(),
+                          "SECRET_KEY": "test-only-key", "LIST_PAGE_SIZE": LIST_PAGE_SIZE})
+        made.append(app)
+        counter = Counter()
+        event.listen(app.extensions["archive"].db.engine, "before_cursor_execute", counter)
+        return app, counter
+
+    def counting(*args, **kwargs):
+        for c in active:
+            c.views += 1
+        return original(*args, **kwargs)
+
+    active: list[Counter] = []
+    # Every module that imported view_for by name gets the counting one.
+    for module in list(sys.modules.values()):
+        if getattr(module, "view_for", None) is original:
+            monkeypatch.setattr(module, "view_for", counting)
+
+    def activate(counter):
+        active.clear()
+        active.append(counter)
+
+    make.activate = activate
+    yield make
+    for app in made:
+        app.extensions["archive"].close()
+
+
+def cost(app, counter, make, role: str, url: str) -> tuple[int, int, int]:
+    client = app.test_client()
+    if role != "public":
+        sign_in(client, role)
+    make.activate(counter)
+    first = client.get(url)
+    assert first.status_code == 200, (url, first.status_code)
+    # The first request warms what is kept between requests (an index's snapshot, a searcher).
+    counter.statements = counter.views = 0
+    response = client.get(url)
+    assert response.status_code == 200
+    return counter.statements, counter.views, len(response.data) > 0
+
+
+def test_every_page_costs_the_same_at_two_archive_sizes(counted_app):
+    apps = [counted_app(n) for n in SIZES]
+    costs = {name: [cost(app, counter, counted_app, role, url)[:2] for app, counter in apps]
+             for name, (role, url) in PAGES.items()}
+    grows = {name: dict(zip(SIZES, c)) for name, c in costs.items() if c[0] != c[1]}
+    assert not grows, "statements, views per request grow with the archive: %r" % grows
+    # And each list page builds views for one page of testimonies at most.
+    for name, ((_, views), _) in costs.items():
+        assert views <= LIST_PAGE_SIZE, (name, views)
+
+
+def test_lists_are_paginated_and_count_what_the_audience_may_see(counted_app):
+    app, _ = counted_app(SIZES[1])
+    client = app.test_client()
+    published = sorted(f"SIZE-{i:04d}" for i in range(SIZES[1]) if i % 3 == 0)
+    first = client.get("/api/v1/testimonies?per_page=5").get_json()   # an API client's own page size
+    assert first["total"] == len(published) and first["page"] == 1 and first["pages"] == 3
+    assert [t["id"] for t in first["testimonies"]] == published[:5]
+    rest = [t["id"] for p in (2, 3) for t in client.get(f"/api/v1/testimonies?per_page=5&page={p}")
+            .get_json()["testimonies"]]
+    assert rest == published[5:]
+    collections = client.get("/api/v1/collections").get_json()["collections"]
+    assert [(c["id"], c["count"]) for c in collections] == [("leaving-raqqa", len(published))]
+    staff = sign_in(app.test_client(), "archivist")
+    assert staff.get("/api/v1/testimonies").get_json()["total"] == SIZES[1]
+    page = client.get("/collections/leaving-raqqa").get_data(as_text=True)
+    assert published[0] in page
