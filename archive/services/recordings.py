@@ -336,6 +336,11 @@ class RecordingsMixin:
             if name is None:                # (can_see_asset already said so; kept should it change)
                 raise NotFound("no such media")
             path = self._existing(store, asset, identity.audience, name)
+            if path is None and self.archive.read_only:
+                # Nothing can be built on read-only media: the recording is not there to be heard.
+                log.warning("read-only instance: recording %s has no derivative for %s", asset.key[:12],
+                            identity.audience.label)
+                raise NotFound("no such media")
             if path is None:
                 # After a rollback or a failed build: made now, from the ranges the database holds.
                 try:

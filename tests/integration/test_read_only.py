@@ -6,6 +6,8 @@ CI; chmod does not stop root). Where mounting is not allowed, the READ_ONLY sett
 an ordinary folder, so the test still runs."""
 from __future__ import annotations
 
+import gc
+import io
 import os
 import signal
 import subprocess
@@ -16,10 +18,19 @@ from sqlalchemy import select
 
 from archive.identity import SYSTEM, for_role
 from archive.model import User
+from tests.audio_samples import sine_wav
 from tests.conftest import EXAMPLE, PASSWORD, ROOT, TODAY, csrf_from
 
 MESSAGE = "This archive is read-only: edits are off"
 ARCHIVIST = for_role("archivist", username="archivist")
+
+
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 90, 60)).save(out, "JPEG")
+    return out.getvalue()
 
 
 def _make_app(instance, engine, **extra):
@@ -37,30 +48,33 @@ def read_only_instance(request, tmp_path):
     mount.mkdir()
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m,mode=0700", "tmpfs", str(mount)],
                              capture_output=True).returncode == 0
-    instance = mount / "instance"
-    app = _make_app(instance, engine)
-    archive = app.extensions["archive"]
-    archive.init()
-    archive.transfer.import_file(SYSTEM, EXAMPLE)
-    archive.users.add(SYSTEM, "archivist", "archivist", PASSWORD)
-    with archive.db.session() as session:
-        user_id = session.scalar(select(User.id).where(User.username == "archivist"))
-    archive.close()
-    archive.indexes.close()
-    extra = {}
-    if mounted:
-        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
-    else:
-        extra = {"READ_ONLY": True}
     try:
-        yield instance, engine, extra, user_id
+        instance = mount / "instance"
+        app = _make_app(instance, engine)
+        archive = app.extensions["archive"]
+        archive.init()
+        archive.transfer.import_file(SYSTEM, EXAMPLE)
+        archive.users.add(SYSTEM, "archivist", "archivist", PASSWORD)
+        photo = archive.media.add(SYSTEM, "OH-2015-0001", _jpeg(), "street.jpg")["id"]
+        recording = archive.media.add(SYSTEM, "OH-2015-0001", sine_wav(3), "interview.wav", kind="audio")["id"]
+        with archive.db.session() as session:
+            user_id = session.scalar(select(User.id).where(User.username == "archivist"))
+        archive.close()
+        archive.indexes.close()
+        extra = {}
+        if mounted:
+            gc.collect()   # a Whoosh reader of a merged-away segment, still open, keeps the mount busy
+            subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        else:
+            extra = {"READ_ONLY": True}
+        yield instance, engine, extra, user_id, (photo, recording)
     finally:
         if mounted:
             subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def test_readers_are_served_and_edits_refused(read_only_instance):
-    instance, engine, extra, user_id = read_only_instance
+    instance, engine, extra, user_id, (photo, recording) = read_only_instance
     app = _make_app(instance, engine, **extra)
     try:
         assert app.extensions["archive"].read_only
@@ -73,6 +87,8 @@ def test_readers_are_served_and_edits_refused(read_only_instance):
         page = client.get("/testimonies/OH-2015-0001")
         assert page.status_code == 200 and "OH-2015-0001" in page.get_data(as_text=True)
         assert client.get("/testimonies/OH-2015-0001/cite").status_code == 200
+        assert client.get(f"/media/{photo}/thumb.png").status_code == 200
+        assert client.get(f"/media/{recording}/audio").status_code == 404   # consent: no audio published
         api = client.get("/api/v1/search?q=Raqqa")
         assert api.status_code == 200 and api.get_json()["total"] >= 1
         assert client.get("/api/v1/testimonies/OH-2015-0001").get_json()["accession_id"] == "OH-2015-0001"
@@ -88,6 +104,9 @@ def test_readers_are_served_and_edits_refused(read_only_instance):
             session["user_id"] = user_id
         staff_page = client.get("/staff/")
         assert staff_page.status_code == 200 and MESSAGE in staff_page.get_data(as_text=True)
+        heard = client.get(f"/media/{recording}/audio")
+        heard.close()   # a file response: its file is let go here
+        assert heard.status_code == 200
         token = csrf_from(client, "/staff/")
         post = client.post("/staff/testimonies/OH-2015-0001/state",
                            data={"state": "draft", "csrf_token": token})
@@ -106,7 +125,7 @@ def _cli(instance, engine, extra, *args):
 
 
 def test_check_reports_read_only_without_a_traceback(read_only_instance):
-    instance, engine, extra, _ = read_only_instance
+    instance, engine, extra, _, _ = read_only_instance
     done = _cli(instance, engine, extra, "check")
     output = done.stdout + done.stderr
     assert done.returncode in (0, 1), output
@@ -153,3 +172,38 @@ def test_a_withdrawal_left_in_the_write_ahead_log_is_honoured(tmp_path):
             app.extensions["archive"].close()
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_forced_read_only_builds_nothing_and_refuses_a_schema_it_cannot_read(tmp_path):
+    """READ_ONLY on a writable disk: a recording's missing derivative is not built (404, as for a
+    recording that cannot be heard), and a database of another schema is refused in one line."""
+    instance = tmp_path / "instance"
+    app = _make_app(instance, "sqlite")
+    archive = app.extensions["archive"]
+    archive.init()
+    archive.transfer.import_file(SYSTEM, EXAMPLE)
+    recording = archive.media.add(SYSTEM, "OH-2015-0001", sine_wav(3), "interview.wav", kind="audio")["id"]
+    archive.users.add(SYSTEM, "archivist", "archivist", PASSWORD)
+    with archive.db.session() as session:
+        user_id = session.scalar(select(User.id).where(User.username == "archivist"))
+    archive.close()
+    derivatives = instance / "media" / "derivatives" / "archivist"
+    for built in [p for p in derivatives.rglob("*") if p.is_file()]:
+        built.unlink()
+
+    app = _make_app(instance, "sqlite", READ_ONLY=True)
+    try:
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["user_id"] = user_id
+        assert client.get(f"/media/{recording}/audio").status_code == 404
+        assert not [p for p in derivatives.rglob("*") if p.is_file()]
+    finally:
+        app.extensions["archive"].close()
+
+    import sqlite3
+    with sqlite3.connect(instance / "archive.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = 'an-older-one'")
+    done = _cli(instance, "sqlite", {"READ_ONLY": True}, "check")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "cannot upgrade it" in done.stderr and "an-older-one" in done.stderr
