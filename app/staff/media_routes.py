@@ -144,6 +144,11 @@ def upload_media(accession_id: str):
     flash(f"{KIND_LABELS[asset['kind']].split(' (')[0]} attached (SHA-256 {asset['sha256'][:16]}…).", "ok")
     if asset.get("warning"):
         flash(asset["warning"], "error")
+    waiting = [p["redaction"] for p in _placements(asset) if p["on_recording"] and p["confirmed"] is None]
+    if waiting:
+        # Said at once: otherwise the recording silently stays away from readers.
+        flash(f"Readers below archivist hear this recording only once you confirm where each transcript "
+              f"redaction is heard on it ({', '.join(waiting)}): start from each estimate below.", "error")
     if asset["kind"] in ("photo", "audio", "video"):
         return redirect(url_for("staff.media_asset", asset=asset["id"]))
     return redirect(url_for("staff.media", accession_id=accession_id))

@@ -343,6 +343,7 @@ def test_a_transcript_redaction_is_confirmed_from_its_estimate_and_only_then_hea
     page.click("form[enctype='multipart/form-data'] button[type=submit]")
     page.wait_for_url(re.compile(r"/staff/media/[0-9a-f]{64}$"))
     asset = page.url.rsplit("/", 1)[1]
+    assert page.locator("p.flash", has_text="hear this recording only once you confirm").count() == 1
     page.eval_on_selector("#range-audio", "a => { a.muted = true; }")
     page.wait_for_function("() => document.getElementById('range-audio').readyState >= 1")
     assert page.locator("#placement-table tbody tr").count() == 4
