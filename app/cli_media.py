@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from archive.errors import ValidationError
 from archive.identity import SYSTEM
@@ -39,6 +40,32 @@ def media_add(accession_id, file, kind, caption):
                   highlight=False)
     if asset.get("warning"):
         console.print(f"[yellow]{asset['warning']}[/]", highlight=False)
+    waiting = [p for p in archive.media.placements(SYSTEM, asset["id"]) if p["on_recording"] and p["confirmed"] is None]
+    if waiting:
+        # Said at once: otherwise the recording silently stays away from readers.
+        console.print("[yellow]Readers below archivist hear this recording only once each transcript redaction "
+                      "is confirmed where it is heard: listen, then run `python -m app media place "
+                      f"{asset['id']} REDACTION START END` for each of:[/]", highlight=False)
+        for p in waiting:
+            where = f"estimate {p['estimate'][0]:.1f}–{p['estimate'][1]:.1f} s" if p["estimate"] else "no estimate"
+            console.print(escape(f"  {p['redaction']} ({p['replacement']}): {where}"), highlight=False)
+
+
+@media.command("place")
+@click.argument("media_id")
+@click.argument("redaction")
+@click.argument("start", type=float)
+@click.argument("end", type=float)
+def media_place(media_id, redaction, start, end):
+    """Confirm that transcript redaction REDACTION is heard from START to END seconds on recording MEDIA_ID."""
+    archive = _archive()
+    archive.init()
+    placed = archive.media.confirm_transcript_range(SYSTEM, media_id, redaction, start=start, end=end)
+    left = [p["redaction"] for p in archive.media.placements(SYSTEM, media_id)
+            if p["on_recording"] and p["confirmed"] is None]
+    console.print(escape(f"Range {placed['key']} ({placed['start']:g}–{placed['end']:g} s) confirmed for {redaction}"
+                         + (f"; still to place: {', '.join(left)}" if left else "; every transcript redaction is placed")),
+                  highlight=False)
 
 
 @cli.command()

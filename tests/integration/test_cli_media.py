@@ -124,3 +124,33 @@ def test_fixity_reports_missing_and_changed_files_and_exits_1(run, instance, tmp
         assert (last["checked"], last["missing"], last["changed"]) == (2, [first.name], [second.name])
     finally:
         archive.close()
+
+
+def test_media_place_confirms_where_each_transcript_redaction_is_heard(run, instance, tmp_path):
+    import re
+
+    from tests.audio_samples import sine_wav
+    from tests.conftest import DEMO
+    run("import", "--fictional", DEMO)
+    wav = tmp_path / "teacher.wav"
+    wav.write_bytes(sine_wav(230))
+    added = run("media", "add", "DEMO-2015-0001", wav, "--kind", "audio")
+    key = re.search(r"media id ([0-9a-f]{64})", added).group(1)
+    waiting = re.findall(r"(DEMO-R-\d+) \(\[[a-z ]+\]\): estimate ([\d.]+)–([\d.]+) s", added)
+    assert f"media place {key} REDACTION START END" in added
+    assert [w[0] for w in waiting] == ["DEMO-R-001", "DEMO-R-002", "DEMO-R-003", "DEMO-R-004"]
+    archive = archive_of(instance)
+    try:
+        assert archive.media.assets_for(ANONYMOUS, "DEMO-2015-0001") == []      # nothing heard yet
+    finally:
+        archive.close()
+    for n, (redaction, start, end) in enumerate(waiting):
+        said = run("media", "place", key, redaction, start, end)
+        assert f"confirmed for {redaction}" in said
+        assert ("every transcript redaction is placed" in said) == (n == len(waiting) - 1)
+    archive = archive_of(instance)
+    try:
+        assert [a["id"] for a in archive.media.assets_for(ANONYMOUS, "DEMO-2015-0001")] == [key]
+    finally:
+        archive.close()
+    assert "no transcript redaction R-99" in run("media", "place", key, "R-99", 1, 2, expect=1)
