@@ -73,6 +73,9 @@ def init():
     """Create (or upgrade) the database, the search indexes and the media store."""
     app = _app()
     archive = app.extensions["archive"]
+    if archive.read_only:
+        from archive.readonly import ReadOnly
+        raise ReadOnly("init creates and upgrades; `check` and `serve` work as they are")
     why = archive.search_engine_reason
     if archive.search_engine == "whoosh" and why != "set by SEARCH_ENGINE":
         # An upgraded archive stays on Whoosh silently otherwise, and misses every speed target.

@@ -135,6 +135,8 @@ def test_check_reports_read_only_without_a_traceback(read_only_instance):
     withdraw = _cli(instance, engine, extra, "consent", "withdraw", "OH-2015-0001", "--reason", "x")
     assert withdraw.returncode == 1 and "Traceback" not in withdraw.stderr
     assert MESSAGE in withdraw.stderr
+    init = _cli(instance, engine, extra, "init")
+    assert init.returncode == 1 and "Traceback" not in init.stderr and MESSAGE in init.stderr
 
 
 def test_a_withdrawal_left_in_the_write_ahead_log_is_honoured(tmp_path):
