@@ -376,7 +376,9 @@ def measure_edits(archive: Archive, rng: random.Random, repeats: int = 5) -> dic
         if found is None:
             continue
         samples["publication"].append(_edit(
-            archive, accession, found[0], lambda: archive.testimonies.set_state(SYSTEM, accession, "published"),
+            # (one operator publishes generated records: the timing is of publication, not of review)
+            archive, accession, found[0],
+            lambda: archive.testimonies.set_state(SYSTEM, accession, "published", two_person=False),
             [ANONYMOUS], True))
     return {kind: _summary(s) for kind, s in samples.items() if s}
 

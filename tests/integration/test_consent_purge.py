@@ -82,7 +82,8 @@ def test_granting_consent_does_not_publish(example_archive):
     assert hits(archive, ANONYMOUS, "Quagga") == set() and hits(archive, ANN, "Quagga") == {"CON-0001"}
     with pytest.raises(NotFound):
         archive.testimonies.get(ANONYMOUS, "CON-0001")
-    archive.testimonies.set_state(ANN, "CON-0001", "published")          # the workflow publishes
+    archive.testimonies.set_state(ANN, "CON-0001", "in_review")          # the workflow publishes:
+    archive.testimonies.set_state(ADMIN, "CON-0001", "published")        # submitted, then reviewed
     assert hits(archive, ANONYMOUS, "Quagga") == {"CON-0001"}
 
 

@@ -101,7 +101,7 @@ def test_a_term_added_on_the_page_is_found_redacted_all_approved_by_a_second_arc
     assert mine.status_code == 400 and redactions(app, LEILA)[new["key"]]["state"] == "proposed"
     post(reviewer, f"{PAGE}/redactions/{new['key']}/approve")
     assert redactions(app, LEILA)[new["key"]]["approved_by"] == "reviewer"
-    published = post(archivist, f"{PAGE}/state", state="published")
+    published = post(reviewer, f"{PAGE}/state", state="published")     # the archivist submitted it
     assert f"{LEILA} is now published." in flashes(published)
     public = client.get(f"/testimonies/{LEILA}").get_data(as_text=True)
     assert "[Narrator&#39;s brother]" in public and "Anas" not in public
