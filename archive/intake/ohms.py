@@ -275,6 +275,9 @@ def _sync_cues(sync: str, lines: list[str], line_starts: list[int], body_end: in
     return cues
 
 
+_BLANK = re.compile(r"\s*")
+
+
 def _line_start(text: str, offset: int) -> int:
     return text.rfind("\n", 0, offset) + 1
 
@@ -318,11 +321,12 @@ def _index_segments(parsed: ParsedTranscript, points: list[ParsedSegment],
                     duration: float | None, interpolate: bool) -> list[ParsedSegment]:
     text, cues = parsed.text, parsed.cues
     times = [c.start for c in cues]
+    line_start = _line_starts(text)
     floor = 0
     for i, point in enumerate(points):
         nxt = points[i + 1].start if i + 1 < len(points) else duration
         point.end = nxt if nxt is not None and nxt >= point.start else None  # type: ignore[operator]
-        at = _locate(text, cues, times, point.start, point.partial_transcript, interpolate, floor)
+        at = _locate(text, cues, times, point.start, point.partial_transcript, interpolate, floor, line_start)
         point.text_start = point.text_end = max(at, floor)
         floor = point.text_start
     lead = cues[0].start if cues else None
@@ -330,7 +334,7 @@ def _index_segments(parsed: ParsedTranscript, points: list[ParsedSegment],
 
 
 def _locate(text: str, cues: list[Cue], times: list[float], time: float, partial: str,
-            interpolate: bool, floor: int) -> int:
+            interpolate: bool, floor: int, line_start) -> int:
     if not text or not cues:
         return floor
     i = max(bisect.bisect_right(times, time) - 1, 0)
@@ -341,12 +345,13 @@ def _locate(text: str, cues: list[Cue], times: list[float], time: float, partial
     found = _find_opening(text, partial, [(max(floor, here - 400), min(len(text), after + 400)),
                                           (floor, min(len(text), after + 5000))])
     if found is not None:
-        return _line_start(text, found) if text[_line_start(text, found):found].strip() == "" \
-            else found
+        start = line_start(found)
+        # (matched in place: a slice of the line before it would copy a long line for every point)
+        return start if _BLANK.match(text, start, found).end() == found else found
     if interpolate and i + 1 < len(cues) and cues[i + 1].start > cues[i].start:
         share = (time - cues[i].start) / (cues[i + 1].start - cues[i].start)
-        return max(_line_start(text, here + int((after - here) * share)), here)
-    return _line_start(text, here)
+        return max(line_start(here + int((after - here) * share)), here)
+    return line_start(here)
 
 
 def _find_opening(text: str, partial: str, windows: list[tuple[int, int]]) -> int | None:

@@ -332,3 +332,17 @@ def test_ohms_sync_points_on_one_long_line_are_placed_in_linear_time():
     xml = (f'<ROOT xmlns="https://www.weareavp.com/nunncenter/ohms"><record><title>t</title>'
            f'<transcript>{words}</transcript><sync>{sync}</sync></record></ROOT>').encode()
     assert timed(lambda: parse(xml, "one-line.xml")) < 6       # (over 10 s when it was quadratic)
+
+
+def test_ohms_index_points_on_one_long_line_are_placed_in_linear_time():
+    # 20,000 index points and sync points in one 1.6-million-character line.
+    n = 20_000
+    words = " ".join(f"w{i}" for i in range(n * 10))
+    sync = "1:|" + "|".join(f"1({i * 10 + 1})" for i in range(1, n))
+    points = "".join(f"<point><time>{i * 60}</time><title>p{i}</title><partial_transcript>w{i * 10} "
+                     f"w{i * 10 + 1} w{i * 10 + 2}</partial_transcript></point>" for i in range(n))
+    xml = (f'<ROOT xmlns="https://www.weareavp.com/nunncenter/ohms"><record><title>t</title>'
+           f'<transcript>{words}</transcript><sync>{sync}</sync><index>{points}</index></record></ROOT>').encode()
+    # About 4 s, most of it compiling each point's search pattern; 8 s and more when every point
+    # copied its line's text up to itself.
+    assert timed(lambda: parse(xml, "points.xml")) < 6
