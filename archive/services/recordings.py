@@ -272,7 +272,7 @@ class RecordingsMixin:
                     "on_recording": may_be_heard(r, asset.duration),
                     "visible_to": r.visible_to, "transcript": r.transcript.key if r.transcript else None,
                     "text": None if hides_from(r, identity.audience) else r.text,
-                    "estimate": [min(a for a, _ in guess), max(b for _, b in guess)] if placed(guess) else None,
+                    "estimate": _within(guess, asset.duration) if placed(guess) else None,
                     "confirmed": None if row is None else {
                         "key": row.key, "start": row.start, "end": row.end, "by": row.proposed_by,
                         "state": row.state, "approved_by": row.approved_by}})
@@ -371,6 +371,12 @@ class RecordingsMixin:
         if asset.kind not in kinds:
             raise NotFound("no such media")
         return asset
+
+
+def _within(ranges: list, duration: float | None) -> list[float]:
+    """One range from the first start to the last end, kept inside the recording: what the form offers."""
+    start, end = max(0.0, min(a for a, _ in ranges)), max(b for _, b in ranges)
+    return [round(start, 3), round(min(end, duration) if duration else end, 3)]
 
 
 def _check_range(start, end, duration: float | None) -> tuple[float, float]:
