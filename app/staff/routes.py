@@ -1,8 +1,6 @@
 """The archivist's area: dashboard, consent withdrawal, redactions, workflow, audit, exports, indexes."""
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
@@ -155,8 +153,8 @@ def export():
         Audience.parse(chosen)
     except ValueError as exc:
         raise ValidationError(str(exc), field="audience") from None
-    document = archive().transfer.export(current(), chosen)
-    return Response(json.dumps(document, ensure_ascii=False, indent=1), mimetype="application/json",
+    # Streamed a batch of testimonies at a time: the export of a large archive is never whole in memory.
+    return Response(archive().transfer.export_stream(current(), chosen), mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="archive-{Audience.parse(chosen).label}.json"'})
 
 

@@ -2,6 +2,8 @@
 of testimonies at a time, each batch all or nothing."""
 from __future__ import annotations
 
+import json
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -180,50 +182,104 @@ class TransferService(Service):
     def export(self, identity: Identity, audience: Audience | str | None = None,
                progress: Progress | None = None) -> dict:
         """Every testimony the audience may see, in the JSON format, as that audience sees it."""
+        audience = self._export_audience(identity, audience)
+        with self.archive.db.session() as session:
+            export = _Export(self, session, audience, progress)
+            items = list(export.items())
+            self.archive.audit.record(session, identity, "export", audience.label, testimonies=len(items))
+            collections, places = export.records()
+            return serialize.document(collections, places, items, **export.head())
+
+    @gated("export.audience")
+    def export_stream(self, identity: Identity, audience: Audience | str | None = None):
+        """The same document as `export`, as JSON text in pieces: testimonies are read and written a
+        batch at a time, so an export of any size holds one batch in memory, and its first bytes
+        leave before the last testimony is read. What would refuse the export is checked first."""
+        audience = self._export_audience(identity, audience)
+        with self.archive.db.session() as session:
+            _Export(self, session, audience).refuse_early()
+            # Recorded when asked for: a download cut short has still read restricted material.
+            self.archive.audit.record(session, identity, "export", audience.label, streamed=True)
+        return self._stream(audience)
+
+    def _stream(self, audience: Audience):
+        dumps = partial(json.dumps, ensure_ascii=False)
+        with self.archive.db.session() as session:
+            export = _Export(self, session, audience)
+            yield dumps(export.head())[:-1] + ', "testimonies": [\n'
+            for n, item in enumerate(export.items()):
+                yield (",\n" if n else "") + dumps(item)
+            collections, places = export.records()
+            yield '\n], "collections": %s, "authorities": %s}\n' % (dumps(collections), dumps(places))
+
+    @staticmethod
+    def _export_audience(identity: Identity, audience: Audience | str | None) -> Audience:
         audience = identity.audience if audience is None else Audience.parse(audience)
         if audience > identity.audience:
             raise PermissionDenied(f"{identity.describe()} may not export for {audience.label}")
-        with self.archive.db.session() as session:
-            authorities = self.authorities(session)
-            today = self.archive.today()
-            testimonies = list(self.all_testimonies(session))
-            items = []
-            shown: dict[str, list[str]] = {}  # place -> variants every view holding it shows
-            for n, t in enumerate(testimonies, 1):
-                if audience >= Audience.ARCHIVIST:
-                    if audience < Audience.ADMIN and any(r.visible_to == "admin" for r in t.redactions):
-                        raise PermissionDenied(f"{t.accession_id} holds redactions only an admin may export")
-                    item = serialize.full_testimony(t)
-                    # A term above the audience is left out, not refused as an admin-only redaction is:
-                    # the record is whole without it, and scanning on import protects nothing less.
-                    item["sensitive_terms"] = [s for s in item["sensitive_terms"]
-                                               if audience >= Audience.parse(s["visible_to"])]
-                    items.append(item)
-                else:
-                    view = view_for(t, audience, today, authorities)
-                    if view:
-                        items.append(serialize.view_testimony(view))
-                        for p in view["places"]:
-                            shown[p["id"]] = [v for v in shown.get(p["id"], p["variants"]) if v in p["variants"]]
-                if progress:
-                    progress(n, len(testimonies), t.accession_id)
-            used_collections = {i["collection"] for i in items}
-            used_places = {p for i in items for p in i["places"]}
-            collections = [serialize.collection(c) for c in session.scalars(select(Collection))
-                           if c.slug in used_collections]
-            places = [serialize.authority(a) for a in authorities.values()
-                      if audience >= Audience.ARCHIVIST or a.key in used_places]
-            if audience < Audience.ARCHIVIST:
-                # The views already left out names hidden from this audience; the records follow them.
-                places = [{**p, "variants": shown.get(p["id"], [])} for p in places]
-            self.archive.audit.record(session, identity, "export", audience.label, testimonies=len(items))
-            extra = {}
+        return audience
+
+
+class _Export:
+    """One export's pass over the archive: its testimonies a batch at a time, then the records
+    (collections, places) those testimonies use."""
+
+    def __init__(self, service: Service, session, audience: Audience, progress: Progress | None = None):
+        self.service, self.session, self.audience, self.progress = service, session, audience, progress
+        self.authorities = service.authorities(session)
+        self.today = service.archive.today()
+        self.shown: dict[str, list[str]] = {}  # place -> variants every view holding it shows
+        self.used_collections: set[str] = set()
+        self.used_places: set[str] = set()
+
+    def refuse_early(self) -> None:
+        if Audience.ARCHIVIST <= self.audience < Audience.ADMIN:
+            held = self.session.scalar(select(Testimony.accession_id).join(Redaction)
+                                       .where(Redaction.visible_to == "admin").limit(1))
+            if held is not None:
+                raise PermissionDenied(f"{held} holds redactions only an admin may export")
+
+    def head(self) -> dict:
+        extra = {"audience": self.audience.label, "exported_on": self.today.isoformat()}
+        if self.audience >= Audience.ARCHIVIST:
+            # Archive-wide sensitive terms (no testimony) belong in a full export too.
+            extra["sensitive_terms"] = [
+                serialize.term(s)
+                for s in self.session.scalars(select(SensitiveTerm).where(SensitiveTerm.testimony_id.is_(None))
+                                              .order_by(SensitiveTerm.id))
+                if self.audience >= Audience.parse(s.visible_to or "archivist")]
+        return {"format": serialize.FORMAT, **extra}
+
+    def items(self):
+        audience = self.audience
+        ids = self.service.all_testimony_ids(self.session)
+        for n, t in enumerate(self.service.each_testimony(self.session, ids=ids), 1):
             if audience >= Audience.ARCHIVIST:
-                # Archive-wide sensitive terms (no testimony) belong in a full export too.
-                extra["sensitive_terms"] = [
-                    serialize.term(s)
-                    for s in session.scalars(select(SensitiveTerm).where(SensitiveTerm.testimony_id.is_(None))
-                                             .order_by(SensitiveTerm.id))
-                    if audience >= Audience.parse(s.visible_to or "archivist")]
-            return serialize.document(collections, places, items, audience=audience.label,
-                                      exported_on=today.isoformat(), **extra)
+                if audience < Audience.ADMIN and any(r.visible_to == "admin" for r in t.redactions):
+                    raise PermissionDenied(f"{t.accession_id} holds redactions only an admin may export")
+                item = serialize.full_testimony(t)
+                # A term above the audience is left out, not refused as an admin-only redaction is:
+                # the record is whole without it, and scanning on import protects nothing less.
+                item["sensitive_terms"] = [s for s in item["sensitive_terms"]
+                                           if audience >= Audience.parse(s["visible_to"])]
+            else:
+                view = view_for(t, audience, self.today, self.authorities)
+                item = serialize.view_testimony(view) if view else None
+                for p in view["places"] if view else ():
+                    self.shown[p["id"]] = [v for v in self.shown.get(p["id"], p["variants"]) if v in p["variants"]]
+            if item is not None:
+                self.used_collections.add(item["collection"])
+                self.used_places.update(item["places"])
+                yield item
+            if self.progress:
+                self.progress(n, len(ids), t.accession_id)
+
+    def records(self) -> tuple[list[dict], list[dict]]:
+        collections = [serialize.collection(c) for c in self.session.scalars(select(Collection))
+                       if c.slug in self.used_collections]
+        places = [serialize.authority(a) for a in self.authorities.values()
+                  if self.audience >= Audience.ARCHIVIST or a.key in self.used_places]
+        if self.audience < Audience.ARCHIVIST:
+            # The views already left out names hidden from this audience; the records follow them.
+            places = [{**p, "variants": self.shown.get(p["id"], [])} for p in places]
+        return collections, places

@@ -12,7 +12,7 @@ import json
 import sys
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 import archive.views
 from archive.formats.json_format import parse_document
@@ -152,3 +152,39 @@ def test_lists_are_paginated_and_count_what_the_audience_may_see(counted_app):
     assert staff.get("/api/v1/testimonies").get_json()["total"] == SIZES[1]
     page = client.get("/collections/leaving-raqqa").get_data(as_text=True)
     assert published[0] in page
+
+
+@pytest.mark.parametrize("audience", ["public", "researcher", "admin"])
+def test_the_streamed_export_is_the_export(demo_archive, audience):
+    streamed = "".join(demo_archive.transfer.export_stream(SYSTEM, audience))
+    assert json.loads(streamed) == demo_archive.transfer.export(SYSTEM, audience)
+
+
+def test_a_streamed_export_is_refused_before_its_first_byte(demo_archive):
+    from archive.audience import Audience
+    from archive.errors import PermissionDenied
+    from archive.identity import Identity
+    from archive.model import Redaction
+
+    with demo_archive.db.session() as session:
+        session.scalars(select(Redaction).order_by(Redaction.id)).first().visible_to = "admin"
+        session.commit()
+    archivist = Identity(Audience.ARCHIVIST, username="ann")
+    with pytest.raises(PermissionDenied):
+        demo_archive.transfer.export(archivist, "archivist")
+    with pytest.raises(PermissionDenied):  # raised by the call, not by the first piece read
+        demo_archive.transfer.export_stream(archivist, "archivist")
+
+
+def test_a_streamed_export_reads_a_batch_at_a_time(counted_app):
+    """Its first piece costs the same at both sizes: the export is not read whole before it is sent."""
+    first = []
+    for n in SIZES:
+        app, counter = counted_app(n)
+        pieces = app.extensions["archive"].transfer.export_stream(SYSTEM, "public")
+        counter.statements = 0
+        head = next(pieces)
+        first.append(counter.statements)
+        document = json.loads(head + "".join(pieces))
+        assert [t["id"] for t in document["testimonies"]] == [f"SIZE-{i:04d}" for i in range(n) if i % 3 == 0]
+    assert first[0] == first[1]
