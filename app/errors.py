@@ -4,10 +4,9 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
-from archive.errors import NotFound, PermissionDenied, ValidationError
+from archive.errors import Busy, NotFound, PermissionDenied, ValidationError
 from archive.readonly import ReadOnly
 from archive.reserve import DiskFull
-from archive.search.locks import IndexLockTimeout
 
 MESSAGES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Method not allowed",
             413: "Upload too large", 500: "Something went wrong", 503: "Busy"}
@@ -28,7 +27,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(PermissionDenied, lambda e: _render(403))
     app.register_error_handler(ValidationError, lambda e: _render(400, str(e)))
     # A long write held the archive (an import batch, a reindex) past a write's wait, or the disk is full.
-    app.register_error_handler(IndexLockTimeout, lambda e: _render(503, str(e)))
+    app.register_error_handler(Busy, lambda e: _render(503, str(e)))
     app.register_error_handler(DiskFull, lambda e: _render(503, str(e)))
     # A write reached on a read-only instance (an audited read of restricted material, say).
     app.register_error_handler(ReadOnly, lambda e: _render(503, str(e)))

@@ -14,6 +14,10 @@ class PermissionDenied(ArchiveError):
     """The access policy refused the action."""
 
 
+class Busy(ArchiveError):
+    """Another write held the archive for longer than a write waits: nothing was written."""
+
+
 class ValidationError(ArchiveError):
     """Input that cannot be accepted, with where it was found."""
 

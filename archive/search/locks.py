@@ -12,10 +12,10 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import ArchiveError
+from ..errors import Busy
 
 
-class IndexLockTimeout(ArchiveError, TimeoutError):
+class IndexLockTimeout(Busy, TimeoutError):
     """Another write held the archive for longer than a write waits (an import holds it a batch at a
     time, a reindex for its whole run): said in plain words, never a traceback."""
 
