@@ -26,7 +26,7 @@ from ..scanning.offsets import fold_text
 from ..scanning.patterns import spelling_words
 from ..scanning.terms import Term
 from ..search.expansion import name_key
-from ..views import shows_name
+from ..views import hidden_names, shows_name
 from ..vocabulary import REDACTABLE_FIELDS, REDACTION_CATEGORIES
 from .base import Service
 from .gate import protective
@@ -86,8 +86,11 @@ def _shown_names(testimony: Testimony) -> dict[str, list[str]]:
     session = object_session(testimony)
     labels: list[str] = []
     if session is not None and testimony.places:
+        # A variant the views hide below archivist (it holds a hidden name) is the authority doing its
+        # job; a label is always shown, so a label that is a term is always a finding.
+        hidden = hidden_names(testimony, Audience.RESEARCHER)
         for authority in session.scalars(select(Authority).where(Authority.key.in_(list(testimony.places)))):
-            labels += [authority.label, *(authority.variants or [])]
+            labels += [authority.label, *(v for v in authority.variants or [] if shows_name(v, hidden))]
     collection = testimony.collection
     return {"places.label": labels,
             "collection": [collection.title, collection.description or ""] if collection is not None else [],

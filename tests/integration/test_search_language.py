@@ -144,7 +144,7 @@ def test_authority_variants_find_every_spelling(archive):
 def test_variants_never_expand_into_a_sensitive_or_redacted_name_below_archivist(archive):
     secret_village = {"id": "place:village", "type": "place", "label": "Northfield",
                       "variants": ["Zorvakhan", "Qaryat Sirr"]}
-    text = "Interviewer: Where?\nA: We hid in Zorvakhan, in Qaryat Sirr, near Northfield.\n"
+    text = "Interviewer: Where?\nA: We hid in the hills, in Qaryat Sirr, near Northfield.\n"
     start = text.index("Qaryat Sirr")
     archive.transfer.import_document(SYSTEM, document(
         record("T-HIDE", text, places=["place:village"],
@@ -161,9 +161,9 @@ def test_variants_never_expand_into_a_sensitive_or_redacted_name_below_archivist
         assert ids(archive, "Qaryat Sirr", identity) == []
         view = archive.testimonies.get(identity, "T-HIDE")
         assert view["places"][0]["variants"] == [] and view["places"][0]["label"] == "Northfield"
-    # Zorvakhan is a registered sensitive term but not redacted in the text: the reader sees the text as is,
-    # yet the name is never offered from the authority record, and a search for it never widens to Northfield.
-    assert ids(archive, "Zorvakhan") == ["T-HIDE"]
+    # Zorvakhan is a registered sensitive term (a testimony showing it unredacted could not be published):
+    # the name is never offered from the authority record, and a search for it never widens to Northfield.
+    assert ids(archive, "Zorvakhan") == []
     assert archive.search.search(ANONYMOUS, "Zorvakhan").expanded == []
     staff_view = archive.testimonies.get(ARCHIVIST, "T-HIDE")
     assert staff_view["places"][0]["variants"] == ["Zorvakhan", "Qaryat Sirr"]
