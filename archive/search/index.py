@@ -47,6 +47,8 @@ class SearchIndexes(AudienceIndexes):
         # Whoosh readers are not thread-safe, so each is used under its audience's lock.
         self._open: dict[str, tuple] = {}
         self._use = {a: threading.RLock() for a in AUDIENCES}
+        # Per audience: (the searcher, the browse passes made with it), see browse.
+        self._browsed: dict[str, tuple] = {}
         weakref.finalize(self, _close_all, self._open)
 
     @staticmethod
@@ -104,6 +106,7 @@ class SearchIndexes(AudienceIndexes):
     def _forget(self, audience: str) -> None:
         """Close the held searcher, so the files of segments a write replaced are let go now."""
         with self._use[audience]:
+            self._browsed.pop(audience, None)
             held = self._open.pop(audience, None)
             if held is not None:
                 held[2].close()
@@ -188,7 +191,11 @@ class SearchIndexes(AudienceIndexes):
         """Every testimony the audience may see (within `filters`) by accession id: facet counts of
         all, ids and titles of the page; no hits."""
         with self._searcher(audience) as searcher:
-            return run_browse(searcher, filters, page, pagesize)
+            # Kept with the searcher: document numbers hold only for it, and a write replaces it.
+            held = self._browsed.setdefault(audience, (None, {}))
+            if held[0] is not searcher:
+                held = self._browsed[audience] = (searcher, {})
+            return run_browse(searcher, filters, page, pagesize, held[1])
 
     def suggest(self, audience: str, prefix: str, limit: int = 10) -> list[str]:
         with self._searcher(audience) as searcher:

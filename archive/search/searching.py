@@ -121,10 +121,13 @@ def _facet_values(searcher, facet_column, docnum: int) -> dict[str, list[str]]:
     return json.loads(raw)
 
 
-def run_browse(searcher, filters, page: int, pagesize: int) -> SearchResult:
+def run_browse(searcher, filters, page: int, pagesize: int, held: dict | None = None) -> SearchResult:
     """Every testimony the index holds (within `filters`), by accession id: the facet counts of them
     all and the page's ids and titles, without a query. Lists and counts of whole collections come
-    from here, so their cost follows the index, never a view of each testimony."""
+    from here, so their cost follows the index, never a view of each testimony.
+
+    `held`: a dict kept by the caller for this searcher (emptied when it is replaced), where the
+    pass over the index is kept per filter: the next page or count of the same index is a lookup."""
     result = empty_result("", page, pagesize, "accession")
     page, pagesize = result.page, result.pagesize
     try:
@@ -132,12 +135,29 @@ def run_browse(searcher, filters, page: int, pagesize: int) -> SearchResult:
     except QueryError as exc:
         result.error = str(exc)
         return result
-    result.facets = {key: [] for key in FACET_FIELDS}
+    key = repr(sorted((k, sorted(map(str, v if isinstance(v, list) else [v]))) for k, v in (filters or {}).items()))
+    found = held.get(key) if held is not None else None
+    if found is None:
+        found = _browse_all(searcher, flt)
+        if held is not None:
+            if len(held) >= 64:
+                held.clear()
+            held[key] = found
+    order, docs, result.facets = found
+    result.total = len(order)
+    for tid in order[(page - 1) * pagesize: page * pagesize]:
+        title = searcher.stored_fields(docs[tid]).get("testimony_title", "")
+        result.testimonies.append(TestimonyHit(tid, title, 0.0, []))
+    return result
+
+
+def _browse_all(searcher, flt) -> tuple[list[str], dict[str, int], dict[str, list[tuple[str, int]]]]:
+    """The testimonies within a filter in accession order, their meta documents, and facet counts."""
     # One "meta" document per testimony: counting them, not every segment, keeps this to one
     # step a testimony.
     results = searcher.search(wq.Term("kind", "meta"), filter=flt, limit=None, scored=False)
     if results.is_empty():
-        return result
+        return [], {}, {key: [] for key in FACET_FIELDS}
     reader = searcher.reader()
     column = reader.column_reader("testimony", translate=True)
     facet_column = reader.column_reader("facets", translate=False) if "facets" in searcher.schema else None
@@ -146,10 +166,4 @@ def run_browse(searcher, filters, page: int, pagesize: int) -> SearchResult:
     for docnum in docs.values():
         for key, vals in _facet_values(searcher, facet_column, docnum).items():
             facets[key].update(vals)
-    result.facets = {k: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for k, c in facets.items()}
-    order = sorted(docs)
-    result.total = len(order)
-    for tid in order[(page - 1) * pagesize: page * pagesize]:
-        title = searcher.stored_fields(docs[tid]).get("testimony_title", "")
-        result.testimonies.append(TestimonyHit(tid, title, 0.0, []))
-    return result
+    return sorted(docs), docs, {k: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for k, c in facets.items()}

@@ -188,3 +188,16 @@ def test_a_streamed_export_reads_a_batch_at_a_time(counted_app):
         document = json.loads(head + "".join(pieces))
         assert [t["id"] for t in document["testimonies"]] == [f"SIZE-{i:04d}" for i in range(n) if i % 3 == 0]
     assert first[0] == first[1]
+
+
+def test_counts_and_pages_follow_a_withdrawal(counted_app):
+    """What the engines keep between requests (a snapshot, a pass over the index) is let go by a write."""
+    app, _ = counted_app(SIZES[0])
+    client = app.test_client()
+    count = client.get("/api/v1/collections").get_json()["collections"][0]["count"]
+    assert "SIZE-0000" in [t["id"] for t in client.get("/api/v1/testimonies").get_json()["testimonies"]]
+    app.extensions["archive"].consent.withdraw(SYSTEM, "SIZE-0000", "asked")
+    assert client.get("/api/v1/collections").get_json()["collections"][0]["count"] == count - 1
+    listed = client.get("/api/v1/testimonies").get_json()
+    assert listed["total"] == count - 1 and "SIZE-0000" not in [t["id"] for t in listed["testimonies"]]
+    assert f"{count - 1} testimonies" in client.get("/").get_data(as_text=True)
