@@ -131,7 +131,7 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
         "duration": testimony.duration,
         "subjects": list(testimony.subjects or []),
         "keywords": list(testimony.keywords or []),
-        "places": [_place(key, authorities, hidden) for key in testimony.places or []],
+        "places": [p for p in (_place(key, authorities, hidden) for key in testimony.places or []) if p],
         "rights": testimony.rights,
         "fictional": testimony.fictional,
         "state": testimony.state,
@@ -287,15 +287,29 @@ def hidden_names(testimony, audience: Audience, archive_terms: list | None = Non
     return names
 
 
+# Words that many names and phrases share ("the farm near Suluk", "Tel Abyad"): sharing one of them is
+# no overlap. Any other shared word is.
+_FUNCTION_WORDS = frozenset(name_key(w)[0] for w in (
+    "the", "a", "an", "of", "near", "in", "at", "on", "by", "to", "and", "or", "from", "al", "el", "la", "le",
+    "les", "de", "du", "des", "et", "près", "في", "من", "على", "الى", "عند", "قرب", "و"))
+
+
 def shows_name(name: str, hidden: set[tuple[str, ...]]) -> bool:
+    """False where the name overlaps a hidden name in any way: holds it, is part of it ("Suluk" of
+    "the farm near Suluk"), or shares a word with it other than a function word."""
     words = name_key(name)
-    return not any(words[i:i + len(h)] == h for h in hidden for i in range(len(words) - len(h) + 1))
+    content = {w for w in words if w not in _FUNCTION_WORDS}
+    return not any(content.intersection(h) or
+                   any(words[i:i + len(h)] == h for i in range(len(words) - len(h) + 1))
+                   for h in hidden)
 
 
-def _place(key: str, authorities: dict, hidden: set[tuple[str, ...]]) -> dict:
+def _place(key: str, authorities: dict, hidden: set[tuple[str, ...]]) -> dict | None:
     authority = authorities.get(key)
     if authority is None:
         return {"id": key, "label": key, "variants": []}
+    if hidden and not shows_name(authority.label, hidden):
+        return None   # the label itself names what is hidden: the place is not shown at all
     return {"id": key, "label": authority.label,
             "variants": [v for v in authority.variants or [] if shows_name(v, hidden)]}
 
