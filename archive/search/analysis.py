@@ -32,7 +32,9 @@ IGNORABLES = ("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u2
 _IGNORABLE = re.compile("[%s]+" % IGNORABLES)
 TOKEN_PATTERN = r"[^\W_](?:[^\W_]|[%s%s])*" % (_MARKS, IGNORABLES)
 
-_AR_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u0652\u0670\u0640\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed]")
+# Maddah and hamza marks (U+0653-U+0655) are removed only where NFKC did not compose them into their
+# letter (after a tatweel, "اـٔ"): composed, أ and ؤ are folded by _AR_LETTERS or kept as letters.
+_AR_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u0655\u0670\u0640\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed]")
 _AR_LETTERS = str.maketrans({
     "\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",  # alef forms
     "\u0649": "\u064a",  # alef maqsura -> yeh

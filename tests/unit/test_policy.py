@@ -53,7 +53,7 @@ def reaches(status: str, scope: str, state: str, audience: str, embargo_until, t
 
 
 def stand_in(status: str, scope: str, state: str, embargo_until) -> SimpleNamespace:
-    return SimpleNamespace(state=state, consent=SimpleNamespace(status=status, scope=scope,
+    return SimpleNamespace(state=state, held=None, consent=SimpleNamespace(status=status, scope=scope,
                                                                 embargo_until=embargo_until))
 
 
@@ -90,7 +90,7 @@ def test_a_running_embargo_hides_from_researchers_until_the_day_itself():
 
 
 def test_without_a_consent_record_only_staff_see_it():
-    testimony = SimpleNamespace(state="published", consent=None)
+    testimony = SimpleNamespace(state="published", held=None, consent=None)
     assert not policy.can_see_testimony(testimony, Audience.PUBLIC, EMBARGO)
     assert not policy.can_see_testimony(testimony, Audience.RESEARCHER, EMBARGO)
     assert policy.can_see_testimony(testimony, Audience.ARCHIVIST, EMBARGO)
@@ -176,3 +176,13 @@ def test_gated_refuses_identity_passed_in_the_wrong_position():
 def test_gated_refuses_an_action_without_a_rule_at_definition_time():
     with pytest.raises(ValueError):
         policy.gated("testimony.teleport")
+
+
+def test_a_held_testimony_reaches_nobody_below_archivist():
+    """The publication gate holds back a published testimony where a term registered since shows."""
+
+    testimony = stand_in("granted", "open", "published", None)
+    assert policy.can_see_testimony(testimony, Audience.PUBLIC, dt.date(2026, 1, 1))
+    testimony.held = dt.datetime(2026, 1, 1)
+    assert [a for a in Audience if policy.can_see_testimony(testimony, a, dt.date(2026, 1, 1))] == [
+        Audience.ARCHIVIST, Audience.ADMIN]
