@@ -2,7 +2,7 @@
 spellings and scripts, and "redact all" (proposals) for a term's unredacted occurrences."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -65,7 +65,9 @@ def sensitive_terms():
                            edit_forms={t["id"]: TermForm(formdata=None,
                                                          data={**t, "variants": "\n".join(t["variants"])})
                                        for t in terms},
-                           findings=archive().sensitive.archive_findings(identity))
+                           # Bounded as on the dashboard: not a scan of every testimony per page load.
+                           unredacted=archive().dashboard.unredacted(
+                               identity, rows=int(current_app.config["LIST_PAGE_SIZE"])))
 
 
 @bp.post("/sensitive-terms")

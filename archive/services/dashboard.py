@@ -92,6 +92,14 @@ class DashboardService(Service):
         panels["totals"], panels["rows"] = totals, rows
         return panels
 
+    @gated("dashboard.read")
+    def unredacted(self, identity: Identity, rows: int = PANEL_ROWS) -> dict:
+        """The unredacted-terms panel alone (the sensitive-terms page shows it too): findings, and how
+        many testimonies may hold one in all."""
+        with self.archive.db.session() as session:
+            findings, total = self._unredacted(session, identity, rows)
+        return {"findings": findings, "total": total, "rows": rows}
+
     @staticmethod
     def _entry(panel: str, testimony: Testimony, today: dt.date) -> dict:
         entry = _summary(testimony)

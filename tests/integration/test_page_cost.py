@@ -33,6 +33,7 @@ PAGES = {
     "staff collection": ("archivist", "/collections/leaving-raqqa"),
     "dashboard": ("archivist", "/staff/"),
     "audit log": ("archivist", "/staff/audit"),
+    "sensitive terms": ("archivist", "/staff/sensitive-terms"),
 }
 
 
