@@ -202,3 +202,16 @@ def test_counts_and_pages_follow_a_withdrawal(counted_app):
     listed = client.get("/api/v1/testimonies").get_json()
     assert listed["total"] == count - 1 and "SIZE-0000" not in [t["id"] for t in listed["testimonies"]]
     assert f"{count - 1} testimonies" in client.get("/").get_data(as_text=True)
+
+
+def test_the_dashboard_warns_of_an_index_that_disagrees_by_counting(counted_app):
+    """The dashboard compares counts (an index's against an SQL count of what its audience may see),
+    not every testimony; a testimony missing from the indexes shows as a difference."""
+    app, _ = counted_app(SIZES[0])
+    staff = sign_in(app.test_client(), "archivist")
+    assert "index disagrees" not in staff.get("/staff/").get_data(as_text=True)
+    app.extensions["archive"].indexes.remove_testimony("SIZE-0003")
+    page = " ".join(staff.get("/staff/").get_data(as_text=True).split())
+    published = len([i for i in range(SIZES[0]) if i % 3 == 0])
+    assert f"public ({published - 1} indexed, {published} expected)" in page
+    assert f"staff ({SIZES[0] - 1} indexed, {SIZES[0]} expected)" in page
