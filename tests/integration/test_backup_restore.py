@@ -215,9 +215,8 @@ def test_a_purge_while_the_backup_copies_the_media_is_honoured(archive, ledger, 
         restored.close()
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)   # encryption: the same code on both
 def test_an_encrypted_backup_reveals_nothing_and_needs_its_passphrase(backend, archive, ledger, tmp_path):
-    if backend != "sqlite":
-        pytest.skip("encryption is the same code on both engines")
     populate(archive)
     backup.backup(archive, tmp_path / "backup", passphrase="a long passphrase")
     stored = b"".join(p.read_bytes() for p in (tmp_path / "backup").rglob("*") if p.is_file())
@@ -241,9 +240,8 @@ def test_an_encrypted_backup_reveals_nothing_and_needs_its_passphrase(backend, a
         restored.close()
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)   # the checks run before either engine
 def test_a_damaged_backup_is_refused_before_anything_is_written(backend, archive, ledger, tmp_path):
-    if backend != "sqlite":
-        pytest.skip("the checks run before the engine is touched")
     populate(archive)
     backup.backup(archive, tmp_path / "backup")
     original = next((tmp_path / "backup" / "media" / "originals").rglob("*"))
@@ -299,9 +297,8 @@ def test_the_backup_and_restore_commands(tmp_path):
     run(spare, "fixity")
 
 
+@pytest.mark.parametrize("backend", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 def test_a_postgresql_backup_restores_into_another_database(backend, archive, ledger, tmp_path, postgres_url):
-    if backend != "postgresql":
-        pytest.skip("another database: PostgreSQL only")
     import uuid
 
     import psycopg
