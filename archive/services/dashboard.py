@@ -15,7 +15,7 @@ from ..identity import Identity
 from ..model import AuditEvent, Consent, Redaction, Revision, Testimony
 from ..policy import gated
 from .base import Service
-from .sensitive import archive_wide, hidden_keys, terms_of, unredacted
+from .sensitive import archive_wide, findings_summary
 
 EMBARGO_HORIZON_DAYS = 90
 AWAITING = ("proposed", "removal_proposed")
@@ -125,13 +125,9 @@ class DashboardService(Service):
         for testimony in session.scalars(select(Testimony).where(candidates)
                                          .order_by(Testimony.updated_at.desc(), Testimony.id.desc())
                                          .limit(rows).options(*self._view_options(True))):
-            found = unredacted(testimony, [term for _, term, _ in terms_of(session, testimony, wide)])
-            if found:
-                hidden = hidden_keys([*testimony.sensitive_terms, *wide], identity.audience)
-                out.append({"accession_id": testimony.accession_id, "title": testimony.title,
-                            "state": testimony.state, "count": len(found),
-                            "terms": sorted({f.occurrence.term_key for f in found} - hidden),
-                            "restricted": sum(1 for f in found if f.occurrence.term_key in hidden)})
+            summary = findings_summary(session, testimony, wide, identity.audience)
+            if summary:
+                out.append(summary)
         return sorted(out, key=lambda f: f["accession_id"]), total
 
     def _index_counts(self, session, today: dt.date) -> dict[str, dict[str, int]]:

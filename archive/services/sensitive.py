@@ -102,6 +102,19 @@ def scan_testimony(session: Session, testimony: Testimony) -> list[Finding]:
     return unredacted(testimony, [term for _, term, _ in terms_of(session, testimony)])
 
 
+def findings_summary(session: Session, testimony: Testimony, wide: list[SensitiveTerm],
+                     audience: Audience) -> dict | None:
+    """Where terms still show unredacted in a testimony, as a dashboard lists it (terms the audience
+    may not read counted, not named); None where none shows."""
+    found = unredacted(testimony, [term for _, term, _ in terms_of(session, testimony, wide)])
+    if not found:
+        return None
+    hidden = hidden_keys([*testimony.sensitive_terms, *wide], audience)
+    return {"accession_id": testimony.accession_id, "title": testimony.title, "state": testimony.state,
+            "count": len(found), "terms": sorted({f.occurrence.term_key for f in found} - hidden),
+            "restricted": sum(1 for f in found if f.occurrence.term_key in hidden)}
+
+
 def readable(row: SensitiveTerm, audience: Audience) -> bool:
     """May `audience` read the term itself (its name and variants)?"""
     return audience >= Audience.parse(row.visible_to or "archivist")
@@ -300,18 +313,9 @@ class SensitiveTermService(Service):
         """Testimonies (not withdrawn) where a sensitive term still shows unredacted."""
         with self.archive.db.session() as session:
             wide = archive_wide(session)
-            out = []
-            for testimony in self.all_testimonies(session):
-                if testimony.state == "withdrawn":
-                    continue
-                found = unredacted(testimony, [term for _, term, _ in terms_of(session, testimony, wide)])
-                if found:
-                    hidden = hidden_keys([*testimony.sensitive_terms, *wide], identity.audience)
-                    out.append({"accession_id": testimony.accession_id, "title": testimony.title,
-                                "state": testimony.state, "count": len(found),
-                                "terms": sorted({f.occurrence.term_key for f in found} - hidden),
-                                "restricted": sum(1 for f in found if f.occurrence.term_key in hidden)})
-            return out
+            found = (findings_summary(session, t, wide, identity.audience)
+                     for t in self.all_testimonies(session) if t.state != "withdrawn")
+            return [f for f in found if f]
 
     @gated("redaction.write")
     def redact_all(self, identity: Identity, accession_id: str, term_id: int, *, replacement: str | None = None,

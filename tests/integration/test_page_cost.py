@@ -7,7 +7,6 @@ aggregates, and views be built only for the page shown.
 """
 from __future__ import annotations
 
-import copy
 import json
 import sys
 
@@ -18,7 +17,8 @@ import archive.views
 from archive.formats.json_format import parse_document
 from archive.identity import SYSTEM
 from archive.services import Archive
-from tests.conftest import EXAMPLE, PASSWORD, TODAY, sign_in
+from tests import killing
+from tests.conftest import PASSWORD, TODAY, sign_in
 
 SIZES = (10, 40)
 # Small pages, so that every list fills its page at both sizes.
@@ -38,20 +38,13 @@ PAGES = {
 
 
 def generated(n: int) -> dict:
-    """The example's open testimony n times under new ids, a third of them in each workflow state,
-    so that every dashboard panel and every audience's list has rows at both sizes."""
-    data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
-    template = data["testimonies"][0]
-    data["testimonies"] = []
-    for i in range(n):
-        item = copy.deepcopy(template)
-        item["id"] = f"SIZE-{i:04d}"
-        item["narrators"][0]["id"] = f"N-SIZE-{i}"
-        item["narrators"][0]["legal_name"] = f"Legal Size {i}"
+    """The example's open testimony n times under new ids (tests/killing.py), a third of them in each
+    workflow state, so that every dashboard panel and every audience's list has rows at both sizes."""
+    data = killing.many(n, prefix="SIZE")
+    for i, item in enumerate(data["testimonies"]):
         item["state"] = ("published", "draft", "in_review")[i % 3]
         if i % 3 == 1:
             item["consent"]["status"] = "pending"
-        data["testimonies"].append(item)
     return data
 
 
