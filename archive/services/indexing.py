@@ -10,6 +10,7 @@ from ..audience import INDEXED_AUDIENCES, Audience
 from ..identity import Identity
 from ..model import Testimony
 from ..search.locks import IndexLockTimeout
+from .. import policy
 from ..policy import gated
 from ..views import archive_wide_terms, view_for
 from . import reindexing
@@ -113,22 +114,21 @@ class IndexService(Service):
         self.archive.gate.check(session, testimonies)
         session.info.setdefault("touched", set()).update(t.accession_id for t in testimonies)
         protecting = session.info.get("gate") == PROTECTIVE
-        authorities = self.authorities(session)
         today = self.archive.today()
-        now: dict[str, dict[str, list[dict]]] = {}
+        now: dict[Testimony, set[str]] = {}
         deferred = session.info.setdefault("deferred", {})
         for testimony in testimonies:
             for audience in INDEXED_AUDIENCES:
-                view = view_for(testimony, audience, today, authorities)
-                if view is None or protecting:
-                    now.setdefault(audience.index_name, {})[testimony.accession_id] = documents(view) if view else []
+                # Decided by the policy alone: the views are built once, when they are written.
+                if protecting or not policy.can_see_testimony(testimony, audience, today):
+                    now.setdefault(testimony, set()).add(audience.index_name)
                 else:
                     entry = deferred.setdefault(testimony.accession_id, [testimony, set(), True])
                     entry[1].add(audience.index_name)
                     entry[2] = entry[2] and purge
         self.archive.indexes.mark_pending([t.accession_id for t in testimonies])
         if now:
-            self.archive.indexes.replace_in_audiences(now, purge=purge)
+            self._write(session, now.items(), purge)
         # Recordings follow their transcripts' redactions, in the same unit of work.
         self.archive.media.follow_redactions(session, *testimonies)
 
@@ -136,33 +136,29 @@ class IndexService(Service):
         """After the commit: write what `sync` deferred, from the committed records. A failure here
         loses nothing: the pending marks stay, and are replayed."""
         deferred = session.info.pop("deferred", None)
-        if not deferred:
-            return
-        authorities = self.authorities(session)
-        today = self.archive.today()
-        batches: dict[str, dict[str, list[dict]]] = {}
-        purge = True
-        for accession, (testimony, audiences, purge_this) in deferred.items():
-            purge = purge and purge_this
-            for audience in INDEXED_AUDIENCES:
-                if audience.index_name in audiences:
-                    view = view_for(testimony, audience, today, authorities)
-                    batches.setdefault(audience.index_name, {})[accession] = documents(view) if view else []
-        if batches:
-            self.archive.indexes.replace_in_audiences(batches, purge=purge)
+        if deferred:
+            self._write(session, [(t, audiences) for t, audiences, _ in deferred.values()],
+                        all(purge for _, _, purge in deferred.values()))
 
     def write_now(self, session: Session, *testimonies) -> None:
         """Write these testimonies to every audience's index at once, from what the session holds (a
         repair, outside any unit of work)."""
+        every = {a.index_name for a in INDEXED_AUDIENCES}
+        self._write(session, [(t, every) for t in testimonies], True)
+
+    def _write(self, session: Session, targets, purge: bool) -> None:
+        """Each (testimony, audiences) written to those audiences' indexes from its views now."""
         authorities = self.authorities(session)
         today = self.archive.today()
-        batches = {}
-        for audience in INDEXED_AUDIENCES:
-            batch = batches[audience.index_name] = {}
-            for testimony in testimonies:
-                view = view_for(testimony, audience, today, authorities)
-                batch[testimony.accession_id] = documents(view) if view else []
-        self.archive.indexes.replace_in_audiences(batches)
+        batches: dict[str, dict[str, list[dict]]] = {}
+        for testimony, audiences in targets:
+            for audience in INDEXED_AUDIENCES:
+                if audience.index_name in audiences:
+                    view = view_for(testimony, audience, today, authorities)
+                    batches.setdefault(audience.index_name, {})[testimony.accession_id] = \
+                        documents(view) if view else []
+        if batches:
+            self.archive.indexes.replace_in_audiences(batches, purge=purge)
 
     def replay_pending(self, *, wait: bool = True) -> list[str]:
         """Rewrite from the database the testimonies a unit of work marked pending and never finished
