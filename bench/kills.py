@@ -79,6 +79,8 @@ def scenario(name: str, kills: int, backend: str, engine: str | None, rng: rando
         except AssertionError as exc:   # the child failed on its own (e.g. already withdrawn): go on
             problems.append(f"child: {str(exc).strip().splitlines()[-1]}")
             continue
+        if attempt % 25 == 0:
+            print(f"    {name}: {attempt} kills, {landed} landed, {len(problems)} problems", file=sys.stderr, flush=True)
         redacted = [w[0] for w in work] if name == "redact" else []
         for problem in killing.check_after_kill(factory, url, redacted=redacted):
             problems.append(f"kill {attempt}: {problem}")
