@@ -3,14 +3,14 @@ derivatives after a redaction or at intake), which any server reads for the job 
 itself (Huey) only carries the job's id; the row is the truth, written in the unit of work that
 made the work necessary.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
