@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Integer,
-                        String, Table, Text, UniqueConstraint, func)
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer,
+                        String, Table, Text, UniqueConstraint, false, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -310,3 +310,18 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(80))
     target: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class OaiRecord(Base):
+    """What OAI-PMH harvesters have been shown of a testimony that once reached the public: the
+    datestamp of the last change of its public view (or of its leaving the public: then `deleted`),
+    its set (collection slug) and a fingerprint of that view (archive/oai.py). Never removed."""
+    __tablename__ = "oai_records"
+    __table_args__ = (Index("ix_oai_records_datestamp", "datestamp", "accession_id"),
+                      Index("ix_oai_records_set_datestamp", "set_spec", "datestamp", "accession_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    accession_id: Mapped[str] = mapped_column(String(64), unique=True)
+    set_spec: Mapped[str] = mapped_column(String(120))
+    datestamp: Mapped[dt.datetime] = mapped_column(DateTime)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
