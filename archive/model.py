@@ -50,6 +50,8 @@ class Testimony(Base):
     title: Mapped[str] = mapped_column(String(500))
     summary: Mapped[str] = mapped_column(Text, default="")
     interview_date: Mapped[str | None] = mapped_column(String(64))
+    # The date as the source wrote it where it is not a date ("Unknown Date"), or beside an EDTF one.
+    interview_date_text: Mapped[str | None] = mapped_column(String(200))
     interview_place: Mapped[str | None] = mapped_column(String(300))
     languages: Mapped[list[str]] = mapped_column(default=list)
     duration: Mapped[float | None] = mapped_column(Float)
@@ -58,6 +60,11 @@ class Testimony(Base):
     keywords: Mapped[list[str]] = mapped_column(default=list)
     places: Mapped[list[str]] = mapped_column(default=list)
     rights: Mapped[str] = mapped_column(Text, default="")
+    # What OHMS carries (issue 14): the holding repository, the series, funding, the recording's URL.
+    repository: Mapped[str | None] = mapped_column(String(300))
+    series: Mapped[str | None] = mapped_column(String(300))
+    funding: Mapped[str | None] = mapped_column(Text)
+    media_url: Mapped[str | None] = mapped_column(String(1000))
     fictional: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[str] = mapped_column(String(20), default="draft")
     withdrawn_at: Mapped[dt.date | None] = mapped_column(Date)
@@ -127,6 +134,8 @@ class Transcript(Base):
     language: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(20), default="original")
     text: Mapped[str] = mapped_column(Text, default="")
+    # Fine timing inside the segments: [text_start, text_end, start_s, end_s] per caption cue or sync point.
+    cues: Mapped[list[Any] | None] = mapped_column(JSON, default=list)
     testimony: Mapped[Testimony] = relationship(back_populates="transcripts")
     segments: Mapped[list["Segment"]] = relationship(back_populates="transcript", order_by="Segment.seq",
                                                      cascade="all, delete-orphan")
@@ -145,6 +154,9 @@ class Segment(Base):
     # Code-point offsets of the segment's text within its transcript.
     text_start: Mapped[int] = mapped_column(Integer)
     text_end: Mapped[int] = mapped_column(Integer)
+    # OHMS index extras: [{"url", "text"}] and [{"lat", "lon", "zoom", "label"}] (location data: views gate them).
+    hyperlinks: Mapped[list[Any] | None] = mapped_column(JSON, default=list)
+    gps: Mapped[list[Any] | None] = mapped_column(JSON, default=list)
     transcript: Mapped[Transcript] = relationship(back_populates="segments")
 
 

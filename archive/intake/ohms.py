@@ -310,11 +310,43 @@ def _points(record: etree._Element, filename: str, warnings: list[str]) -> list[
             start=time, end=None, title=" ".join(_field(point, "title").split()),
             synopsis=_field(point, "synopsis"), keywords=_split(_field(point, "keywords")),
             text_start=0, text_end=0, subjects=_split(_field(point, "subjects")),
-            partial_transcript=_field(point, "partial_transcript")))
+            partial_transcript=_field(point, "partial_transcript"),
+            hyperlinks=_hyperlinks(point), gps=_gps(point, filename, warnings)))
     if any(a.start > b.start for a, b in zip(points, points[1:])):   # type: ignore[operator]
         warnings.append("index points are not in time order; sorted by time")
         points.sort(key=lambda p: p.start)                           # type: ignore[arg-type]
     return points
+
+
+def _hyperlinks(point: etree._Element) -> list[dict]:
+    links = []
+    for el in point.findall("{*}hyperlinks"):
+        url, text = _field(el, "hyperlink"), _field(el, "hyperlink_text")
+        if url or text:
+            links.append({"url": url, "text": text})
+    return links
+
+
+def _gps(point: etree._Element, filename: str, warnings: list[str]) -> list[dict]:
+    found = []
+    for el in point.findall("{*}gpspoints"):
+        raw, zoom, label = _field(el, "gps"), _field(el, "gps_zoom"), _field(el, "gps_text")
+        if not raw:
+            if label:
+                warnings.append(f"index point at line {el.sourceline}: GPS text {label!r} without "
+                                f"coordinates; ignored")
+            continue
+        try:
+            lat, lon = (float(p) for p in raw.split(","))
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise ValueError
+        except ValueError:
+            warnings.append(f"index point at line {el.sourceline}: GPS {raw!r} is not 'latitude, "
+                            f"longitude'; ignored")
+            continue
+        found.append({"lat": lat, "lon": lon, "zoom": int(zoom) if zoom.isdigit() else None,
+                      "label": label})
+    return found
 
 
 def _index_segments(parsed: ParsedTranscript, points: list[ParsedSegment],

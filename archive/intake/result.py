@@ -24,6 +24,9 @@ class ParsedSegment:
     subjects: list[str] = field(default_factory=list)
     # OHMS keeps the opening words of the segment; kept so a reviewer can check the alignment.
     partial_transcript: str = ""
+    # OHMS index extras: [{"url", "text"}] and [{"lat", "lon", "zoom", "label"}].
+    hyperlinks: list[dict] = field(default_factory=list)
+    gps: list[dict] = field(default_factory=list)
 
 
 @dataclass

@@ -30,7 +30,9 @@ Progress = Callable[[int, int, str], None]
 DEFAULT_COLLECTION = "imports"
 DEFAULT_COLLECTION_TITLE = "Imports"
 TRANSCRIPT_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
-UNDETERMINED = "und"        # BCP 47 for "language not identified"
+UNDETERMINED = "und"
+# Testimony fields an OHMS file fills beyond the archive's own (issue 14).
+OHMS_EXTRAS = ("interview_date_text", "repository", "series", "funding", "media_url")        # BCP 47 for "language not identified"
 EXCERPT = 160
 # OHMS's free-text dates, as its editors write them when the <date value> is empty.
 _DATE_FORMATS = (("%d %B %Y", "%Y-%m-%d"), ("%B %d, %Y", "%Y-%m-%d"), ("%B %d %Y", "%Y-%m-%d"),
@@ -129,7 +131,7 @@ class IntakeService(Service):
                 state="draft", fictional=False, places=[],
                 consent=Consent(status="pending", scope="archive", permissions={}),
                 **{k: record[k] for k in ("title", "summary", "interview_date", "languages", "duration",
-                                          "interviewers", "subjects", "keywords", "rights")})
+                                          "interviewers", "subjects", "keywords", "rights", *OHMS_EXTRAS)})
             session.add(testimony)
             for n, name in enumerate(record["interviewees"], 1):
                 # An OHMS interviewee is a real name: kept restricted, and watched for in the text.
@@ -137,7 +139,7 @@ class IntakeService(Service):
                     key=_free_narrator_key(session, accession, n), legal_name=name,
                     public_name="Narrator" if len(record["interviewees"]) == 1 else f"Narrator {n}"))
                 testimony.sensitive_terms.append(SensitiveTerm(term=name, variants=[], category="person"))
-            if parsed.text.strip():
+            if parsed.text.strip() or parsed.segments:     # an index without a transcript is kept too
                 testimony.transcripts.append(_transcript(parsed, record["transcript_key"],
                                                          record["transcript_language"]))
             self.archive.audit.record(session, identity, "testimony.import", accession, source=filename,
@@ -194,6 +196,8 @@ class IntakeService(Service):
             "interviewers": list(meta.get("interviewers", [])), "subjects": subjects,
             "keywords": list(dict.fromkeys(keywords)), "rights": rights, "interviewees": interviewees,
             "transcript_language": language or UNDETERMINED, "transcript_key": language or "t1",
+            "interview_date_text": _date_text(meta), "repository": meta.get("repository"),
+            "series": meta.get("series_name"), "funding": meta.get("funding"), "media_url": meta.get("media_url"),
             "warnings": warnings, "problems": problems,
         }
 
@@ -215,7 +219,7 @@ class IntakeService(Service):
             if existing is not None:
                 # Updated in place: the (testimony, key) row stays, its text and segments are new.
                 existing.language, existing.text, existing.kind = lang, parsed.text, "original"
-                existing.segments = _segments(parsed)
+                existing.segments, existing.cues = _segments(parsed), _cues(parsed)
             else:
                 testimony.transcripts.append(_transcript(parsed, target["key"], lang))
             if lang != UNDETERMINED and lang not in (testimony.languages or []):
@@ -451,14 +455,20 @@ def _target(testimony: Testimony, parsed: ParsedTranscript, filename: str, langu
 
 def _transcript(parsed: ParsedTranscript, key: str, language: str) -> Transcript:
     return Transcript(key=key, language=language, kind="original", text=parsed.text,
-                      segments=_segments(parsed))
+                      segments=_segments(parsed), cues=_cues(parsed))
+
+
+def _cues(parsed: ParsedTranscript) -> list[list]:
+    """The fine timing of every caption cue or sync point: [text_start, text_end, start_s, end_s]."""
+    return [[c.text_start, c.text_end, c.start, c.end] for c in parsed.cues]
 
 
 def _segments(parsed: ParsedTranscript) -> list[Segment]:
     # The archive's segments have keywords only: OHMS index subjects join them.
     return [Segment(seq=seq, start=s.start, end=s.end, title=s.title[:500], synopsis=s.synopsis,
                     keywords=list(dict.fromkeys([*s.keywords, *s.subjects])),
-                    text_start=s.text_start, text_end=s.text_end)
+                    text_start=s.text_start, text_end=s.text_end, hyperlinks=list(s.hyperlinks),
+                    gps=list(s.gps))
             for seq, s in enumerate(parsed.segments)]
 
 
@@ -510,6 +520,12 @@ def _ohms_date(meta: dict, warnings: list[str]) -> str | None:
                 continue
         warnings.append(f"interview date {raw!r} is not a date the archive can read; left empty")
     return None
+
+
+def _date_text(meta: dict) -> str | None:
+    """The date as the file wrote it, when that says more than the date itself ("Unknown Date")."""
+    text = (meta.get("date_text") or "").strip()[:200]
+    return text or None
 
 
 def _free_narrator_key(session, accession: str, n: int) -> str:
