@@ -92,7 +92,7 @@ def init():
 
 
 @cli.command("import")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=click.Path())
 @click.option("--fictional", is_flag=True, help="Mark every imported testimony as fictional (JSON files).")
 @click.option("--into", "into", metavar="ID", help="Put a transcript file into this existing testimony.")
 @click.option("--language", metavar="CODE", help="The transcript's language (e.g. ar) where the file does not say.")
@@ -114,6 +114,10 @@ def import_(path, fictional, into, language, collection, key, replace, dry_run, 
     from archive.errors import ValidationError
     from archive.services.intake import kind_of
 
+    if _is_bag(path):
+        return _import_bag(path, fictional=fictional, resume=resume, dry_run=dry_run,
+                           unused=[n for n, v in (("--into", into), ("--language", language), ("--collection", collection),
+                                                  ("--key", key), ("--replace", replace)) if v])
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -165,6 +169,37 @@ def import_(path, fictional, into, language, collection, key, replace, dry_run, 
         saved = archive.intake.add_transcript(SYSTEM, into, data, str(path), language=language, key=key,
                                               replace=replace)
         console.print(f"Transcript {saved} of {into} {'replaced' if replace else 'added'} from {path} ({kind})")
+
+
+def _is_bag(path: str) -> bool:
+    """A folder, or a zip holding bagit.txt (at its top or in its one top folder): a BagIt bag."""
+    import zipfile
+    if Path(path).is_dir():
+        return True
+    try:
+        with zipfile.ZipFile(path) as zipped:
+            return any(name.count("/") <= 1 and name.rsplit("/", 1)[-1] == "bagit.txt" for name in zipped.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _import_bag(path: str, *, fictional: bool, resume: bool, dry_run: bool, unused: list[str]) -> None:
+    from archive.errors import ValidationError
+    if unused or dry_run:
+        raise ValidationError(f"{', '.join(unused + (['--dry-run'] if dry_run else []))} does not apply to a "
+                              f"BagIt bag", file=str(path))
+    archive = _archive()
+    archive.init()
+    with _progress() as progress:
+        task = progress.add_task("Importing", total=None)
+
+        def step(n, total, accession):
+            progress.update(task, completed=n, total=total, description=f"Importing {accession}")
+
+        result = archive.bags.import_bag(SYSTEM, path, fictional=fictional, progress=step, resume=resume)
+    skipped = f" ({len(result['skipped'])} already in the archive, skipped)" if result["skipped"] else ""
+    console.print(f"Bag valid (every manifest checked); imported {len(result['testimonies'])} testimonies{skipped} "
+                  f"from {escape(str(path))}", highlight=False)
 
 
 def _import_csv(archive, data: bytes, path: str, dry_run: bool) -> None:
@@ -227,8 +262,18 @@ def _clock(seconds) -> str:
 @click.option("--audience", "audience", default="public", show_default=True,
               type=click.Choice([a.label for a in Audience]), help="Export what this audience may see.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: standard output).")
-def export(audience, output):
-    """Export the archive in its JSON format, as the chosen audience sees it."""
+@click.option("--format", "fmt", default="json", show_default=True, type=click.Choice(["json", "bagit"]),
+              help="json: the archive's JSON format; bagit: a BagIt 1.0 bag written into the new folder DEST.")
+@click.option("--collection", metavar="SLUG", help="bagit: bag this collection only.")
+@click.argument("targets", nargs=-1, metavar="[ID] [DEST]")
+def export(audience, output, fmt, collection, targets):
+    """Export the archive in its JSON format (or, with --format bagit, a testimony ID, a --collection or
+    the whole archive as a BagIt bag in the new folder DEST), as the chosen audience sees it."""
+    if fmt == "bagit":
+        return _export_bag(audience, collection, targets)
+    if collection or targets:
+        from archive.errors import ValidationError
+        raise ValidationError("--collection, ID and DEST apply to --format bagit only (use -o FILE for JSON)")
     archive = _archive()
     with _progress() as progress:
         task = progress.add_task("Exporting", total=None)
@@ -242,6 +287,23 @@ def export(audience, output):
         console.print(f"Wrote {len(document['testimonies'])} testimonies for {audience} to {output}")
     else:
         click.echo(text)
+
+
+def _export_bag(audience, collection, targets):
+    from archive.errors import ValidationError
+    if len(targets) not in (1, 2) or (collection and len(targets) == 2):
+        raise ValidationError("usage: export --format bagit --audience A [--collection SLUG | ID] DEST")
+    accession_id, dest = (targets[0], targets[1]) if len(targets) == 2 else (None, targets[0])
+    app = _app()
+    archive = app.extensions["archive"]
+    with _progress() as progress:
+        task = progress.add_task("Bagging", total=None)
+        result = archive.bags.export_bag(
+            SYSTEM, dest, audience, collection=collection, accession_id=accession_id,
+            organization=app.config["SITE_NAME"],
+            progress=lambda n, total, _: progress.update(task, completed=n, total=total))
+    console.print(f"Wrote a BagIt bag of {result['testimonies']} testimonies and {result['media']} media "
+                  f"derivatives for {audience} to {escape(str(dest))}", highlight=False)
 
 
 @cli.command()

@@ -44,6 +44,7 @@ class Archive:
         self._clock = clock or dt.date.today
 
         from .audit import AuditService
+        from .bags import BagService
         from .consent import ConsentService
         from .dashboard import DashboardService
         from .gate import PublicationGate
@@ -78,6 +79,7 @@ class Archive:
         self.records = RecordService(self)
         self.history = HistoryService(self)
         self.segments = SegmentService(self)
+        self.bags = BagService(self)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -136,7 +138,7 @@ class Archive:
     def services(self) -> list:
         return [self.audit, self.index, self.testimonies, self.redactions, self.consent, self.search,
                 self.transfer, self.users, self.media, self.intake, self.sensitive, self.preview,
-                self.dashboard, self.records, self.history, self.segments]
+                self.dashboard, self.records, self.history, self.segments, self.bags]
 
     def close(self) -> None:
         self.db.dispose()

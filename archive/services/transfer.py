@@ -224,8 +224,10 @@ class _Export:
     """One export's pass over the archive: its testimonies a batch at a time, then the records
     (collections, places) those testimonies use."""
 
-    def __init__(self, service: Service, session, audience: Audience, progress: Progress | None = None):
+    def __init__(self, service: Service, session, audience: Audience, progress: Progress | None = None,
+                 ids: list[int] | None = None):
         self.service, self.session, self.audience, self.progress = service, session, audience, progress
+        self.ids = ids  # these testimonies only (a bag of one testimony or one collection), else all
         self.authorities = service.authorities(session)
         self.today = service.archive.today()
         self.shown: dict[str, list[str]] = {}  # place -> variants every view holding it shows
@@ -252,7 +254,7 @@ class _Export:
 
     def items(self):
         audience = self.audience
-        ids = self.service.all_testimony_ids(self.session)
+        ids = self.service.all_testimony_ids(self.session) if self.ids is None else self.ids
         for n, t in enumerate(self.service.each_testimony(self.session, ids=ids), 1):
             if audience >= Audience.ARCHIVIST:
                 if audience < Audience.ADMIN and any(r.visible_to == "admin" for r in t.redactions):
