@@ -48,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api.routes import bp as api_bp
     from .auth import throttle
     from .auth.routes import bp as auth_bp
+    from .oai.routes import bp as oai_bp
     from .public.routes import bp as public_bp
     from .staff.routes import bp as staff_bp
 
@@ -55,7 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     identity.init_app(app)
     errors.init_app(app)
     read_only.init_app(app)
-    for blueprint in (public_bp, auth_bp, staff_bp, api_bp):
+    for blueprint in (public_bp, auth_bp, staff_bp, api_bp, oai_bp):
         app.register_blueprint(blueprint)
     throttle.init_app(app)
     if int(app.config["PROXY_HOPS"]):

@@ -62,6 +62,10 @@ DEFAULTS = {
     # Public address of the archive (e.g. https://archive.example.org) for the stable URLs in
     # citations and exports; empty means the address the request came to.
     "PUBLIC_URL": "",
+    # OAI-PMH (/oai): the address harvesters' operators write to (Identify's adminEmail; set it), and the
+    # repository identifier in record identifiers (oai:<it>:<accession id>); empty means PUBLIC_URL's host.
+    "OAI_ADMIN_EMAIL": "archivist@example.org",
+    "OAI_REPOSITORY_IDENTIFIER": "",
     # Tests only (ignored unless TESTING): pretend today is this ISO date, for embargo tests.
     "TODAY": "",
 }

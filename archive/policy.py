@@ -17,6 +17,7 @@ RULES: dict[str, Audience] = {
     "collection.read": Audience.PUBLIC,
     "search": Audience.PUBLIC,
     "export.audience": Audience.PUBLIC,        # an export for the caller's own audience or below
+    "oai.harvest": Audience.PUBLIC,            # OAI-PMH: the public's views, whoever asks
     "testimony.read_original": Audience.ARCHIVIST,
     "testimony.write": Audience.ARCHIVIST,
     "redaction.write": Audience.ARCHIVIST,

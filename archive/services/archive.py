@@ -52,6 +52,7 @@ class Archive:
         from .indexing import IndexService
         from .intake import IntakeService
         from .media import MediaService
+        from .oai import OaiService
         from .preview import PreviewService
         from .records import RecordService
         from .redactions import RedactionService
@@ -79,6 +80,7 @@ class Archive:
         self.records = RecordService(self)
         self.history = HistoryService(self)
         self.segments = SegmentService(self)
+        self.oai = OaiService(self)
         self.bags = BagService(self)
 
     @contextmanager
@@ -125,6 +127,7 @@ class Archive:
             self.index.reindex(SYSTEM, progress=progress)
         else:
             self.index.replay_pending()   # what a process killed mid-write left behind
+        self.oai.backfill()   # published testimonies OAI-PMH does not know yet (an older archive, an embargo lifted)
         if self.reserve_bytes and not reserve.make(self.indexes.root, self.reserve_bytes):
             log.warning("not enough disk space for the archive's reserve of %d MB: a withdrawal on a full "
                         "disk could fail. Free space and run init again.", self.reserve_bytes // 2 ** 20)
@@ -138,7 +141,7 @@ class Archive:
     def services(self) -> list:
         return [self.audit, self.index, self.testimonies, self.redactions, self.consent, self.search,
                 self.transfer, self.users, self.media, self.intake, self.sensitive, self.preview,
-                self.dashboard, self.records, self.history, self.segments, self.bags]
+                self.dashboard, self.records, self.history, self.segments, self.bags, self.oai]
 
     def close(self) -> None:
         self.db.dispose()

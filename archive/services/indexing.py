@@ -112,6 +112,7 @@ class IndexService(Service):
         never accepted, and none lacks for long what it did.
         """
         self.archive.gate.check(session, testimonies)
+        self.archive.oai.note(session, *testimonies)   # what harvesters learn of it (services/oai.py)
         session.info.setdefault("touched", set()).update(t.accession_id for t in testimonies)
         protecting = session.info.get("gate") == PROTECTIVE
         today = self.archive.today()
@@ -202,6 +203,7 @@ class IndexService(Service):
                     self.archive.indexes.remove_testimony(accession)
                 else:
                     self.archive.gate.check(session, [testimony])
+                    self.archive.oai.note(session, testimony)
                     self.write_now(session, testimony)
         self.archive.indexes.clear_pending(accession_ids)
 
