@@ -61,11 +61,13 @@ def _pieces_json(pieces: list[Piece]) -> list[dict]:
     return out
 
 
-def _transcript(transcript, redactions, audience: Audience, staff: bool) -> dict:
+def _transcript(transcript, redactions, audience: Audience, staff: bool,
+                hidden: set[tuple[str, ...]] | None = None) -> dict:
     # Staff see the originals they are cleared for, marked; everything else is replaced.
     spans = [_span(r, revealed=not hides_from(r, audience)) for r in redactions
              if r.transcript_id == transcript.id and r.start is not None
              and (staff or hides_from(r, audience))]
+    cues = _cues(transcript, spans)
     segments = []
     bounds = [(s, s.text_start, s.text_end) for s in transcript.segments] or \
              [(None, 0, len(transcript.text))]
@@ -81,9 +83,47 @@ def _transcript(transcript, redactions, audience: Audience, staff: bool) -> dict
             "pieces": _pieces_json(pieces),
             # Plain text as this audience reads it: originals where it may see them.
             "text": "".join(p.original if p.original is not None else p.text for p in pieces),
+            "hyperlinks": _links(segment, staff, hidden),
+            "gps": _gps_points(segment, staff, hidden),
+            # Fine timing (caption cues, OHMS sync) that starts in this segment, redacted like its text.
+            "cues": [c for c in cues if lo <= c["at"] < hi or (c["at"] == hi == lo)],
         })
     return {"key": transcript.key, "language": transcript.language, "kind": transcript.kind,
             "dir": direction(transcript.language), "segments": segments}
+
+
+def _cues(transcript, spans: list[Span]) -> list[dict]:
+    """Each cue as {start, end, at (its offset in the stored text), text as the audience reads it}."""
+    out = []
+    text = transcript.text
+    for lo, hi, start, end in transcript.cues or []:
+        if spans and any(s.start < hi and lo < s.end or s.start <= lo < s.end for s in spans):
+            shown = "".join(p.original if p.original is not None else p.text
+                            for p in render(text, spans, lo=lo, hi=hi))
+        else:
+            shown = text[lo:hi]
+        out.append({"start": start, "end": end, "at": lo, "text": shown})
+    return out
+
+
+def _links(segment, staff: bool, hidden: set[tuple[str, ...]] | None) -> list[dict]:
+    """An index point's hyperlinks; below archivist none whose text or address shows a hidden name."""
+    links = list(segment.hyperlinks or []) if segment is not None else []
+    if staff:
+        return [dict(link) for link in links]
+    return [dict(link) for link in links
+            if shows_name(link.get("text") or "", hidden or set())
+            and shows_name(link.get("url") or "", hidden or set())]
+
+
+def _gps_points(segment, staff: bool, hidden: set[tuple[str, ...]] | None) -> list[dict]:
+    """GPS points are location data, gated like places: below archivist only a point whose label
+    names no hidden name or place (an unlabelled point may be of an undisclosed place: never)."""
+    points = list(segment.gps or []) if segment is not None else []
+    if staff:
+        return [dict(p) for p in points]
+    return [dict(p) for p in points if (p.get("label") or "").strip()
+            and shows_name(p["label"], hidden or set())]
 
 
 def _narrator(narrator, staff: bool) -> dict:
@@ -123,6 +163,12 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
     consent = testimony.consent
     authorities = authorities or {}
     hidden = set() if staff or not testimony.places else hidden_names(testimony, audience, archive_terms)
+    located = not staff and any(s.gps or s.hyperlinks for t in testimony.transcripts for s in t.segments)
+    if located:
+        # GPS points and links are gated like places, also against a withheld interview place.
+        hidden = hidden or hidden_names(testimony, audience, archive_terms)
+        if testimony.interview_place and _field(testimony, "interview_place", audience) != testimony.interview_place:
+            hidden = hidden | {name_key(testimony.interview_place)}
     view: dict[str, Any] = {
         "accession_id": testimony.accession_id,
         "audience": audience.label,
@@ -138,10 +184,19 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
         "narrators": [_narrator(n, staff) for n in testimony.narrators],
         "consent": _consent(consent, staff),
     }
-    for name in ("title", "summary", "interview_date", "interview_place", "interviewers"):
+    for name in ("title", "summary", "interview_date", "interview_place", "interviewers",
+                 "repository", "series", "funding"):
         view[name] = _field(testimony, name, audience)
+    # The date as written goes where the date goes: withheld with it.
+    view["interview_date_text"] = testimony.interview_date_text \
+        if view["interview_date"] == testimony.interview_date else view["interview_date"]
+    if testimony.media_url and (staff or (consent is not None and consent.permits("publish_audio")
+                                          and not any(hides_from(r, audience) for r in transcript_spans(testimony)))):
+        # An outside recording plays what no derivative silenced: below archivist only with no
+        # transcript redaction hiding anything from this audience.
+        view["media_url"] = testimony.media_url
     publish_transcript = staff or (consent is not None and consent.permits("publish_transcript"))
-    view["transcripts"] = [_transcript(t, testimony.redactions, audience, staff)
+    view["transcripts"] = [_transcript(t, testimony.redactions, audience, staff, hidden)
                            for t in testimony.transcripts] if publish_transcript and transcripts else []
     view["transcript_withheld"] = not publish_transcript
     if transcripts:

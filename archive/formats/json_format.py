@@ -27,6 +27,8 @@ ACCESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 # Whom a sensitive term itself may be shown to: it is staff's tool, never read below archivist.
 TERM_AUDIENCES = ("archivist", "admin")
+# Testimony fields that OHMS carries (issue 14); optional strings in the format.
+OHMS_FIELDS = ("interview_date_text", "repository", "series", "funding", "media_url")
 SCOPE_ALIASES = {"archive only": "archive", "archive_only": "archive", "archive-only": "archive"}
 
 
@@ -257,6 +259,7 @@ def _testimony(c: _Checker) -> dict:
         "keywords": c.strings("keywords"),
         "places": c.strings("places"),
         "rights": c.get("rights", str, default=""),
+        **{name: c.get(name, str) for name in OHMS_FIELDS},
         "fictional": c.get("fictional", bool, default=False),
         "state": c.choice("state", WORKFLOW_STATES, default="draft"),
         "narrators": [_narrator(_Checker(c.file, f"{accession} narrator #{i + 1}", n, model.Narrator))
@@ -316,10 +319,51 @@ def _transcript(c: _Checker, index: int) -> dict:
         segments.append({"start": start, "end": end, "title": sc.get("title", str, default=""),
                          "synopsis": sc.get("synopsis", str, default=""), "keywords": sc.strings("keywords"),
                          "text_start": sc.number("text_start", int, 0, len(text)),
-                         "text_end": sc.number("text_end", int, 0, len(text))})
+                         "text_end": sc.number("text_end", int, 0, len(text)),
+                         "hyperlinks": _hyperlinks(sc), "gps": _gps(sc)})
     _place_segments(c, text, segments)
     tr["segments"] = segments
+    tr["cues"] = _cues(c, tr["id"], text)
     return tr
+
+
+def _hyperlinks(c: _Checker) -> list[dict]:
+    links = []
+    for i, link in enumerate(c.get("hyperlinks", list, default=[])):
+        lc = _Checker(c.file, f"{c.record} hyperlink #{i + 1}", link)
+        links.append({"url": lc.get("url", str, default=""), "text": lc.get("text", str, default="")})
+    return links
+
+
+def _gps(c: _Checker) -> list[dict]:
+    points = []
+    for i, point in enumerate(c.get("gps", list, default=[])):
+        pc = _Checker(c.file, f"{c.record} GPS point #{i + 1}", point)
+        points.append({"lat": pc.number("lat", (int, float), -90, 90),
+                       "lon": pc.number("lon", (int, float), -180, 180),
+                       "zoom": pc.number("zoom", int, 0, 30), "label": pc.get("label", str, default="")})
+        if points[-1]["lat"] is None or points[-1]["lon"] is None:
+            pc.fail("a GPS point needs lat and lon", "lat")
+    return points
+
+
+def _cues(c: _Checker, key: str, text: str) -> list[list]:
+    """[text_start, text_end, start_s, end_s] per cue: offsets inside the text, times in order."""
+    raw = c.get("cues", list, default=[])
+    limits.over(len(raw), limits.MAX_CUES, "cues", c.file, "cues", c.record)
+    cues = []
+    for i, cue in enumerate(raw):
+        ok = isinstance(cue, list) and len(cue) == 4 and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in cue[:2]) and \
+            all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                for v in cue[2:3]) and (cue[3] is None or isinstance(cue[3], (int, float))
+                                        and not isinstance(cue[3], bool) and math.isfinite(cue[3]))
+        if not ok or not 0 <= cue[0] <= cue[1] <= len(text) or not 0 <= cue[2] <= limits.MAX_SECONDS:
+            raise ValidationError(f"cue #{i + 1} is not [text_start, text_end, start seconds, end seconds or "
+                                  f"null] within the text ({len(text)} characters)", file=c.file,
+                                  record=f"{c.record} transcript {key}", field="cues")
+        cues.append(list(cue))
+    return cues
 
 
 def _place_segments(c: _Checker, text: str, segments: list[dict]) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .json_format import FORMAT
+from .json_format import FORMAT, OHMS_FIELDS
 
 
 def _iso(d) -> str | None:
@@ -32,6 +32,7 @@ def full_testimony(t) -> dict:
         "languages": list(t.languages or []), "duration": t.duration,
         "subjects": list(t.subjects or []), "keywords": list(t.keywords or []),
         "places": list(t.places or []), "interviewers": list(t.interviewers or []), "rights": t.rights,
+        **{name: getattr(t, name) for name in OHMS_FIELDS if getattr(t, name) is not None},
         "fictional": t.fictional, "state": t.state,
         "narrators": [{k: v for k, v in {
             "id": n.key, "public_name": n.public_name, "legal_name": n.legal_name, "contact": n.contact,
@@ -44,11 +45,19 @@ def full_testimony(t) -> dict:
         "transcripts": [{"id": tr.key, "language": tr.language, "kind": tr.kind, "text": tr.text,
                          "segments": [{"start": s.start, "end": s.end, "title": s.title,
                                        "synopsis": s.synopsis, "keywords": list(s.keywords or []),
-                                       "text_start": s.text_start, "text_end": s.text_end}
-                                      for s in tr.segments]} for tr in t.transcripts],
+                                       "text_start": s.text_start, "text_end": s.text_end,
+                                       **_extras(s)}
+                                      for s in tr.segments], **({"cues": list(tr.cues)} if tr.cues else {})}
+                        for tr in t.transcripts],
         "redactions": [_full_redaction(r) for r in t.redactions],
         "sensitive_terms": [term(s) for s in t.sensitive_terms],
     }
+
+
+def _extras(segment) -> dict:
+    """A segment's hyperlinks and GPS points, where it has any (files stay as they were otherwise)."""
+    return {name: [dict(v) for v in getattr(segment, name)] for name in ("hyperlinks", "gps")
+            if getattr(segment, name)}
 
 
 def term(s) -> dict:
@@ -71,16 +80,18 @@ def view_testimony(view: dict) -> dict:
     """An audience view in the JSON format: redacted text, no redactions, no restricted fields."""
     transcripts = []
     for tr in view["transcripts"]:
-        text, segments = "", []
+        text, segments, cues = "", [], []
         for s in tr["segments"]:
             segments.append({"start": s["start"], "end": s["end"], "title": s["title"],
                              "synopsis": s["synopsis"], "keywords": s["keywords"],
-                             "text_start": len(text), "text_end": len(text) + len(s["text"])})
+                             "text_start": len(text), "text_end": len(text) + len(s["text"]),
+                             **{k: s[k] for k in ("hyperlinks", "gps") if s.get(k)}})
+            cues += view_cues(s, len(text))
             text += s["text"]
         if all(s["start"] is None for s in segments):
             segments = []
         transcripts.append({"id": tr["key"], "language": tr["language"], "kind": tr["kind"],
-                            "text": text, "segments": segments})
+                            "text": text, "segments": segments, **({"cues": cues} if cues else {})})
     consent = view["consent"] or {}
     return {
         "id": view["accession_id"], "collection": view["collection"]["id"], "title": view["title"],
@@ -89,8 +100,23 @@ def view_testimony(view: dict) -> dict:
         "duration": view["duration"], "subjects": view["subjects"], "keywords": view["keywords"],
         "places": [p["id"] for p in view["places"]], "interviewers": view["interviewers"],
         "rights": view["rights"], "fictional": view["fictional"], "state": "published",
+        **{name: view[name] for name in OHMS_FIELDS if view.get(name) is not None},
         "narrators": [{("id" if k == "key" else k): v for k, v in n.items()} for n in view["narrators"]],
         "consent": {"status": "granted", "scope": consent.get("scope"),
                     "permissions": consent.get("permissions", {})},
         "transcripts": transcripts,
     }
+
+
+def view_cues(segment: dict, offset: int) -> list[list]:
+    """A view segment's cues as [text_start, text_end, start_s, end_s] in the audience's text, which
+    begins at `offset`: each cue's text (redacted as the audience reads it) is found in order."""
+    out, cursor, text = [], 0, segment["text"]
+    for cue in segment.get("cues", []):
+        at = text.find(cue["text"], cursor) if cue["text"] else -1
+        if at < 0:
+            at = cursor
+        end = at + len(cue["text"]) if cue["text"] else at
+        out.append([offset + at, offset + end, cue["start"], cue["end"]])
+        cursor = end
+    return out

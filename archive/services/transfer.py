@@ -151,7 +151,8 @@ class TransferService(Service):
                       fictional=item["fictional"] or fictional,
                       **{k: item[k] for k in ("title", "summary", "interview_date", "interview_place",
                                               "languages", "duration", "interviewers", "subjects",
-                                              "keywords", "places", "rights", "state")})
+                                              "keywords", "places", "rights", "state",
+                                              *json_format.OHMS_FIELDS)})
         session.add(t)
         for n in item["narrators"]:
             narrator = session.scalar(select(Narrator).where(Narrator.key == n["id"]))
@@ -164,7 +165,8 @@ class TransferService(Service):
             t.withdrawn_at = c["withdrawn_date"]
         transcripts = {}
         for tr in item["transcripts"]:
-            transcript = Transcript(key=tr["id"], language=tr["language"], kind=tr["kind"], text=tr["text"])
+            transcript = Transcript(key=tr["id"], language=tr["language"], kind=tr["kind"], text=tr["text"],
+                                    cues=tr["cues"])
             for seq, s in enumerate(tr["segments"]):
                 transcript.segments.append(Segment(seq=seq, **s))
             transcripts[tr["id"]] = transcript
