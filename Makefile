@@ -18,12 +18,13 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	$(PY) -m pip install --quiet -r requirements-test.txt
 	touch $@
 
-# Debian's ffmpeg makes the redacted recordings; ICU's headers build PyICU (the confusables table the
+# Debian's ffmpeg makes the redacted recordings and espeak-ng speaks the demo's recordings; ICU's headers build PyICU (the confusables table the
 # one normaliser folds look-alike letters with). Installed with apt-get only when missing (as root, or
 # through sudo), so `make install` needs no root where they are already there.
 system-packages:
 	@missing=""; \
 	command -v ffmpeg >/dev/null 2>&1 || missing="$$missing ffmpeg"; \
+	command -v espeak-ng >/dev/null 2>&1 || missing="$$missing espeak-ng"; \
 	pkg-config --exists icu-uc 2>/dev/null || missing="$$missing libicu-dev pkg-config"; \
 	command -v g++ >/dev/null 2>&1 || missing="$$missing g++"; \
 	if [ -n "$$missing" ]; then \

@@ -416,7 +416,9 @@ def consent_withdraw(accession_id, reason):
 
 
 @cli.command()
-def demo():
+@click.option("--sound/--no-sound", default=True, show_default=True,
+              help="Speak the timed demo transcripts with espeak-ng and attach them as recordings.")
+def demo(sound):
     """Load the fictional demo collection and create demo accounts (once); print the logins."""
     app = _app()
     archive = app.extensions["archive"]
@@ -425,6 +427,8 @@ def demo():
     if not archive.testimonies.list(SYSTEM):
         result = archive.transfer.import_file(SYSTEM, DEMO_FILE, fictional=True)
         console.print(f"Loaded {len(result['testimonies'])} fictional demo testimonies.")
+        if sound:
+            _demo_recordings(archive)
     if not logins.exists():
         lines = []
         for name, role in DEMO_USERS:
@@ -436,6 +440,24 @@ def demo():
             handle.write("\n".join(lines) + "\n")
     console.print("Demo logins (also in " + str(logins) + "):")
     click.echo(logins.read_text())
+
+
+def _demo_recordings(archive) -> None:
+    from rich.progress import Progress
+
+    from archive.demo import voices
+
+    if not voices.available():
+        console.print("No demo recordings: they are spoken by espeak-ng and encoded by ffmpeg "
+                      "(apt-get install espeak-ng ffmpeg, then start again with an empty archive).")
+        return
+    document = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Speaking the demo transcripts", total=None)
+        done = voices.add_recordings(archive, SYSTEM, document,
+                                     progress=lambda n, total, accession: progress.update(task, completed=n,
+                                                                                          total=total))
+    console.print(f"Attached {done} fictional recordings (espeak-ng), each redaction silenced on them.")
 
 
 @cli.command()

@@ -155,7 +155,7 @@ def test_accounts_from_the_command_line(cli, instance):
 
 
 def test_demo_loads_once_and_prints_working_logins(cli, instance):
-    out = cli("demo")
+    out = cli("demo", "--no-sound")
     assert "Loaded 11 fictional demo testimonies" in out
     logins = instance / "demo-logins.txt"
     assert stat.S_IMODE(logins.stat().st_mode) == 0o600
@@ -163,7 +163,7 @@ def test_demo_loads_once_and_prints_working_logins(cli, instance):
     assert sorted(role for role, _, _ in lines) == ["admin", "archivist", "archivist", "researcher"]
     for role, name, password in lines:
         assert f"{name}" in out and password in out
-    again = cli("demo")
+    again = cli("demo", "--no-sound")
     assert "Loaded" not in again
     for _, name, password in lines:
         assert password in again

@@ -78,7 +78,7 @@ def test_the_command_line_keeps_every_file_private_under_a_lax_umask(tmp_path):
     picture = tmp_path / "p.png"
     picture.write_bytes(photo())
     run(instance, "media", "add", "OH-2015-0001", picture)
-    out = run(instance, "demo")
+    out = run(instance, "demo", "--no-sound")
     assert (instance / "demo-logins.txt").exists() and (instance / "secret_key").exists(), out
     assert loose(instance) == []
     run(instance, "check")
@@ -87,7 +87,7 @@ def test_the_command_line_keeps_every_file_private_under_a_lax_umask(tmp_path):
 def test_check_reports_loose_modes_and_init_tightens_them(tmp_path):
     instance = tmp_path / "instance"
     run(instance, "init")
-    run(instance, "demo")
+    run(instance, "demo", "--no-sound")
     # What an older version, a restore from backup or a careless copy leaves behind.
     for path in [instance, *instance.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
