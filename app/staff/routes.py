@@ -158,6 +158,23 @@ def export():
                     headers={"Content-Disposition": f'attachment; filename="archive-{Audience.parse(chosen).label}.json"'})
 
 
+@bp.get("/export.bag.zip")
+@audience("archivist")
+def export_bag():
+    """A BagIt bag (zipped) of one testimony (?id=), one collection (?collection=) or the archive, as the
+    chosen audience sees it: made whole (and refused, if it must be) before the first byte is sent."""
+    chosen = request.args.get("audience", "public")
+    try:
+        Audience.parse(chosen)
+    except ValueError as exc:
+        raise ValidationError(str(exc), field="audience") from None
+    name, stream = archive().bags.export_bag_zip(
+        current(), chosen, collection=request.args.get("collection") or None,
+        accession_id=request.args.get("id") or None, organization=current_app.config["SITE_NAME"])
+    return Response(stream, mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 @bp.post("/reindex")
 @audience("archivist")
 def reindex():

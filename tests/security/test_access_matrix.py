@@ -157,6 +157,7 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("staff.dashboard", "GET"):          ("plain", STAFF_PAGE),
     ("staff.audit", "GET"):              ("plain", STAFF_PAGE),
     ("staff.export", "GET"):             ("plain", STAFF_PAGE),
+    ("staff.export_bag", "GET"):         ("plain", STAFF_PAGE),
     ("staff.testimony", "GET"):          ("state", STAFF_RECORD),
     ("staff.withdraw", "GET"):           ("state", STAFF_RECORD),
     ("staff.withdraw", "POST"):          ("state", WITHDRAW_INCOMPLETE),
@@ -239,6 +240,14 @@ WITH_ARGS: dict[tuple[str, str], dict] = {
     # archivist audience would carry its original, so it is refused even to an admin.
     ("staff.export", "audience=archivist"):  row(302, 403, 403, 403),
     ("staff.export", "audience=admin"):      row(302, 403, 403, 200),
+    # BagIt bags (zipped) follow the JSON export's rules, and are refused before their first byte.
+    ("staff.export_bag", "audience=researcher"):  row(302, 403, 200, 200),
+    ("staff.export_bag", "audience=archivist"):   row(302, 403, 403, 403),
+    ("staff.export_bag", "audience=admin"):       row(302, 403, 403, 200),
+    ("staff.export_bag", f"id={canaries.OPEN_ID}&audience=public"): row(302, 403, 200, 200),
+    ("staff.export_bag", f"id={canaries.HIDDEN['embargoed'][0]}&audience=public"): row(302, 403, 404, 404),
+    ("staff.export_bag", f"collection={canaries.COLLECTION}&audience=public"): row(302, 403, 200, 200),
+    ("staff.export_bag", "collection=cnry-nosuch"): row(302, 403, 404, 404),
     ("staff.intake", f"into={canaries.HIDDEN['draft'][0]}"): STAFF_PAGE,   # a testimony chosen in advance
     ("staff.audit", "actor=archivist&action=redaction&since=2020-01-01&page=2"): STAFF_PAGE,   # filters
     ("staff.audit", "since=yesterday"):      row(302, 403, 400, 400),    # not a date: said so
