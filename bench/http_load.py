@@ -1,0 +1,330 @@
+"""HTTP load: serve an archive with the README's command and drive it with wrk, page type by page type.
+
+    python bench/http_load.py [--n 1000] [--words 6000] [--engine sqlite|whoosh] [--duration 15]
+                         [--connections 50] [--threads 2] [--workers 2] [--pages home,search mix,...]
+                         [--archive DIR] [--rebuild]
+
+Builds an archive of N generated testimonies (bench/generate.py; the corpus is cached in bench/out/)
+into bench/out/http-<n>-w<words>-s<seed>-<engine>/, or reuses the one a previous run built there (a
+finished build leaves `built.json`; a half-built one is thrown away). Serves it with
+`python -m app serve --workers 2` (gunicorn) on a free local port, then runs wrk against each page type
+for --duration seconds with --connections clients: home, a search mix (common word, AND, phrase,
+Arabic, facet filter) and each of its kinds alone, a testimony page, the API's list and search. Each
+page type cycles through its own list of URLs. Reports pages/s, latency p50/p95/p99 (wrk's), errors
+(non-2xx answers and socket errors), the workers' CPU per page and their RSS (from /proc), and the load
+average. Figures go to bench/out/http-<n>-<engine>.json.
+
+Needs `wrk` (Debian: `apt-get install wrk`). Not called http.py: running any script in bench/ puts bench/
+first on sys.path, where an http.py would shadow the standard library's `http`.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from bench import generate as gen  # noqa: E402
+from bench.run import OUT, corpus_path, machine, query_pools  # noqa: E402
+
+console = Console(stderr=True)
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+SEARCH_KINDS = {"common": "common term", "AND": "two-term AND", "phrase": "phrase", "Arabic": "Arabic term",
+                "facet": "field + facet filter"}
+PAGE_TYPES = ["home", "search mix", *[f"search: {k}" for k in SEARCH_KINDS], "testimony", "api list",
+              "api search"]
+
+WRK_SCRIPT = """
+local paths = {%(paths)s}
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+end
+function init(args)
+  non2xx = 0
+  counter = math.random(#paths)
+end
+function request()
+  counter = counter %% #paths + 1
+  return wrk.format("GET", paths[counter])
+end
+function response(status, headers, body)
+  if status < 200 or status > 299 then non2xx = non2xx + 1 end
+end
+function done(summary, latency, requests)
+  local bad = 0
+  for _, t in ipairs(threads) do bad = bad + t:get("non2xx") end
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {"requests": %%d, "duration_us": %%d, "non2xx": %%d, "socket_errors": %%d, "timeouts": %%d, ' ..
+    '"p50_us": %%d, "p95_us": %%d, "p99_us": %%d, "max_us": %%d}\\n',
+    summary.requests, summary.duration, bad, e.connect + e.read + e.write, e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
+end
+"""
+
+
+# -- the archive ---------------------------------------------------------------------------------
+def archive_dir(args) -> Path:
+    if args.archive:
+        return Path(args.archive).resolve()
+    return OUT / f"http-{args.n}-w{args.words}-s{args.seed}-{args.engine}"
+
+
+def settings(work: Path, engine: str) -> dict[str, str]:
+    """The archive's settings as ARCHIVE_* environment variables (how an operator configures `serve`)."""
+    return {"ARCHIVE_INSTANCE_PATH": str(work / "instance"),
+            "ARCHIVE_DATABASE_URL": f"sqlite:///{work / 'archive.db'}",
+            "ARCHIVE_INDEX_DIR": str(work / "indexes"), "ARCHIVE_MEDIA_DIR": str(work / "media"),
+            "ARCHIVE_SEARCH_ENGINE": engine, "ARCHIVE_SESSION_COOKIE_SECURE": "false"}
+
+
+def build(args, work: Path) -> dict:
+    """Import the corpus into a fresh archive in `work` (built beside it, then renamed: a build killed
+    half-way is never reused)."""
+    from archive.identity import SYSTEM
+    from archive.services import Archive
+
+    corpus = corpus_path(args.n, args.words, args.seed)
+    if not corpus.exists():
+        console.log(f"generating {args.n} testimonies -> {corpus}")
+        OUT.mkdir(parents=True, exist_ok=True)
+        gen.write_corpus(args.n, corpus, args.words, args.seed)
+    if work.exists():
+        shutil.rmtree(work)
+    work.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=work.name + ".building-", dir=work.parent))
+    console.log(f"importing {corpus.name} into {work} (once; later runs reuse it)")
+    archive = Archive(f"sqlite:///{partial / 'archive.db'}", partial / "indexes", partial / "media",
+                      search_engine=args.engine)
+    started, cpu = time.perf_counter(), time.process_time()
+    try:
+        archive.init()
+        archive.transfer.import_file(SYSTEM, corpus)
+    finally:
+        archive.close()
+    built = {"n": args.n, "words": args.words, "seed": args.seed, "engine": args.engine,
+             "import_s": round(time.perf_counter() - started, 1),
+             "import_cpu_s": round(time.process_time() - cpu, 1),
+             "date": dt.datetime.now().isoformat(timespec="seconds")}
+    (partial / "built.json").write_text(json.dumps(built, indent=1) + "\n", encoding="utf-8")
+    partial.rename(work)
+    return built
+
+
+# -- the server ----------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+class Server:
+    """`python -m app serve --workers W` on a free port, its access log in a file."""
+
+    def __init__(self, work: Path, engine: str, workers: int):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = open(work / "serve.log", "w", encoding="utf-8")
+        env = {**os.environ, **settings(work, engine)}
+        command = [sys.executable, "-m", "app", "serve", "--port", str(self.port), "--workers", str(workers)]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"`{' '.join(command)}` stopped (exit {self.process.returncode}); "
+                                 f"see {work / 'serve.log'}")
+            try:
+                if get(self.base + "/")[0] == 200 and len(self.workers()) == workers:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise SystemExit(f"the server did not answer within 300 s; see {work / 'serve.log'}")
+
+    def workers(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(pid) for pid in children.read_text().split()]
+        except OSError:
+            return []
+
+    def usage(self) -> dict:
+        """Per worker: CPU seconds so far, RSS and peak RSS in MB."""
+        out = {}
+        for pid in self.workers():
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                              if ":" in line)
+            except OSError:
+                continue
+            out[pid] = {"cpu_s": (int(stat[11]) + int(stat[12])) / CLK_TCK,
+                        "rss_mb": int(status["VmRSS"].split()[0]) / 1024,
+                        "peak_rss_mb": int(status["VmHWM"].split()[0]) / 1024}
+        return out
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+# -- the page types ------------------------------------------------------------------------------
+def urls(base: str, rng: random.Random) -> dict[str, list[str]]:
+    """Page type -> the paths it cycles through."""
+    pools = query_pools(rng)
+    searches: dict[str, list[str]] = {}
+    for short, kind in SEARCH_KINDS.items():
+        searches[short] = []
+        for query, filters in pools[kind]:
+            searches[short].append(urlencode({"q": query, **(filters or {})}, doseq=True, quote_via=quote))
+    mix = [q for group in zip(*searches.values()) for q in group]
+    listed = json.loads(get(base + "/api/v1/testimonies?per_page=100")[1])
+    ids = [t["id"] for t in listed["testimonies"]]
+    pages = list(range(1, min(listed["total"] // 20, 50) + 1)) or [1]
+    out = {"home": ["/"], "search mix": [f"/search?{q}" for q in mix]}
+    for short, queries in searches.items():
+        out[f"search: {short}"] = [f"/search?{q}" for q in queries]
+    out["testimony"] = [f"/testimonies/{quote(i)}" for i in ids]
+    out["api list"] = [f"/api/v1/testimonies?page={p}" for p in pages]
+    out["api search"] = [f"/api/v1/search?{q}" for q in mix]
+    return out
+
+
+def check(base: str, paths: list[str]) -> None:
+    """Each URL answers 200 once before the load (and warms the workers' caches)."""
+    for path in paths:
+        status, _ = get(base + path)
+        if status != 200:
+            raise SystemExit(f"{path}: HTTP {status} before the load; nothing measured")
+
+
+def drive(server: Server, paths: list[str], args, script_dir: Path) -> dict:
+    script = script_dir / "pages.lua"
+    script.write_text(WRK_SCRIPT % {"paths": ", ".join(json.dumps(p) for p in paths)}, encoding="utf-8")
+    before, load = server.usage(), os.getloadavg()[0]
+    command = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s",
+               "--timeout", "60s", "-s", str(script), server.base]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    after = server.usage()
+    line = next((l for l in result.stdout.splitlines() if l.startswith("RESULT ")), None)
+    if result.returncode != 0 or line is None:
+        raise SystemExit(f"wrk failed (exit {result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
+    figures = json.loads(line[len("RESULT "):])
+    seconds = figures["duration_us"] / 1e6
+    cpu = sum(after[p]["cpu_s"] - before.get(p, {"cpu_s": 0})["cpu_s"] for p in after)
+    figures.update({
+        "pages_per_s": figures["requests"] / seconds,
+        "errors": figures["non2xx"] + figures["socket_errors"] + figures["timeouts"],
+        "worker_cpu_ms_per_page": 1000 * cpu / max(1, figures["requests"]),
+        "worker_rss_mb": max((u["rss_mb"] for u in after.values()), default=0),
+        "worker_peak_rss_mb": max((u["peak_rss_mb"] for u in after.values()), default=0),
+        "load_before": load, "load_after": os.getloadavg()[0], "urls": len(paths)})
+    return figures
+
+
+def run(args) -> dict:
+    work = archive_dir(args)
+    if args.rebuild or not (work / "built.json").exists():
+        built = build(args, work)
+    else:
+        built = json.loads((work / "built.json").read_text(encoding="utf-8"))
+        console.log(f"reusing the archive in {work} (built {built['date']}; --rebuild to build it again)")
+    figures = {"n": args.n, "words": args.words, "engine": args.engine, "workers": args.workers,
+               "connections": args.connections, "threads": args.threads, "duration_s": args.duration,
+               "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
+               "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(),
+               "build": built, "command": " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+               "pages": {}}
+    console.log(f"serving with `python -m app serve --workers {args.workers}`")
+    server = Server(work, args.engine, args.workers)
+    try:
+        every = urls(server.base, random.Random(args.seed))
+        chosen = args.pages.split(",") if args.pages else PAGE_TYPES
+        unknown = [p for p in chosen if p not in every]
+        if unknown:
+            raise SystemExit(f"--pages: unknown page type {', '.join(unknown)}; known: {', '.join(PAGE_TYPES)}")
+        with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
+            for name in chosen:
+                console.log(f"{name}: {len(every[name])} URLs, {args.connections} clients, {args.duration} s")
+                check(server.base, every[name])
+                figures["pages"][name] = drive(server, every[name], args, Path(tmp))
+        figures["workers_after"] = server.usage()
+    finally:
+        server.stop()
+    figures["uptime_after"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"http-{args.n}-{args.engine}.json"
+    path.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    console.log(f"figures -> {path}")
+    return figures
+
+
+def show(figures: dict) -> Table:
+    table = Table(title=f"HTTP, n = {figures['n']} ({figures['engine']} engine), {figures['workers']} workers, "
+                        f"{figures['connections']} clients, {figures['duration_s']} s a page type")
+    for column in ("page type", "pages/s", "p50 ms", "p95 ms", "p99 ms", "errors", "CPU ms a page",
+                   "worker RSS MB (peak)", "load"):
+        table.add_column(column, justify="left" if column == "page type" else "right")
+    for name, f in figures["pages"].items():
+        table.add_row(name, f"{f['pages_per_s']:.1f}", f"{f['p50_us'] / 1000:.0f}", f"{f['p95_us'] / 1000:.0f}",
+                      f"{f['p99_us'] / 1000:.0f}", str(f["errors"]), f"{f['worker_cpu_ms_per_page']:.1f}",
+                      f"{f['worker_rss_mb']:.0f} ({f['worker_peak_rss_mb']:.0f})",
+                      f"{f['load_before']:.1f}-{f['load_after']:.1f}")
+    return table
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1000, help="testimonies (1000)")
+    parser.add_argument("--words", type=int, default=6000, help="average words per transcript (6000)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--engine", choices=["sqlite", "whoosh"], default="sqlite")
+    parser.add_argument("--duration", type=int, default=15, help="seconds of load per page type (15)")
+    parser.add_argument("--connections", type=int, default=50, help="concurrent clients (50)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument("--pages", help=f"comma-separated page types (all): {', '.join(PAGE_TYPES)}")
+    parser.add_argument("--archive", help="where the archive is built and reused "
+                                          "(bench/out/http-<n>-w<words>-s<seed>-<engine>)")
+    parser.add_argument("--rebuild", action="store_true", help="build the archive again even if one is there")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench/http_load.py needs wrk, the HTTP load tool: `apt-get install wrk` on Debian or Ubuntu "
+                         "(`sudo apt-get install wrk`), `brew install wrk` on macOS; then run this again")
+    Console(width=160).print(show(run(args)))
+
+
+if __name__ == "__main__":
+    main()
