@@ -12,6 +12,10 @@ import pytest
 
 # Hundreds of archives are made by the suite: each keeps a 1 MB disk reserve, not the 64 MB default.
 os.environ.setdefault("ARCHIVE_DISK_RESERVE_MB", "1")
+# The real XML schemas (tests/xml_schemas.py) import each other by remote URL: libxml2 resolves them to the
+# local copies through this catalog, read once, when lxml first needs one, so set before anything parses.
+os.environ.setdefault("XML_CATALOG_FILES", str(Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
+                                               / "schemas_catalog" / "catalog.xml"))
 
 from archive.identity import SYSTEM
 from archive.services import Archive
