@@ -28,6 +28,7 @@ from ..errors import ValidationError
 from ..media.captions import timed, webvtt_for
 
 CHECKSUMS = ["sha512"]
+BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 DOCUMENT = "archive.json"
 TESTIMONIES = "testimonies"
 # A zipped bag is refused past this many bytes unpacked (as a JSON import is past 512 MB).
@@ -90,8 +91,16 @@ def render_testimony(payload: Path, item: dict, audience: Audience) -> None:
 
 
 def make(folder: Path, info: dict[str, str]) -> bagit.Bag:
-    """Turn `folder` (its files become the payload) into a bag with SHA-512 manifests."""
-    return bagit.make_bag(str(folder), bag_info=info, checksums=CHECKSUMS)
+    """Turn `folder` (its files become the payload) into a BagIt 1.0 bag with SHA-512 manifests.
+
+    bagit-python writes `BagIt-Version: 0.97` whatever it is asked; the manifests, tag files and
+    layout it writes are also those of 1.0 (RFC 8493), so the declaration is made 1.0 and the tag
+    manifests are written again to hold it."""
+    bagit.make_bag(str(folder), bag_info=info, checksums=CHECKSUMS)
+    (folder / "bagit.txt").write_bytes(BAGIT_TXT)
+    bag = bagit.Bag(str(folder))
+    bag.save()
+    return bagit.Bag(str(folder))
 
 
 # --- checking a bag -----------------------------------------------------------------------------
