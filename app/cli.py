@@ -262,8 +262,9 @@ def _clock(seconds) -> str:
 @click.option("--audience", "audience", default="public", show_default=True,
               type=click.Choice([a.label for a in Audience]), help="Export what this audience may see.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: standard output).")
-@click.option("--format", "fmt", default="json", show_default=True, type=click.Choice(["json", "bagit"]),
-              help="json: the archive's JSON format; bagit: a BagIt 1.0 bag written into the new folder DEST.")
+@click.option("--format", "fmt", default="json", show_default=True, type=click.Choice(["json", "bagit", "dc"]),
+              help="json: the archive's JSON format; bagit: a BagIt 1.0 bag written into the new folder DEST; "
+                   "dc: every public testimony as simple Dublin Core XML.")
 @click.option("--collection", metavar="SLUG", help="bagit: bag this collection only.")
 @click.argument("targets", nargs=-1, metavar="[ID] [DEST]")
 def export(audience, output, fmt, collection, targets):
@@ -271,6 +272,8 @@ def export(audience, output, fmt, collection, targets):
     the whole archive as a BagIt bag in the new folder DEST), as the chosen audience sees it."""
     if fmt == "bagit":
         return _export_bag(audience, collection, targets)
+    if fmt == "dc":
+        return _export_dc(audience, output, collection, targets)
     if collection or targets:
         from archive.errors import ValidationError
         raise ValidationError("--collection, ID and DEST apply to --format bagit only (use -o FILE for JSON)")
@@ -287,6 +290,29 @@ def export(audience, output, fmt, collection, targets):
         console.print(f"Wrote {len(document['testimonies'])} testimonies for {audience} to {output}")
     else:
         click.echo(text)
+
+
+def _export_dc(audience, output, collection, targets):
+    """Every testimony the public may see as simple Dublin Core XML (archive/formats/dublin_core.py)."""
+    from archive.errors import ValidationError
+    if audience != "public" or collection or targets:
+        raise ValidationError("usage: export --format dc [-o FILE]: Dublin Core is made from the public's views "
+                              "only (no --audience other than public, no ID or --collection)")
+    app = _app()
+    base = (app.config["PUBLIC_URL"] or "").rstrip("/")
+    url_for = (lambda accession: f"{base}/testimonies/{accession}") if base else (lambda _: None)
+    archive = app.extensions["archive"]
+    if not output:
+        archive.oai.export_dc(SYSTEM, sys.stdout.buffer, repository=app.config["SITE_NAME"], url_for=url_for)
+        return
+    tmp = Path(output).with_suffix(".partial")
+    try:
+        with open(tmp, "wb") as out:
+            written = archive.oai.export_dc(SYSTEM, out, repository=app.config["SITE_NAME"], url_for=url_for)
+        tmp.replace(output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    console.print(f"Wrote {written} public testimonies as Dublin Core to {output}")
 
 
 def _export_bag(audience, collection, targets):

@@ -51,6 +51,7 @@ class Archive:
         from .history import HistoryService
         from .indexing import IndexService
         from .intake import IntakeService
+        from .jobs import JobService
         from .media import MediaService
         from .oai import OaiService
         from .preview import PreviewService
@@ -81,6 +82,8 @@ class Archive:
         self.history = HistoryService(self)
         self.segments = SegmentService(self)
         self.oai = OaiService(self)
+        # Slow work off the request (services/jobs.py); the app configures its queue (JOB_QUEUE).
+        self.jobs = JobService(self)
         self.bags = BagService(self)
 
     @contextmanager
@@ -91,6 +94,7 @@ class Archive:
         so an index never holds what the database did not accept. If anything fails after the indexes
         were updated, the touched testimonies are re-indexed from what the database actually holds.
         """
+        after: list[Callable[[], None]] = []
         with self.indexes.writing():
             touched: set[str] = set()
             try:
@@ -98,6 +102,7 @@ class Archive:
                     session.info["touched"] = touched
                     yield session
                     session.commit()
+                    after = session.info.pop("after_commit", [])
                     self.index.write_deferred(session)
                 self.indexes.clear_pending(touched)
             except BaseException as exc:
@@ -110,6 +115,9 @@ class Archive:
                 if isinstance(exc, Exception) and reserve.is_disk_full(exc):
                     raise reserve.full_disk_message() from None
                 raise
+        # What waits for the commit and needs no lock (the job queue: services/jobs.py), once it is let go.
+        for hook in after:
+            hook()
 
     def today(self) -> dt.date:
         return self._clock()

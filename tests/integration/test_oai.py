@@ -308,3 +308,28 @@ def test_the_dublin_core_export_is_valid_simple_dc_of_public_testimonies_only(ap
     public = [v["accession_id"] for v in archive.testimonies.list(ANONYMOUS)]
     assert written == len(ids) and sorted(ids) == sorted(public) and EMBARGOED not in ids
     assert "https://archive.example.org/testimonies/" + OPEN in root.itertext()
+
+
+def test_export_format_dc_from_the_command_line(app, tmp_path):
+    import os
+    import subprocess
+
+    from tests.integration.test_cli import PYTHON
+    from tests.conftest import ROOT
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
+    env.update(ARCHIVE_INSTANCE_PATH=app.config["INSTANCE_PATH"], ARCHIVE_DATABASE_URL=app.config["DATABASE_URL"],
+               ARCHIVE_INDEX_DIR=app.config["INDEX_DIR"], ARCHIVE_MEDIA_DIR=app.config["MEDIA_DIR"],
+               ARCHIVE_PUBLIC_URL="https://archive.example.org", ARCHIVE_SECRET_KEY="x", NO_COLOR="1")
+
+    def run(*args):
+        return subprocess.run([str(PYTHON), "-m", "app", "export", "--format", "dc", *args], cwd=ROOT, env=env,
+                              capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
+
+    done = run("-o", str(tmp_path / "dc.xml"))
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+    root = assert_valid("dc_records", (tmp_path / "dc.xml").read_bytes())
+    assert f"https://archive.example.org/testimonies/{OPEN}" in root.itertext()
+    assert EMBARGOED not in set(root.itertext())
+    refused = run("--audience", "admin")
+    assert refused.returncode == 1 and b"public" in refused.stderr and not refused.stdout
+    assert b"Traceback" not in refused.stderr
