@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import zipfile
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -28,6 +29,7 @@ from ..errors import ValidationError
 from ..media.captions import timed, webvtt_for
 
 CHECKSUMS = ["sha512"]
+_CHDIR = threading.Lock()
 BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 DOCUMENT = "archive.json"
 TESTIMONIES = "testimonies"
@@ -96,10 +98,11 @@ def make(folder: Path, info: dict[str, str]) -> bagit.Bag:
     bagit-python writes `BagIt-Version: 0.97` whatever it is asked; the manifests, tag files and
     layout it writes are also those of 1.0 (RFC 8493), so the declaration is made 1.0 and the tag
     manifests are written again to hold it."""
-    bagit.make_bag(str(folder), bag_info=info, checksums=CHECKSUMS)
-    (folder / "bagit.txt").write_bytes(BAGIT_TXT)
-    bag = bagit.Bag(str(folder))
-    bag.save()
+    # bagit-python works in the bag's folder (os.chdir): one bag at a time in a process.
+    with _CHDIR:
+        bagit.make_bag(str(folder.resolve()), bag_info=info, checksums=CHECKSUMS)
+        (folder / "bagit.txt").write_bytes(BAGIT_TXT)
+        bagit.Bag(str(folder.resolve())).save()
     return bagit.Bag(str(folder))
 
 
