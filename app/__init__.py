@@ -41,6 +41,8 @@ def create_app(test_config: dict | None = None) -> Flask:
                                         reserve_mb=app.config["DISK_RESERVE_MB"],
                                         read_only=app.config["READ_ONLY"])
     app.extensions["archive"].media.audio_redaction = app.config["AUDIO_REDACTION"]
+    from archive.services import jobs
+    jobs.configure(app.extensions["archive"], app.config["JOB_QUEUE"], app.config["INSTANCE_PATH"])
     from archive.backup import keep_ledger
     keep_ledger(app.extensions["archive"], app.config["PURGE_LEDGER"])
 

@@ -583,3 +583,4 @@ def main():
 
 
 from . import cli_media  # noqa: E402,F401  (registers `media` and `fixity` on the group)
+from . import cli_jobs  # noqa: E402,F401  (registers `worker` and `jobs` on the group)

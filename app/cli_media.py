@@ -12,6 +12,7 @@ from archive.identity import SYSTEM
 from archive.views import MEDIA_KINDS
 
 from .cli import _archive, _progress, cli, console
+from .cli_jobs import finish_testimony_jobs
 
 
 @cli.group()
@@ -40,6 +41,8 @@ def media_add(accession_id, file, kind, caption):
                   highlight=False)
     if asset.get("warning"):
         console.print(f"[yellow]{asset['warning']}[/]", highlight=False)
+    # The recording's versions for each audience: encoded here, with progress (the web app queues them).
+    finish_testimony_jobs(archive, accession_id)
     waiting = [p for p in archive.media.placements(SYSTEM, asset["id"]) if p["on_recording"] and p["confirmed"] is None]
     if waiting:
         # Said at once: otherwise the recording silently stays away from readers.
@@ -61,6 +64,7 @@ def media_place(media_id, redaction, start, end):
     archive = _archive()
     archive.init()
     placed = archive.media.confirm_transcript_range(SYSTEM, media_id, redaction, start=start, end=end)
+    finish_testimony_jobs(archive, archive.media.asset(SYSTEM, media_id)["accession_id"])
     left = [p["redaction"] for p in archive.media.placements(SYSTEM, media_id)
             if p["on_recording"] and p["confirmed"] is None]
     console.print(escape(f"Range {placed['key']} ({placed['start']:g}–{placed['end']:g} s) confirmed for {redaction}"

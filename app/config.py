@@ -57,6 +57,13 @@ DEFAULTS = {
     "TWO_PERSON_RULE": True,
     # What lower audiences hear in a redacted time range of a recording: "silence" or "tone".
     "AUDIO_REDACTION": "silence",
+    # The job queue for slow work (a recording's re-encoding after a redaction, services/jobs.py): empty
+    # is a SQLite file in the instance folder (one machine); a Redis URL (e.g. redis://127.0.0.1:6379/0)
+    # when several machines share the work; "immediate" runs each job at once in the process that
+    # queued it (tests). `python -m app worker` runs the jobs.
+    "JOB_QUEUE": "",
+    # Threads of one `python -m app worker`, each running one job at a time.
+    "JOB_WORKERS": 2,
     # Site name shown in the header; also the repository named in citations.
     "SITE_NAME": "Testimony Archive",
     # Public address of the archive (e.g. https://archive.example.org) for the stable URLs in

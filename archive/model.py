@@ -337,3 +337,24 @@ class OaiRecord(Base):
     datestamp: Mapped[dt.datetime] = mapped_column(DateTime)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     fingerprint: Mapped[str | None] = mapped_column(String(64))
+
+
+class Job(Base):
+    """Slow work queued off the request (archive/services/jobs.py): the queue carries only the id;
+    this row is the truth any server reads for the job pages. Written in the unit of work that made
+    the work necessary, so no job exists for a change the database did not commit."""
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))               # "recording": a recording's derivatives
+    testimony: Mapped[str | None] = mapped_column(String(200), index=True)
+    target: Mapped[str | None] = mapped_column(String(200), index=True)    # e.g. the media asset's key
+    state: Mapped[str] = mapped_column(String(20), index=True)  # queued, running, finished, failed
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    started: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    heartbeat: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    who: Mapped[str] = mapped_column(String(200))

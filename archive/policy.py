@@ -40,6 +40,8 @@ RULES: dict[str, Audience] = {
     "history.read": Audience.ARCHIVIST,         # revisions and their diffs hold originals
     "history.restore": Audience.ARCHIVIST,      # a restore is a new revision, never a rewrite
     "segment.write": Audience.ARCHIVIST,        # split, merge, retime, describe segments
+    "job.read": Audience.ARCHIVIST,             # the job pages: queued slow work and its progress
+    "job.run": Audience.ARCHIVIST,              # run a queued job here, queue lost ones again (command line)
 }
 
 

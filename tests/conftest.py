@@ -206,7 +206,7 @@ def private_app(backend: str, template: str | None, root: Path, tmp_path: Path, 
     app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": url,
                       "INDEX_DIR": str(tmp_path / "indexes"), "MEDIA_DIR": str(tmp_path / "media"),
                       "TESTING": True, "SESSION_COOKIE_SECURE": False, "TODAY": TODAY.isoformat(),
-                      "SECRET_KEY": "test-only-key"})
+                      "SECRET_KEY": "test-only-key", "JOB_QUEUE": "immediate"})
     try:
         yield app
     finally:

@@ -149,7 +149,8 @@ class Archive:
     def services(self) -> list:
         return [self.audit, self.index, self.testimonies, self.redactions, self.consent, self.search,
                 self.transfer, self.users, self.media, self.intake, self.sensitive, self.preview,
-                self.dashboard, self.records, self.history, self.segments, self.bags, self.oai]
+                self.dashboard, self.records, self.history, self.segments, self.bags, self.oai,
+                self.jobs]
 
     def close(self) -> None:
         self.db.dispose()

@@ -40,6 +40,7 @@ class AuditService(Service):
     @staticmethod
     def record(session: Session, identity: Identity, action: str, target: str = "", **detail) -> None:
         session.add(AuditEvent(actor=identity.describe(), action=action, target=target, detail=detail))
+        session.info["who"] = identity.describe()     # whom the unit of work's jobs are for (services/jobs.py)
 
     @staticmethod
     def revision(session: Session, identity: Identity, accession_id: str, summary: str, snapshot: dict) -> None:

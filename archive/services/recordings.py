@@ -13,8 +13,11 @@ or if ffmpeg failed, the right one is simply missing, and is built when first as
 A video's derivative is the same thing with the picture kept (archive/media/audio.py
 `redact_video`): the same ranges silenced in its sound, stored as MP4 or WebM as its picture allows.
 
-Derivatives are rebuilt inside the unit of work that changes a range or a transcript redaction
-(IndexService.sync calls `follow_redactions`), before it commits.
+A change of a range or of a transcript redaction (IndexService.sync calls `follow_redactions`)
+deletes, before it commits, every derivative whose ranges are no longer the database's, and queues a
+job (services/jobs.py) that builds the new ones once it has committed: re-encoding takes ffmpeg
+seconds to minutes, too long for a request. Until the job is done the recording is withheld (no
+derivative of the current ranges: nobody hears the old one); staff see the job on the media page.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ import logging
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from ..audience import Audience
 from ..errors import NotFound, ValidationError
@@ -143,26 +146,73 @@ class RecordingsMixin:
             return redact_video(store.path(asset.sha256), ranges, self.audio_redaction, self.audio_limits)
         return redact(store.path(asset.sha256), ranges, self.audio_redaction, self.audio_limits), DERIVATIVE_EXT
 
-    def _derive_audio(self, store: MediaStore, asset: MediaAsset) -> None:
-        """Build every audience's derivative that is not there yet; drop the ones of older ranges."""
+    def _derive_audio(self, store: MediaStore, asset: MediaAsset, progress=None) -> None:
+        """Build every audience's derivative that is not there yet; drop the ones of older ranges.
+        `progress(done, total, message)` after each different derivative made."""
         if self.audio_redaction not in MODES:
             raise ValidationError(f"AUDIO_REDACTION is {self.audio_redaction!r}; expected one of: {', '.join(MODES)}")
         built: dict[str, tuple[bytes, str]] = {}
-        prefix = VIDEO_PREFIX if asset.kind == "video" else DERIVATIVE_PREFIX
+        names = {a: self._audio_name(asset, a) for a in AUDIO_AUDIENCES}
+        todo = {n for a, n in names.items() if n is not None and self._existing(store, asset, a, n) is None}
+        if progress:
+            progress(0, len(todo), f"recording {asset.key[:12]}: {len(todo)} version(s) to encode")
         # Lowest audiences first: if writing stops half-way, the most exposed copies are the new ones.
         for audience in AUDIO_AUDIENCES:
-            name = self._audio_name(asset, audience)
+            name = names[audience]
             try:
                 if name is not None and self._existing(store, asset, audience, name) is None:
                     if name not in built:
                         built[name] = self._build(store, asset, audience)
+                        if progress:
+                            progress(len(built), len(todo),
+                                     f"recording {asset.key[:12]}: {len(built)} of {len(todo)} version(s) encoded")
                     data, ext = built[name]
                     store.put_derivative(asset.key, audience, name, data, ext)
             finally:
-                for ext in self._exts(asset):
-                    for old in store.derivative_names(asset.key, audience, ext):
-                        if old.startswith(prefix) and old != name:
-                            store.derivative_path(asset.key, audience, old, ext).unlink(missing_ok=True)
+                self._prune(store, asset, audience, name)
+
+    def _prune(self, store: MediaStore, asset: MediaAsset, audience: Audience, name: str | None) -> None:
+        """Delete `audience`'s derivatives of other ranges than `name`'s (all of them for None)."""
+        prefix = VIDEO_PREFIX if asset.kind == "video" else DERIVATIVE_PREFIX
+        for ext in self._exts(asset):
+            for old in store.derivative_names(asset.key, audience, ext):
+                if old.startswith(prefix) and old != name:
+                    store.derivative_path(asset.key, audience, old, ext).unlink(missing_ok=True)
+
+    def _queue_derivatives(self, session: Session, store: MediaStore, asset: MediaAsset, who: str) -> None:
+        """In a writer's unit of work: withhold at once every derivative of ranges the database no
+        longer holds, and queue the job that builds the current ones after the commit."""
+        missing = False
+        for audience in AUDIO_AUDIENCES:
+            name = self._audio_name(asset, audience)
+            self._prune(store, asset, audience, name)
+            missing = missing or (name is not None and self._existing(store, asset, audience, name) is None)
+        if missing:     # (an edit that changes no range needs no job)
+            self.archive.jobs.queue_job(session, "recording", testimony=asset.testimony.accession_id,
+                                  target=asset.key, who=who)
+
+    @gated("media.read")
+    def recording_ready(self, identity: Identity, asset_key: str) -> bool:
+        """Whether the caller's derivative of a recording it may hear is there to be played now (not
+        while a job re-encodes it after a redaction): the testimony page says so instead of a player."""
+        store = self._store()
+        with self.archive.db.session() as session:
+            asset = self._load(session, asset_key)
+            if asset is None or asset.kind not in RECORDING_KINDS:
+                return False
+            name = self._audio_name(asset, identity.audience)
+            return name is not None and self._existing(store, asset, identity.audience, name) is not None
+
+    def build_recording(self, asset_key: str, progress=None) -> str:
+        """The job's work (services/jobs.py): every audience's derivative of the recording's current
+        ranges. Read from the database when it starts, so a job run late or twice builds the same."""
+        store = self._store()
+        with self.archive.db.session() as session:
+            asset = self._load(session, asset_key)
+            if asset is None:
+                return "the recording is no longer in the archive"
+            self._derive_audio(store, asset, progress)
+            return f"recording {asset.key[:12]} of {asset.testimony.accession_id}: every version is ready"
 
     def follow_redactions(self, session: Session, *testimonies: Testimony) -> None:
         """Rebuild the recordings' derivatives of testimonies whose redactions may have changed.
@@ -181,11 +231,10 @@ class RecordingsMixin:
             return
         store = self._store()
         for asset in assets:
-            try:
-                self._derive_audio(store, asset)
-            except AudioToolError as exc:
-                log.error("recording %s of %s: derivative not rebuilt: %s", asset.key[:12],
-                          asset.testimony.accession_id, exc)
+            if asset.duration is None and not any(store.derivative_names(asset.key, a, e) for a in AUDIO_AUDIENCES
+                                                  for e in self._exts(asset)):
+                continue    # a recording ffmpeg could not read: kept for archivists, nothing to rebuild
+            self._queue_derivatives(session, store, asset, session.info.get("who", "system"))
 
     def _accept_recording(self, store: MediaStore, asset: MediaAsset) -> str | None:
         """At intake: the duration and every audience's derivative, if ffmpeg can read the recording.
@@ -195,7 +244,7 @@ class RecordingsMixin:
         """
         try:
             asset.duration = probe_duration(store.path(asset.sha256), self.audio_limits)
-            self._derive_audio(store, asset)
+            self._queue_derivatives(object_session(asset), store, asset, asset.created_by)
         except AudioToolError as exc:
             log.warning("recording %s kept without derivatives: %s", asset.key[:12], exc)
             return f"{exc.message}; the recording is kept for archivists only until it can be read"
@@ -229,7 +278,7 @@ class RecordingsMixin:
                                         f"range {redaction.key} on {asset.key[:12]} proposed",
                                         {"media": asset.key, "range": redaction.key, "seconds": [start, end]})
             session.flush()
-            self._derive_audio(store, asset)
+            self._queue_derivatives(session, store, asset, identity.describe())
             return audio_redaction(redaction)
 
     @gated("redaction.write")
@@ -342,14 +391,19 @@ class RecordingsMixin:
                             identity.audience.label)
                 raise NotFound("no such media")
             if path is None:
-                # After a rollback or a failed build: made now, from the ranges the database holds.
-                try:
-                    data, ext = self._build(store, asset, identity.audience)
-                except AudioToolError as exc:
-                    log.error("recording %s: derivative for %s not built: %s", asset.key[:12],
-                              identity.audience.label, exc)
-                    raise NotFound("no such media") from None
-                path = store.put_derivative(asset.key, identity.audience, name, data, ext)
+                # Being re-encoded after a change, or missing after a rollback or a failed build:
+                # withheld (nobody is given an older derivative) until a job has made it from the
+                # ranges the database holds; the job is queued if none is on its way. (An immediate
+                # queue has made it by the time `ensure` returns.)
+                key, accession = asset.key, asset.testimony.accession_id
+        if path is None:
+            self.archive.jobs.ensure_job("recording", testimony=accession, target=key)
+            with self.archive.db.session() as session:
+                asset = self._recording(session, identity, asset_key, kind)
+                name = self._audio_name(asset, identity.audience)
+                path = None if name is None else self._existing(store, asset, identity.audience, name)
+            if path is None:
+                raise NotFound("no such media")
         ext = Path(path).suffix[1:]
         return {"path": Path(path), "mime": VIDEO_MIMES[ext] if kind == "video" else DERIVATIVE_MIME}
 

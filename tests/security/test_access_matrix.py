@@ -418,6 +418,13 @@ INTERNAL_HELPERS = {
     "replay_pending": "nothing",
     "publication_problems": "Testimony",
     "follow_redactions": "Session",
+    # OAI-PMH (services/oai.py): what harvesters learn of a write, noted in its unit of work; at start,
+    # the published testimonies the table does not know yet (reveals nothing, needs no caller).
+    "note": "Session", "backfill": "nothing",
+    # The job queue (services/jobs.py): a job added in the writer's unit of work; a job made for a
+    # recording whose derivative is missing (it reveals nothing: the caller was already let through);
+    # the worker's part of a recording job (it takes the job's target, from the database).
+    "queue_job": "Session", "ensure_job": "nothing", "build_recording": "nothing",
 }
 
 
