@@ -42,9 +42,11 @@ init: install
 demo: install
 	$(PY) -m app demo
 
-# Plain HTTP on the loopback interface: the session cookie cannot be HTTPS-only here.
+# Plain HTTP on the loopback interface: the session cookie cannot be HTTPS-only here. The job queue's
+# worker (recordings re-encoded after a redaction) runs beside the server and stops with it.
 run: install
 	$(PY) -m app demo
+	$(PY) -m app worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	ARCHIVE_SESSION_COOKIE_SECURE=false $(PY) -m app serve --host $(HOST) --port $(PORT)
 
 serve: install
