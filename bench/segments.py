@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
 
 from archive.audience import Audience  # noqa: E402
 from archive.identity import SYSTEM  # noqa: E402
-from archive.search.index import SearchIndexes  # noqa: E402
+from archive.search.whoosh import SearchIndexes  # noqa: E402
 from archive.services import Archive  # noqa: E402
 
 QUERIES = ("border", "family AND road", '"the border"', "lighthouse")

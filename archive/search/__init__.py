@@ -3,24 +3,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .index import AUDIENCES, SearchIndexes
-from .layout import ENGINE_RECORD, AudienceIndexes
+from .engine import ENGINES, SearchEngine, engine_class, open_engine
+from .layout import AUDIENCES, ENGINE_RECORD
 from .locks import IndexLockTimeout
 from .results import SearchResult, SegmentHit, TestimonyHit
 
-ENGINES = ("whoosh", "sqlite")
 # A new archive's engine: the one that meets the speed targets at 10,000 testimonies (README, speed).
 DEFAULT_ENGINE = "sqlite"
 
 
-def open_indexes(root: str | Path, engine: str = DEFAULT_ENGINE, **options) -> AudienceIndexes:
+def open_indexes(root: str | Path, engine: str = DEFAULT_ENGINE, **options) -> SearchEngine:
     """The audience indexes under `root`, kept by the engine named (see ENGINES)."""
-    if engine == "whoosh":
-        return SearchIndexes(Path(root), **options)
-    if engine == "sqlite":
-        from .fts import SqliteIndexes
-        return SqliteIndexes(Path(root), **options)
-    raise ValueError("unknown search engine %r: use %s" % (engine, " or ".join(ENGINES)))
+    return open_engine(engine, root, **options)
 
 
 def existing_engine(root: str | Path) -> str | None:
@@ -58,5 +52,6 @@ def choose_engine(root: str | Path, setting: str | None = None) -> tuple[str, st
     return DEFAULT_ENGINE, "the default for a new archive"
 
 
-__all__ = ["AUDIENCES", "DEFAULT_ENGINE", "ENGINES", "SearchIndexes", "SearchResult", "SegmentHit",
-           "TestimonyHit", "IndexLockTimeout", "choose_engine", "existing_engine", "open_indexes"]
+__all__ = ["AUDIENCES", "DEFAULT_ENGINE", "ENGINES", "SearchEngine", "SearchResult", "SegmentHit",
+           "TestimonyHit", "IndexLockTimeout", "choose_engine", "engine_class", "existing_engine",
+           "open_engine", "open_indexes"]

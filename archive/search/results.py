@@ -3,6 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .query import QueryError
+
+MAX_PAGESIZE = 100
+HITS_PER_TESTIMONY = 3
+SORTS = ("relevance", "date", "-date", "accession")
+
 
 @dataclass
 class SegmentHit:
@@ -44,3 +50,14 @@ class SearchResult:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.pagesize))
+
+
+def empty_result(text: str, page: int, pagesize: int, sort: str) -> SearchResult:
+    """The result to fill, its page and page size brought within bounds."""
+    pagesize = min(max(1, int(pagesize)), MAX_PAGESIZE)
+    return SearchResult(query=text, total=0, page=max(1, int(page)), pagesize=pagesize, sort=sort)
+
+
+def check_sort(sort: str) -> None:
+    if sort not in SORTS:
+        raise QueryError("Unknown sort %r: use relevance, date, -date or accession." % sort)

@@ -11,7 +11,7 @@ from ..model import AuditEvent, Authority, Collection, Redaction, SensitiveTerm
 from ..policy import gated
 from ..search import SearchResult
 from ..search.expansion import name_key
-from ..search.searching import SORTS  # noqa: F401  (re-exported for the web layer)
+from ..search.results import SORTS  # noqa: F401  (re-exported for the web layer)
 from ..views import shows_name
 from .base import Service
 

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 from archive.search.documents import testimony_fields as fields_of
-from archive.search.fts import store
+from archive.search.sqlite import store
 from tests.integration.test_search_index import make_docs
 
 WORDS = ("border crossing family soldiers checkpoint river night smugglers bus village"
@@ -134,7 +134,7 @@ def test_a_wildcard_expands_per_column_as_a_query_of_each_column_would(tmp_path,
     """Reader._expand reads the vocabulary once for every column (and caches it for the generation):
     each column still gets its own first terms of the range, in order, up to the limit."""
     from archive.search import open_indexes
-    from archive.search.fts import reading
+    from archive.search.sqlite import reading
     monkeypatch.setattr(reading, "_EXPANSION", 5)
     indexes = open_indexes(tmp_path / "ix", "sqlite")
     indexes.ensure()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from whoosh import index as wix
 
-from archive.search import SearchIndexes
+from archive.search.whoosh import SearchIndexes
 
 
 def _docs(accession: str, word: str) -> list[dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archive.identity import ANONYMOUS, SYSTEM
-from archive.search.fts import store
+from archive.search.sqlite import store
 from archive.services import Archive, reindexing
 
 from ..conftest import DEMO, EXAMPLE, TODAY

@@ -57,7 +57,7 @@ def test_compacting_keeps_every_testimony_and_later_purges(tmp_path):
 
 
 def test_a_failure_in_the_sqlite_writer_thread_fails_the_rebuild_and_keeps_the_old_index(tmp_path, monkeypatch):
-    from archive.search.fts import store
+    from archive.search.sqlite import store
     from tests.integration.test_search_index import make_docs
     indexes = open_indexes(tmp_path / "s", "sqlite")
     indexes.ensure()
@@ -96,7 +96,7 @@ def test_a_process_on_another_engine_refuses_to_write_into_the_index_until_init(
 def test_the_snapshot_after_a_write_reads_only_what_changed_and_equals_a_full_read(tmp_path, monkeypatch):
     """A search after a redaction re-reads only the testimonies written since its snapshot; what it
     then holds (titles, years, facets) is what a full read gives, for changed, removed, new testimonies."""
-    from archive.search.fts import reading
+    from archive.search.sqlite import reading
     from tests.integration.test_search_index import make_docs
     indexes = open_indexes(tmp_path / "s", "sqlite")
     indexes.ensure()

@@ -5,7 +5,8 @@ import apsw
 import pytest
 from whoosh import index as wix
 
-from archive.search import AUDIENCES, ENGINES, SearchIndexes, SearchResult, open_indexes
+from archive.search import AUDIENCES, ENGINES, SearchResult, open_indexes
+from archive.search.whoosh import SearchIndexes
 from archive.search.analysis import analyze_term, light_normalize
 
 CANARY = "Zyxcanaryhaddad"
@@ -74,7 +75,7 @@ def test_hits_grouped_with_snippets_and_timecodes(corpus):
     assert (hit.start, hit.end, hit.transcript) == (60.0, 119.5, "en")
     assert "<mark>checkpoint</mark>" in hit.snippet_html
     assert t.score > 0 and all(h.score > 0 for h in t.hits)
-    if isinstance(corpus, SearchIndexes):  # Whoosh ranks a testimony by its best document
+    if corpus.engine == "whoosh":  # Whoosh ranks a testimony by its best document
         assert t.score == max(h.score for h in t.hits)
 
 

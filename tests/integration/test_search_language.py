@@ -191,14 +191,14 @@ def test_init_rebuilds_an_index_an_older_version_wrote(archive):
     from whoosh import index as wix
     from whoosh.fields import Schema
 
-    from archive.search import SearchIndexes
+    from archive.search.whoosh import SearchIndexes
     from archive.search.schema import make_schema
     archive.transfer.import_document(SYSTEM, document(record("T-OLD", "The ferry at dawn.")))
     path = archive.indexes.index_dirs()["public"]
     if not isinstance(archive.indexes, SearchIndexes):  # the SQLite engine: its file says its layout
         import apsw
 
-        from archive.search.fts import store
+        from archive.search.sqlite import store
         archive.indexes.close()
         conn = apsw.Connection(str(path / store.FILE))
         conn.execute("DELETE FROM testimony; PRAGMA user_version = 0")

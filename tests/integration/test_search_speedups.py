@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from whoosh.fields import TEXT
 
-from archive.search import SearchIndexes
+from archive.search.whoosh import SearchIndexes
 from archive.search.analysis import spell_analyzer, text_analyzer
 from archive.search import documents
 from archive.search.documents import facet_column

@@ -3,9 +3,9 @@ import random
 
 import pytest
 
-from archive.search.fts import store
-from archive.search.fts.reading import nearest
-from archive.search.fts.translate import EVERY, NOTHING, Translator, positive_terms
+from archive.search.sqlite import store
+from archive.search.sqlite.reading import nearest
+from archive.search.sqlite.translate import EVERY, NOTHING, Translator, positive_terms
 from archive.search.query import QueryError, build_filter, parse
 from archive.search.schema import make_schema
 
@@ -116,8 +116,8 @@ def test_a_segment_test_answers_as_an_fts5_match_over_the_same_terms_would():
 
     import apsw
     from whoosh import query as wq
-    from archive.search.fts.hits import _Terms
-    from archive.search.fts.translate import SegmentMatcher
+    from archive.search.sqlite.hits import _Terms
+    from archive.search.sqlite.translate import SegmentMatcher
     rng = random.Random(11)
     vocabulary = ["border", "river", "night", "family", "soldier", "raqqa", "alpha", "alpine", "الرقة", "bank",
                   "boat", "bread", "bridge", "brother", "bus", "camp", "car", "child", "city", "coast", "cold"]

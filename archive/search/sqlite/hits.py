@@ -10,8 +10,7 @@ import math
 
 import apsw
 
-from ..results import SegmentHit
-from ..searching import HITS_PER_TESTIMONY
+from ..results import HITS_PER_TESTIMONY, SegmentHit
 from ..snippets import best_snippet
 from . import store
 from .translate import EVERY, SegmentMatcher

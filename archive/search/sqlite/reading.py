@@ -19,11 +19,10 @@ from whoosh import query as wq
 
 from ..analysis import analyze_term, light_normalize, text_analyzer
 from ..expansion import Expander
-from ..lexicon import corrected
+from ..spelling import corrected
 from ..query import QueryError, build_filter, parse
-from ..results import SearchResult, TestimonyHit
+from ..results import SearchResult, TestimonyHit, check_sort, empty_result
 from ..schema import FACET_FIELDS, TEXT_FIELDS, make_schema
-from ..searching import check_sort, empty_result
 from . import store
 from .hits import HitFinder
 from .translate import EVERY, NOTHING, SegmentMatcher, Translator, positive_terms

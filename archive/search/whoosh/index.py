@@ -11,13 +11,13 @@ from pathlib import Path
 
 from whoosh import index as wix
 
-from .layout import AUDIENCES, AudienceIndexes, Builder, ForeignIndex
-from .documents import testimony_fields
+from ..layout import AUDIENCES, AudienceIndexes, Builder, ForeignIndex
+from ..documents import testimony_fields
 from .lexicon import did_you_mean, live_terms, suggest
 from .merging import purge_policy
-from .results import SearchResult
-from .schema import make_schema
-from .expansion import Expander
+from ..results import SearchResult
+from ..schema import make_schema
+from ..expansion import Expander
 from .searching import in_index, run_browse, run_search
 
 

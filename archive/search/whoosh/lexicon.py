@@ -6,15 +6,12 @@ must not resurface through these helpers either.
 """
 from __future__ import annotations
 
-import re
-
 from whoosh.reading import TermNotFound
 
-from .analysis import TOKEN_PATTERN, analyze_term, light_normalize
-from .schema import SPELL_FIELD, TEXT_FIELDS
+from ..analysis import analyze_term, light_normalize
+from ..schema import SPELL_FIELD, TEXT_FIELDS
+from ..spelling import corrected
 
-_WORD = re.compile(TOKEN_PATTERN)
-_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 _MAX_SCAN = 5000
 
 
@@ -74,21 +71,3 @@ def _correct(reader, word: str) -> str | None:
 def did_you_mean(searcher, query: str) -> str | None:
     reader = searcher.reader()
     return corrected(query, lambda word: _known(reader, word), lambda word: _correct(reader, word))
-
-
-def corrected(query: str, known, correct) -> str | None:
-    """The query with each unknown word (not an operator, field name, pattern or number) replaced by
-    `correct(word)` where that finds one; None if nothing changed. Shared by the engines."""
-    out, pos, changed = [], 0, False
-    for m in _WORD.finditer(query or ""):
-        word, after = m.group(), query[m.end():m.end() + 1]
-        if (word in _OPERATORS or after in (":", "*", "?") or len(word) < 3
-                or word.isdigit() or known(word)):
-            continue
-        fix = correct(word)
-        if fix:
-            out.append(query[pos:m.start()] + fix)
-            pos, changed = m.end(), True
-    if not changed:
-        return None
-    return "".join(out) + query[pos:]

@@ -7,16 +7,12 @@ from collections import Counter
 from whoosh import query as wq
 from whoosh.searching import Hit
 
-from .query import QueryError, build_filter, parse
-from .results import SearchResult, SegmentHit, TestimonyHit
-from .documents import facet_column as encode_facets
+from ..query import QueryError, build_filter, parse
+from ..results import HITS_PER_TESTIMONY, SearchResult, SegmentHit, TestimonyHit, check_sort, empty_result
+from ..documents import facet_column as encode_facets
 from .lexicon import _is_live
-from .schema import FACET_FIELDS, TEXT_FIELDS
-from .snippets import snippet
-
-MAX_PAGESIZE = 100
-HITS_PER_TESTIMONY = 3
-
+from ..schema import FACET_FIELDS, TEXT_FIELDS
+from ..snippets import snippet
 
 def _segment_hit(hit, stored: dict, highlight: bool) -> SegmentHit:
     kind = stored["kind"]
@@ -25,9 +21,6 @@ def _segment_hit(hit, stored: dict, highlight: bool) -> SegmentHit:
         transcript=stored.get("transcript", ""), start=stored.get("start"),
         end=stored.get("end"), title=stored.get("title", ""),
         snippet_html=snippet(hit, kind, stored, highlight), score=float(hit.score or 0.0))
-
-
-SORTS = ("relevance", "date", "-date", "accession")
 
 
 def _order(groups: dict, best: dict, meta: dict, sort: str, scored: bool) -> list[str]:
@@ -52,17 +45,6 @@ def in_index(searcher):
                 return True
         return False
     return present
-
-
-def empty_result(text: str, page: int, pagesize: int, sort: str) -> SearchResult:
-    """The result to fill, its page and page size brought within bounds."""
-    pagesize = min(max(1, int(pagesize)), MAX_PAGESIZE)
-    return SearchResult(query=text, total=0, page=max(1, int(page)), pagesize=pagesize, sort=sort)
-
-
-def check_sort(sort: str) -> None:
-    if sort not in SORTS:
-        raise QueryError("Unknown sort %r: use relevance, date, -date or accession." % sort)
 
 
 def run_search(searcher, text: str, filters, page: int, pagesize: int, sort: str = "relevance",
