@@ -262,18 +262,24 @@ def _clock(seconds) -> str:
 @click.option("--audience", "audience", default="public", show_default=True,
               type=click.Choice([a.label for a in Audience]), help="Export what this audience may see.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: standard output).")
-@click.option("--format", "fmt", default="json", show_default=True, type=click.Choice(["json", "bagit", "dc"]),
+@click.option("--format", "fmt", default="json", show_default=True,
+              type=click.Choice(["json", "bagit", "ohms", "vtt", "srt", "dc"]),
               help="json: the archive's JSON format; bagit: a BagIt 1.0 bag written into the new folder DEST; "
+                   "ohms: testimony ID as OHMS XML; vtt, srt: one transcript of testimony ID as captions; "
                    "dc: every public testimony as simple Dublin Core XML.")
 @click.option("--collection", metavar="SLUG", help="bagit: bag this collection only.")
+@click.option("--transcript", metavar="KEY", help="vtt, srt: the transcript (default: the testimony's first).")
 @click.argument("targets", nargs=-1, metavar="[ID] [DEST]")
-def export(audience, output, fmt, collection, targets):
+def export(audience, output, fmt, collection, targets, transcript=None):
     """Export the archive in its JSON format (or, with --format bagit, a testimony ID, a --collection or
-    the whole archive as a BagIt bag in the new folder DEST), as the chosen audience sees it."""
+    the whole archive as a BagIt bag in the new folder DEST; with ohms, vtt or srt, testimony ID), as the
+    chosen audience sees it."""
     if fmt == "bagit":
         return _export_bag(audience, collection, targets)
     if fmt == "dc":
         return _export_dc(audience, output, collection, targets)
+    if fmt in ("ohms", "vtt", "srt"):
+        return _export_exchange(audience, output, fmt, collection, targets, transcript)
     if collection or targets:
         from archive.errors import ValidationError
         raise ValidationError("--collection, ID and DEST apply to --format bagit only (use -o FILE for JSON)")
@@ -313,6 +319,34 @@ def _export_dc(audience, output, collection, targets):
     finally:
         tmp.unlink(missing_ok=True)
     console.print(f"Wrote {written} public testimonies as Dublin Core to {output}")
+
+
+def _export_exchange(audience, output, fmt, collection, targets, transcript):
+    """One testimony as OHMS XML, or one of its transcripts as WebVTT or SRT (issue 14)."""
+    from archive.errors import ValidationError
+    if len(targets) != 1 or collection:
+        raise ValidationError(f"usage: export --format {fmt} --audience A ID [--transcript KEY] [-o FILE]")
+    archive = _archive()
+    from archive.identity import Identity
+    # The view of the chosen audience: the file holds nothing that audience may not see.
+    identity = Identity(Audience.parse(audience), username=SYSTEM.username) if audience != "admin" else SYSTEM
+    if fmt == "ohms":
+        data = archive.exchange.ohms(identity, targets[0])
+    else:
+        if transcript is None:
+            keys = [t["key"] for t in archive.testimonies.get(identity, targets[0])["transcripts"]]
+            if not keys:
+                raise ValidationError(f"testimony {targets[0]} has no transcript {audience} may read",
+                                      field="transcript")
+            transcript = keys[0]
+        data = archive.exchange.captions(identity, targets[0], transcript, fmt).encode("utf-8")
+    if output:
+        tmp = Path(output).with_suffix(".partial")
+        tmp.write_bytes(data)
+        tmp.replace(output)
+        console.print(f"Wrote {targets[0]} as {fmt} for {audience} to {escape(str(output))}", highlight=False)
+    else:
+        click.echo(data.decode("utf-8"), nl=False)
 
 
 def _export_bag(audience, collection, targets):

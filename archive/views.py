@@ -6,6 +6,7 @@ index documents are all made from these dicts.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from typing import Any
 
@@ -67,7 +68,6 @@ def _transcript(transcript, redactions, audience: Audience, staff: bool,
     spans = [_span(r, revealed=not hides_from(r, audience)) for r in redactions
              if r.transcript_id == transcript.id and r.start is not None
              and (staff or hides_from(r, audience))]
-    cues = _cues(transcript, spans)
     segments = []
     bounds = [(s, s.text_start, s.text_end) for s in transcript.segments] or \
              [(None, 0, len(transcript.text))]
@@ -85,24 +85,35 @@ def _transcript(transcript, redactions, audience: Audience, staff: bool,
             "text": "".join(p.original if p.original is not None else p.text for p in pieces),
             "hyperlinks": _links(segment, staff, hidden),
             "gps": _gps_points(segment, staff, hidden),
-            # Fine timing (caption cues, OHMS sync) that starts in this segment, redacted like its text.
-            "cues": [c for c in cues if lo <= c["at"] < hi or (c["at"] == hi == lo)],
         })
     return {"key": transcript.key, "language": transcript.language, "kind": transcript.kind,
-            "dir": direction(transcript.language), "segments": segments}
+            "dir": direction(transcript.language), "segments": segments,
+            "cues": _cues(transcript, spans, bounds, segments)}
 
 
-def _cues(transcript, spans: list[Span]) -> list[dict]:
-    """Each cue as {start, end, at (its offset in the stored text), text as the audience reads it}."""
-    out = []
+def _cues(transcript, spans: list[Span], bounds: list, segments: list[dict]) -> list[dict]:
+    """The fine timing (caption cues, OHMS sync points) as {start, end, at, text}: `at` is where the
+    cue begins in the transcript as this audience reads it (its segments' texts joined), `text` the
+    cue's words redacted as the segments redact them (a span is replaced once, where it begins)."""
     text = transcript.text
-    for lo, hi, start, end in transcript.cues or []:
-        if spans and any(s.start < hi and lo < s.end or s.start <= lo < s.end for s in spans):
-            shown = "".join(p.original if p.original is not None else p.text
-                            for p in render(text, spans, lo=lo, hi=hi))
-        else:
-            shown = text[lo:hi]
-        out.append({"start": start, "end": end, "at": lo, "text": shown})
+    if not transcript.cues:
+        return []
+    if not spans:
+        return [{"start": start, "end": end, "at": lo, "text": text[lo:hi]}
+                for lo, hi, start, end in transcript.cues]
+
+    def shown(lo: int, hi: int) -> str:
+        return "".join(p.original if p.original is not None else p.text for p in render(text, spans, lo=lo, hi=hi))
+    los = [lo for _, lo, _ in bounds]
+    offsets, total = [], 0
+    for segment in segments:
+        offsets.append(total)
+        total += len(segment["text"])
+    out = []
+    for lo, hi, start, end in transcript.cues:
+        i = max(bisect.bisect_right(los, lo) - 1, 0)
+        at = offsets[i] + len(shown(bounds[i][1], lo)) if lo > bounds[i][1] else offsets[i]
+        out.append({"start": start, "end": end, "at": at, "text": shown(lo, hi)})
     return out
 
 

@@ -19,7 +19,9 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def index():
     return jsonify({"endpoints": ["/api/v1/testimonies", "/api/v1/testimonies/<id>", "/api/v1/search?q=",
                                   "/api/v1/testimonies/<id>/citation?segment=",
-                                  "/api/v1/suggest?q=", "/api/v1/collections"]})
+                                  "/api/v1/suggest?q=", "/api/v1/collections", "/api/v1/testimonies/<id>/ohms",
+                                  "/api/v1/testimonies/<id>/transcripts/<key>.vtt",
+                                  "/api/v1/testimonies/<id>/transcripts/<key>.srt"]})
 
 
 @bp.get("/testimonies")
@@ -80,3 +82,19 @@ def suggest():
 @audience("public")
 def collections():
     return jsonify({"collections": archive().testimonies.collections(current())})
+
+
+@bp.get("/testimonies/<accession_id>/ohms")
+@audience("public")
+def testimony_ohms(accession_id: str):
+    """The testimony as OHMS XML, made from the caller's audience view (issue 14)."""
+    from ..public.exchange_routes import download
+    return download(archive().exchange.ohms(current(), accession_id), "ohms", f"{accession_id}.ohms.xml")
+
+
+@bp.get("/testimonies/<accession_id>/transcripts/<key>.<any(vtt, srt):fmt>")
+@audience("public")
+def transcript_captions(accession_id: str, key: str, fmt: str):
+    """One transcript as WebVTT or SRT, made from the caller's audience view (issue 14)."""
+    from ..public.exchange_routes import download
+    return download(archive().exchange.captions(current(), accession_id, key, fmt), fmt, f"{accession_id}-{key}.{fmt}")

@@ -167,3 +167,4 @@ def about():
 
 
 from . import media_routes  # noqa: E402,F401  (photo derivatives on this blueprint)
+from . import exchange_routes  # noqa: E402,F401  (OHMS, WebVTT and SRT downloads, issue 14)

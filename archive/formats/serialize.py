@@ -80,16 +80,17 @@ def view_testimony(view: dict) -> dict:
     """An audience view in the JSON format: redacted text, no redactions, no restricted fields."""
     transcripts = []
     for tr in view["transcripts"]:
-        text, segments, cues = "", [], []
+        text, segments = "", []
         for s in tr["segments"]:
             segments.append({"start": s["start"], "end": s["end"], "title": s["title"],
                              "synopsis": s["synopsis"], "keywords": s["keywords"],
                              "text_start": len(text), "text_end": len(text) + len(s["text"]),
                              **{k: s[k] for k in ("hyperlinks", "gps") if s.get(k)}})
-            cues += view_cues(s, len(text))
             text += s["text"]
         if all(s["start"] is None for s in segments):
             segments = []
+        cues = [[min(c["at"], len(text)), min(c["at"] + len(c["text"]), len(text)), c["start"], c["end"]]
+                for c in tr.get("cues", [])]
         transcripts.append({"id": tr["key"], "language": tr["language"], "kind": tr["kind"],
                             "text": text, "segments": segments, **({"cues": cues} if cues else {})})
     consent = view["consent"] or {}
@@ -106,17 +107,3 @@ def view_testimony(view: dict) -> dict:
                     "permissions": consent.get("permissions", {})},
         "transcripts": transcripts,
     }
-
-
-def view_cues(segment: dict, offset: int) -> list[list]:
-    """A view segment's cues as [text_start, text_end, start_s, end_s] in the audience's text, which
-    begins at `offset`: each cue's text (redacted as the audience reads it) is found in order."""
-    out, cursor, text = [], 0, segment["text"]
-    for cue in segment.get("cues", []):
-        at = text.find(cue["text"], cursor) if cue["text"] else -1
-        if at < 0:
-            at = cursor
-        end = at + len(cue["text"]) if cue["text"] else at
-        out.append([offset + at, offset + end, cue["start"], cue["end"]])
-        cursor = end
-    return out

@@ -47,6 +47,7 @@ class Archive:
         from .bags import BagService
         from .consent import ConsentService
         from .dashboard import DashboardService
+        from .exchange import ExchangeService
         from .gate import PublicationGate
         from .history import HistoryService
         from .indexing import IndexService
@@ -85,6 +86,7 @@ class Archive:
         # Slow work off the request (services/jobs.py); the app configures its queue (JOB_QUEUE).
         self.jobs = JobService(self)
         self.bags = BagService(self)
+        self.exchange = ExchangeService(self)   # OHMS, WebVTT and SRT of one testimony (issue 14)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -150,7 +152,7 @@ class Archive:
         return [self.audit, self.index, self.testimonies, self.redactions, self.consent, self.search,
                 self.transfer, self.users, self.media, self.intake, self.sensitive, self.preview,
                 self.dashboard, self.records, self.history, self.segments, self.bags, self.oai,
-                self.jobs]
+                self.jobs, self.exchange]
 
     def close(self) -> None:
         self.db.dispose()

@@ -141,6 +141,12 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("public.search_export", "GET"):     ("plain", EVERYONE),
     ("public.citation", "GET"):          ("state", CITE),
     ("api.citation", "GET"):             ("state", CITE),
+    # OHMS XML and captions (issue 14): made from the caller's view; a withdrawn testimony is not found
+    ("public.testimony_ohms", "GET"):    ("state", CITE),
+    ("api.testimony_ohms", "GET"):       ("state", CITE),
+    # (tried with transcript key R-99 and format csv, which no testimony has: the leak suite tries real ones)
+    ("public.transcript_captions", "GET"): ("state", {state: row(404, 404, 404, 404) for state in STATE_IDS}),
+    ("api.transcript_captions", "GET"):  ("state", {state: row(404, 404, 404, 404) for state in STATE_IDS}),
     ("public.about", "GET"):             ("plain", EVERYONE),
     ("public.collections", "GET"):       ("plain", EVERYONE),
     ("public.collection", "GET"):        ("collection", COLLECTION),
