@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -27,7 +27,7 @@ class CollectionForm(FlaskForm):
 
 class TestimonyForm(FlaskForm):
     accession_id = StringField("Accession id (stable, e.g. OH-2026-0001)", validators=[DataRequired(), Length(max=64)])
-    collection = SelectField("Collection")
+    collection = SelectField("Collection", validators=[DataRequired()])
     title = StringField("Title", validators=[DataRequired(), Length(max=500)])
     summary = TextAreaField("Summary", validators=[Optional(), Length(max=50000)])
     interview_date = StringField("Interview date (EDTF: 2015-06, 2015?, 2014/2015)",
@@ -37,9 +37,11 @@ class TestimonyForm(FlaskForm):
     interviewers = TextAreaField(f"Interviewers, {LINES}", validators=[Optional(), Length(max=5000)])
     subjects = TextAreaField(f"Subjects, {LINES}", validators=[Optional(), Length(max=5000)])
     keywords = TextAreaField(f"Keywords, {LINES}", validators=[Optional(), Length(max=5000)])
-    places = TextAreaField(f"Places mentioned: authority keys (e.g. place:raqqa), {LINES}",
-                           validators=[Optional(), Length(max=5000)])
+    places = TextAreaField(f"Places mentioned: pick from the authority list, or type a place's name or key "
+                           f"(e.g. Raqqa or place:raqqa), {LINES}", validators=[Optional(), Length(max=5000)])
     rights = TextAreaField("Rights statement", validators=[Optional(), Length(max=5000)])
+    narrators = TextAreaField(f"Narrators: pick existing narrators, or type their keys, {LINES}",
+                              validators=[Optional(), Length(max=5000)])
 
 
 class NarratorForm(FlaskForm):
@@ -70,22 +72,35 @@ class AuthorityForm(FlaskForm):
                              validators=[Optional(), Length(max=20000)])
 
 
-def submitted(form: FlaskForm, save) -> object | None:
+def submitted(form: FlaskForm, save, check=None) -> object | None:
     """Validate, then save; a ValidationError from the archive is shown next to the field it names
-    (or above the form). None when the form is to be shown again."""
-    if not form.validate_on_submit():
-        if request.method == "POST" and "csrf_token" in form.errors:
-            _csrf_failed()
+    (or above the form). None when the form is to be shown again. `check` (the archive's own checks,
+    a list of ValidationErrors) runs even when the form's checks failed, so every error shows at once."""
+    if request.method != "POST":
+        return None
+    valid = form.validate_on_submit()
+    if "csrf_token" in form.errors:
+        _csrf_failed()
+    found = check() if check else []
+    for exc in found:
+        _show(form, exc)
+    if not valid or found:
         return None
     try:
         return save()
     except ValidationError as exc:
-        field = getattr(form, exc.field or "", None)
-        if field is not None and hasattr(field, "errors") and exc.field != "csrf_token":
-            field.errors = [*field.errors, exc.message]
-        else:
-            form.form_errors.append(str(exc))
+        _show(form, exc)
         return None
+
+
+def _show(form: FlaskForm, exc: ValidationError) -> None:
+    """An archive's objection beside the field it names (once), or above the form."""
+    field = getattr(form, exc.field or "", None)
+    if field is not None and hasattr(field, "errors") and exc.field != "csrf_token":
+        if not field.errors:          # a field the form itself refused says why already
+            field.errors = [exc.message]
+    else:
+        form.form_errors.append(str(exc))
 
 
 def page(template: str, form: FlaskForm, **context):
@@ -123,6 +138,17 @@ def records():
     return render_template("staff/record_index.html", collections=archive().records.list_collections(identity),
                            narrators=archive().records.list_narrators(identity),
                            authorities=archive().records.list_authorities(identity))
+
+
+@bp.get("/records/pick")
+@audience("archivist")
+def pick_records():
+    """The picker's list as you type: at most 20 authority records of a type (?kind=place), or narrators."""
+    kind = request.args.get("kind", "place")
+    if kind not in ("narrator", *AUTHORITY_TYPES):
+        abort(404)
+    return jsonify({"results": archive().records.find_records(current(), kind, request.args.get("q", ""),
+                                                               limit=20)})
 
 
 # -- collections --------------------------------------------------------------------------------
@@ -166,7 +192,27 @@ def _testimony_fields(form: TestimonyForm) -> dict:
             "interview_date": form.interview_date.data, "interview_place": form.interview_place.data,
             "languages": _languages(form.languages.data), "interviewers": _lines(form.interviewers.data),
             "subjects": _lines(form.subjects.data), "keywords": _lines(form.keywords.data),
-            "places": _lines(form.places.data), "rights": form.rights.data or ""}
+            "places": _places(form.places.data), "rights": form.rights.data or ""}
+
+
+def _places(text: str | None) -> list[str]:
+    """Each line a place's authority key, or its label or a variant (exactly one place bears it)."""
+    out = []
+    for line in _lines(text):
+        line = line.strip()
+        if line:
+            out.append(archive().records.resolve_record(current(), "place", line) or line)
+    return out
+
+
+def _narrator_keys(text: str | None) -> list[str]:
+    """Each line a narrator's key, or "KEY · public name" as the picker writes it."""
+    return [line.split(" · ")[0].strip() for line in _lines(text) if line.strip()]
+
+
+def _picker_lists(identity) -> dict:
+    return {"place_options": [a for a in archive().records.list_authorities(identity) if a["type"] == "place"][:500],
+            "narrator_options": archive().records.list_narrators(identity)[:500]}
 
 
 @bp.route("/records/testimonies/new", methods=["GET", "POST"])
@@ -175,12 +221,16 @@ def new_testimony():
     identity = current()
     form = _testimony_form(identity, {"collection": request.args.get("collection")})
     done = submitted(form, lambda: archive().records.create_testimony(
-        identity, form.accession_id.data, **_testimony_fields(form)))
+        identity, form.accession_id.data, narrators=_narrator_keys(form.narrators.data), **_testimony_fields(form)),
+        check=lambda: archive().records.check_testimony(identity, form.accession_id.data or "",
+                                                        narrators=_narrator_keys(form.narrators.data),
+                                                        **_testimony_fields(form)))
     if done:
-        flash(f"Testimony {done['accession_id']} created as a draft; consent is pending until you record it.", "ok")
+        linked = _narrator_keys(form.narrators.data)
+        flash(f"Testimony {done['accession_id']} created as a draft" + (f" with narrator{'s' if len(linked) > 1 else ''} "
+              f"{', '.join(linked)}" if linked else "") + "; consent is pending until you record it.", "ok")
         return redirect(url_for("staff.edit_testimony", accession_id=done["accession_id"]))
-    return page("staff/record_testimony.html", form, record=None,
-                authorities=archive().records.list_authorities(identity))
+    return page("staff/record_testimony.html", form, record=None, **_picker_lists(identity))
 
 
 @bp.route("/testimonies/<accession_id>/edit", methods=["GET", "POST"])
@@ -190,13 +240,14 @@ def edit_testimony(accession_id: str):
     record = archive().records.get_testimony_record(identity, accession_id)
     data = {**record, "languages": " ".join(record["languages"]),
             **{k: "\n".join(record[k]) for k in ("interviewers", "subjects", "keywords", "places")}}
-    form = _drop(_testimony_form(identity, data), "accession_id")
-    done = submitted(form, lambda: archive().records.edit_testimony(identity, accession_id, **_testimony_fields(form)))
+    form = _drop(_drop(_testimony_form(identity, data), "accession_id"), "narrators")
+    done = submitted(form, lambda: archive().records.edit_testimony(identity, accession_id, **_testimony_fields(form)),
+                     check=lambda: archive().records.check_testimony(identity, None, **_testimony_fields(form)))
     if done:
         flash(f"{accession_id} saved ({', '.join(done['changed']) or 'nothing changed'}).", "ok")
         return redirect(url_for("staff.edit_testimony", accession_id=accession_id))
     return page("staff/record_testimony.html", form, record=record, link_form=LinkNarratorForm(formdata=None),
-                action_form=ActionForm(), authorities=archive().records.list_authorities(identity))
+                action_form=ActionForm(), **_picker_lists(identity))
 
 
 @bp.post("/testimonies/<accession_id>/narrators")

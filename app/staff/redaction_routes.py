@@ -53,12 +53,19 @@ def editor_context(identity, view: dict) -> dict:
 @bp.post("/testimonies/<accession_id>/redactions/<key>/edit")
 @audience("archivist")
 def edit_redaction(accession_id: str, key: str):
+    from .routes import _testimony_page, show_error
     form = EditRedactionForm()
     if not form.validate_on_submit():
-        raise ValidationError("; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()), record=key)
-    result = archive().redactions.edit(current(), accession_id, key, replacement=form.replacement.data,
-                                       reason=form.reason.data or "", category=form.category.data,
-                                       visible_to=form.visible_to.data)
+        if "csrf_token" in form.errors:
+            _csrf_failed()
+        return _testimony_page(accession_id, edit_form=(key, form)), 400
+    try:
+        result = archive().redactions.edit(current(), accession_id, key, replacement=form.replacement.data,
+                                           reason=form.reason.data or "", category=form.category.data,
+                                           visible_to=form.visible_to.data)
+    except ValidationError as exc:
+        show_error(form, exc)
+        return _testimony_page(accession_id, edit_form=(key, form)), 400
     if result["changed"]:
         flash(f"Redaction {key} changed ({', '.join(result['changed'])}); a second archivist approves it again.", "ok")
     else:

@@ -26,7 +26,8 @@ class RedactionForm(FlaskForm):
     transcript = StringField("Transcript", validators=[Optional(), Length(max=40)])
     start = IntegerField("Start offset", validators=[Optional(), NumberRange(min=0)])
     end = IntegerField("End offset", validators=[Optional(), NumberRange(min=0)])
-    text = StringField("Text it covers", validators=[Optional(), Length(max=5000)])
+    # A textarea: a selection across lines keeps its line breaks (a text input drops them).
+    text = TextAreaField("Text it covers", validators=[Optional(), Length(max=5000)])
     field = SelectField("Or a field", choices=[SelectChoice("", "(a transcript span)")]
                         + [SelectChoice(f) for f in REDACTABLE_FIELDS],
                         validators=[Optional()])
@@ -63,7 +64,7 @@ def testimony(accession_id: str):
     return _testimony_page(accession_id)
 
 
-def _testimony_page(accession_id: str, refused: list[str] | None = None):
+def _testimony_page(accession_id: str, refused: list[str] | None = None, redaction_form=None, edit_form=None):
     identity = current()
     view = archive().testimonies.get(identity, accession_id)
     # The state menu starts at the current state, so "Set state" never unpublishes by default.
@@ -72,11 +73,15 @@ def _testimony_page(accession_id: str, refused: list[str] | None = None):
     if not archive().testimonies.may_publish(identity, accession_id, two_person=_two_person()):
         # Under the two-person rule the one who submitted or last changed it is not offered Publish.
         state_form.state.choices = [c for c in state_form.state.choices if c.value != "published"]
+    context = redaction_routes.editor_context(identity, view)
+    if edit_form is not None:           # a refused edit comes back in its row, as typed, with its errors
+        context["edit_forms"][edit_form[0]] = edit_form[1]
+        context["edit_open"] = edit_form[0]
     return render_template("staff/testimony.html", t=view,
                            revisions=archive().audit.revisions(identity, accession_id),
-                           redaction_form=RedactionForm(formdata=None),
+                           redaction_form=redaction_form or RedactionForm(formdata=None),
                            state_form=state_form,
-                           action_form=ActionForm(), refused=refused, **redaction_routes.editor_context(identity, view))
+                           action_form=ActionForm(), refused=refused, **context)
 
 
 @bp.route("/testimonies/<accession_id>/withdraw", methods=["GET", "POST"])
@@ -98,12 +103,19 @@ def withdraw(accession_id: str):
 def add_redaction(accession_id: str):
     form = RedactionForm()
     if not form.validate_on_submit():
-        raise ValidationError("; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()))
-    result = archive().redactions.add(
-        current(), accession_id, category=form.category.data, replacement=form.replacement.data,
-        reason=form.reason.data or "", visible_to=form.visible_to.data,
-        field=form.field.data or None, transcript=form.transcript.data or None,
-        start=form.start.data, end=form.end.data, text=form.text.data or None)
+        if "csrf_token" in form.errors:
+            _csrf_failed()
+        # Shown again on the testimony's page, as typed, each error beside its field.
+        return _testimony_page(accession_id, redaction_form=form), 400
+    try:
+        result = archive().redactions.add(
+            current(), accession_id, category=form.category.data, replacement=form.replacement.data,
+            reason=form.reason.data or "", visible_to=form.visible_to.data,
+            field=form.field.data or None, transcript=form.transcript.data or None,
+            start=form.start.data, end=form.end.data, text=_typed_text(form.text.data))
+    except ValidationError as exc:
+        show_error(form, exc)
+        return _testimony_page(accession_id, redaction_form=form), 400
     flash(f"Redaction {result['key']} proposed; it already hides the text from lower audiences.", "ok")
     return redirect(url_for("staff.testimony", accession_id=accession_id))
 
@@ -137,6 +149,20 @@ def set_state(accession_id: str):
 
 def _two_person() -> bool:
     return bool(current_app.config["TWO_PERSON_RULE"])
+
+
+def _typed_text(text: str | None) -> str | None:
+    """A textarea sends its line breaks as CRLF: the transcript has LF."""
+    return text.replace("\r\n", "\n") if text else None
+
+
+def show_error(form: FlaskForm, exc: ValidationError) -> None:
+    """The archive's objection beside the field it names, or above the form."""
+    field = getattr(form, exc.field or "", None)
+    if field is not None and hasattr(field, "errors") and exc.field != "csrf_token":
+        field.errors = [*field.errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
 
 
 @bp.get("/audit")

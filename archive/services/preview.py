@@ -51,6 +51,16 @@ def offset_pieces(text: str, spans: list[Span], lo: int, hi: int) -> list[dict]:
     return out
 
 
+def _gap(gap: tuple[int, str] | None, spans: list[Span]) -> dict | None:
+    """The text between two segments when it is white space alone and no redaction covers it."""
+    if not gap or not gap[1] or gap[1].strip():
+        return None
+    start, text = gap
+    if any(s.start < start + len(text) and start < s.end for s in spans):
+        return None
+    return {"start": start, "text": text}
+
+
 class PreviewService(Service):
     @gated("testimony.read_original")
     def selectable(self, identity: Identity, accession_id: str) -> list[dict]:
@@ -64,10 +74,14 @@ class PreviewService(Service):
                               category=r.category, revealed=not hides_from(r, identity.audience))
                          for r in testimony.redactions if r.transcript_id == tr.id and r.start is not None]
                 bounds = [(s, s.text_start, s.text_end) for s in tr.segments] or [(None, 0, len(tr.text))]
+                # The white space between one segment and the next (a line break, say) is carried too,
+                # so a selection across segments keeps it: "Emo?\nWatch", not "Emo?Watch".
+                gaps = [(hi, tr.text[hi:after]) for (_, _, hi), (_, after, _) in zip(bounds, bounds[1:])]
                 out.append({"key": tr.key, "language": tr.language, "kind": tr.kind, "dir": direction(tr.language),
                             "length": len(tr.text),
                             "segments": [{"seq": seq, "start": s.start if s else None, "title": s.title if s else "",
-                                          "pieces": offset_pieces(tr.text, spans, lo, hi)}
+                                          "pieces": offset_pieces(tr.text, spans, lo, hi),
+                                          "gap": _gap(gaps[seq] if seq < len(gaps) else None, spans)}
                                          for seq, (s, lo, hi) in enumerate(bounds)]})
             return out
 

@@ -8,10 +8,11 @@ survive in it.
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from .. import edtf
@@ -51,6 +52,10 @@ def _text(value, field: str, *, required: bool = False, record: str | None = Non
     if limit is not None and len(text) > limit:
         raise ValidationError(f"is longer than {limit} characters", record=record, field=field)
     return text
+
+
+def _raise(exc: Exception):
+    raise exc
 
 
 def _optional(value, field: str, **kw) -> str | None:
@@ -209,25 +214,105 @@ class RecordService(Service):
     # -- testimonies ----------------------------------------------------------------------------
 
     @gated("record.write")
-    def create_testimony(self, identity: Identity, accession_id: str, **fields) -> dict:
-        """A new testimony: a draft with consent pending (publishing is the workflow's business)."""
-        accession_id = _text(accession_id, "accession_id", required=True)
-        if not ACCESSION_ID.match(accession_id):
-            raise ValidationError(f"{accession_id!r} is not a valid accession id (letters, digits and . _ : -, "
-                                  "at most 64, starting with a letter or digit)", field="accession_id")
+    def create_testimony(self, identity: Identity, accession_id: str, *, narrators: Iterable[str] = (),
+                         **fields) -> dict:
+        """A new testimony: a draft with consent pending (publishing is the workflow's business),
+        with the narrators named by key linked in the same unit of work."""
+        accession_id = self._accession_id(accession_id)
         with self.archive.unit_of_work() as session:
             if session.scalar(select(Testimony.id).where(Testimony.accession_id == accession_id)):
                 raise ConflictError(f"the accession id {accession_id} is already taken by another testimony",
                                     record=accession_id, field="accession_id")
             values = self._testimony_fields(session, fields, accession_id, partial=False)
+            linked = self._narrators_by_key(session, narrators, accession_id)
             testimony = Testimony(accession_id=accession_id, state="draft",
                                   consent=Consent(status="pending", scope="archive", permissions={}),
                                   **values)
+            testimony.narrators.extend(linked)
             session.add(testimony)
             session.flush()
             self._testimony_saved(session, identity, testimony, "testimony.create", "testimony created",
                                   sorted(values))
             return {"accession_id": accession_id, "state": testimony.state}
+
+    @gated("record.write")
+    def check_testimony(self, identity: Identity, accession_id: str | None, *, narrators: Iterable[str] = (),
+                        **fields) -> list[ValidationError]:
+        """Every objection a save of these values would meet, each naming its field, so a form shows
+        them all at once (a save stops at the first). An accession id of None is not checked (an edit)."""
+        found: list[ValidationError] = []
+        checks = [lambda: self._accession_id(accession_id)] if accession_id is not None else []
+        with self.archive.db.session() as session:
+            if accession_id is not None:
+                checks.append(lambda: session.scalar(select(Testimony.id).where(
+                    Testimony.accession_id == (accession_id or "").strip())) and _raise(ConflictError(
+                        f"the accession id {accession_id.strip()} is already taken by another testimony",
+                        record=accession_id, field="accession_id")))
+            checks += [lambda name=name: self._testimony_fields(session, {name: fields[name]}, accession_id,
+                                                                 partial=True) for name in fields]
+            checks.append(lambda: self._narrators_by_key(session, narrators, accession_id))
+            for check in checks:
+                try:
+                    check()
+                except ValidationError as exc:
+                    found.append(exc)
+        return found
+
+    @gated("record.read")
+    def find_records(self, identity: Identity, kind: str, text: str, *, limit: int = 20) -> list[dict]:
+        """At most `limit` authority records of a type ("place", "person", "organisation") or narrators
+        ("narrator") whose key, label (public name) or a variant holds `text`, for a form's picker."""
+        needle = (text or "").strip()[:100]
+        limit = max(1, min(int(limit), 50))
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+        with self.archive.db.session() as session:
+            if kind == "narrator":
+                rows = session.scalars(select(Narrator).where(
+                    Narrator.key.ilike(like, escape="\\") | Narrator.public_name.ilike(like, escape="\\"))
+                    .order_by(Narrator.key).limit(limit))
+                return [{"id": n.key, "label": n.public_name} for n in rows]
+            if kind not in AUTHORITY_TYPES:
+                raise ValidationError(f"{kind!r} is not a kind of record to pick (narrator, "
+                                      f"{', '.join(AUTHORITY_TYPES)})", field="type")
+            # Variants are stored as JSON text: non-ASCII letters there may be written as \\u escapes.
+            as_json = json.dumps(needle)[1:-1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            rows = session.scalars(select(Authority).where(Authority.type == kind).where(
+                Authority.key.ilike(like, escape="\\") | Authority.label.ilike(like, escape="\\")
+                | cast(Authority.variants, String).ilike(like, escape="\\")
+                | cast(Authority.variants, String).ilike(f"%{as_json}%", escape="\\"))
+                .order_by(Authority.key).limit(limit))
+            return [{"id": a.key, "label": a.label, "variants": list(a.variants or [])} for a in rows]
+
+    @gated("record.read")
+    def resolve_record(self, identity: Identity, kind: str, text: str) -> str | None:
+        """The key of the one record of `kind` whose key, label or a variant is `text` (letter case
+        aside), or None: lets a form take "Raqqa" where it needs "place:raqqa"."""
+        wanted = (text or "").strip().casefold()
+        if not wanted:
+            return None
+        keys = {r["id"] for r in self.find_records(identity, kind, text, limit=50)
+                if wanted in {r["id"].casefold(), (r["label"] or "").casefold(),
+                              *(v.casefold() for v in r.get("variants", []))}}
+        return keys.pop() if len(keys) == 1 else None
+
+    @staticmethod
+    def _accession_id(accession_id) -> str:
+        accession_id = _text(accession_id, "accession_id", required=True)
+        if not ACCESSION_ID.match(accession_id):
+            raise ValidationError(f"{accession_id!r} is not a valid accession id (letters, digits and . _ : -, "
+                                  "at most 64, starting with a letter or digit)", field="accession_id")
+        return accession_id
+
+    @staticmethod
+    def _narrators_by_key(session: Session, keys: Iterable[str], record: str | None) -> list[Narrator]:
+        keys = list(dict.fromkeys(k.strip() for k in keys if k and k.strip()))
+        found = {n.key: n for n in session.scalars(select(Narrator).where(Narrator.key.in_(keys)))} if keys else {}
+        unknown = [k for k in keys if k not in found]
+        if unknown:
+            raise ValidationError(f"no narrator {', '.join(map(repr, unknown))} (create the narrator first, "
+                                  "or link one after the testimony is saved)", record=record, field="narrators")
+        return [found[k] for k in keys]
 
     @gated("record.write")
     def edit_testimony(self, identity: Identity, accession_id: str, **fields) -> dict:

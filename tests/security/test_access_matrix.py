@@ -204,6 +204,7 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("staff.new_authority", "POST"):     ("plain", row(403, 403, 400, 400)),
     ("staff.edit_authority", "GET"):     ("plain", STAFF_PAGE),
     ("staff.edit_authority", "POST"):    ("plain", row(403, 403, 400, 400)),
+    ("staff.pick_records", "GET"):       ("plain", STAFF_PAGE),
     # consent and purge
     ("staff.consent", "GET"):            ("state", STAFF_RECORD),
     ("staff.consent", "POST"):           ("state", EDIT_INCOMPLETE),

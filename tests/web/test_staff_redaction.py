@@ -169,7 +169,10 @@ def test_removing_a_redaction_takes_a_second_archivist(app, signed_in, client):
     assert redactions(app, OH1)["R-2"]["state"] == "removal_proposed"
     assert "Suluk" not in client.get(f"/testimonies/{OH1}").get_data(as_text=True)     # still hidden
     doc = html(done)
-    assert doc.xpath(f"//tr[@id='redaction-R-2']//form[contains(@action, 'confirm-removal')]")
+    # the one who proposed the removal is not offered its confirmation; the rule refuses it anyway
+    assert not doc.xpath(f"//tr[@id='redaction-R-2']//form[contains(@action, 'confirm-removal')]")
+    assert "Removal awaits a second archivist" in doc.xpath("string(//tr[@id='redaction-R-2'])")
+    assert html(reviewer.get(page)).xpath(f"//tr[@id='redaction-R-2']//form[contains(@action, 'confirm-removal')]")
     own = archivist.post(f"{page}/redactions/R-2/confirm-removal", data={"csrf_token": csrf_from(archivist, page)})
     assert own.status_code == 400 and "second archivist" in own.get_data(as_text=True)
     post(reviewer, f"{page}/redactions/R-2/keep", page)
