@@ -134,7 +134,10 @@ def testimony(accession_id: str):
         if tombstone is None:
             raise
         return render_template("public/tombstone.html", tombstone=tombstone), 410
-    return render_template("public/testimony.html", t=view, styles=STYLES)
+    # A recording being re-encoded after a redaction (archive/services/jobs.py) is withheld: said, not played.
+    withheld = {m["id"] for m in view.get("media") or [] if m["kind"] in ("audio", "video")
+                and not archive().media.recording_ready(current(), m["id"])}
+    return render_template("public/testimony.html", t=view, styles=STYLES, withheld=withheld)
 
 
 @bp.get("/collections")

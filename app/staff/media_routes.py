@@ -129,7 +129,8 @@ def media(accession_id: str):
     identity = current()
     view = archive().testimonies.get(identity, accession_id)
     return render_template("staff/media.html", t=view, assets=archive().media.assets_for(identity, accession_id),
-                           form=UploadForm(), kinds=KIND_LABELS)
+                           form=UploadForm(), kinds=KIND_LABELS,
+                           jobs=archive().jobs.latest(identity, testimony=accession_id, live_only=True))
 
 
 @bp.post("/testimonies/<accession_id>/media")
@@ -170,7 +171,8 @@ def _asset_page(found: dict, range_form: RangeForm | None = None):
     return render_template("staff/media_asset.html", a=found, form=BoxForm(), action_form=ActionForm(),
                            range_form=range_form or RangeForm(duration=found.get("duration"), placements=placements),
                            placements=placements, grid=SILENCE_GRID, minimum=SILENCE_MINIMUM, clock=clock,
-                           kind_title=KIND_LABELS[found["kind"]].split(" (")[0])
+                           kind_title=KIND_LABELS[found["kind"]].split(" (")[0],
+                           jobs=archive().jobs.latest(current(), testimony=found["accession_id"], live_only=True))
 
 
 @bp.post("/media/<asset>/redactions")

@@ -221,3 +221,4 @@ from . import records_routes  # noqa: E402,F401  (collections, testimonies, narr
 from . import consent_routes  # noqa: E402,F401  (recording consent, its history, purge)
 from . import history_routes  # noqa: E402,F401  (revisions, diffs, restore, the audit log's filters)
 from . import segment_routes  # noqa: E402,F401  (the segment editor)
+from . import job_routes  # noqa: E402,F401  (the job pages: queued slow work and its progress)

@@ -122,4 +122,7 @@ def redact_all(accession_id: str, term_id: str):
         message += (f"; {len(result['left'])} occurrence(s) in segment titles, synopses, keywords, subjects, "
                     "places or names cannot be redacted: edit those fields")
     flash(message + ". A second archivist approves them.", "ok")
+    if archive().jobs.latest(current(), testimony=accession_id, live_only=True):
+        flash("The recording is being re-encoded in the background (see Jobs, or the media page); readers "
+              "below archivist get no recording until it is done.", "ok")
     return redirect(url_for("staff.testimony", accession_id=accession_id) + "#redactions")

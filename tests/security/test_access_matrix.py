@@ -216,6 +216,8 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("staff.intake_confirm", "POST"):    ("plain", row(403, 403, 400, 400)),   # no upload named
     ("staff.intake_job", "GET"):         ("plain", row(302, 403, 404, 404)),   # no such job
     ("staff.intake_job_status", "GET"):  ("plain", row(302, 403, 404, 404)),
+    ("staff.jobs", "GET"):               ("plain", STAFF_PAGE),                # the job queue's pages
+    ("staff.job", "GET"):                ("plain", row(302, 403, 404, 404)),   # no such job
     ("public.media_derivative", "GET"):  ("asset", PHOTO_DERIVATIVE),
     ("public.media_audio", "GET"):       ("asset", RECORDING),
     ("public.media_captions", "GET"):    ("asset", CAPTIONS),
@@ -275,7 +277,8 @@ def _rules(app):
 
 def _url(rule, kind: str, case: str, assets: dict[str, str] | None = None) -> str:
     values = {"filename": "archive.css", "key": "R-99", "fmt": "csv", "size": "thumb", "term_id": "99999",
-              "narrator": "N-0001", "authority": "place:cnry-riverton", "job": "A" * 22}
+              "narrator": "N-0001", "authority": "place:cnry-riverton", "job": "A" * 22,
+              "job_id": "99999"}
     if kind == "asset":
         values["asset"] = assets[case]
     if kind == "state":
