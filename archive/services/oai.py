@@ -42,7 +42,7 @@ def fingerprint(view: dict) -> str:
 class OaiService(Service):
     page_size = PAGE_SIZE
     set_page_size = SET_PAGE_SIZE
-    clock = staticmethod(oai.now)   # tests may set another
+    _clock = staticmethod(oai.now)   # tests may set another
 
     # -- keeping oai_records equal to what the public sees ------------------------------------------
 
@@ -55,16 +55,16 @@ class OaiService(Service):
             visible = policy.can_see_testimony(testimony, PUBLIC, today)
             if not visible:
                 if row is not None and not row.deleted:
-                    row.deleted, row.fingerprint, row.datestamp = True, None, self.clock()
+                    row.deleted, row.fingerprint, row.datestamp = True, None, self._clock()
                 continue
             view = view_for(testimony, PUBLIC, today, self._authorities(session, [testimony]))
             mark = fingerprint(view)
             slug = testimony.collection.slug
             if row is None:
                 session.add(OaiRecord(accession_id=testimony.accession_id, set_spec=slug,
-                                      datestamp=self.clock(), deleted=False, fingerprint=mark))
+                                      datestamp=self._clock(), deleted=False, fingerprint=mark))
             elif row.deleted or row.fingerprint != mark or row.set_spec != slug:
-                row.deleted, row.fingerprint, row.set_spec, row.datestamp = False, mark, slug, self.clock()
+                row.deleted, row.fingerprint, row.set_spec, row.datestamp = False, mark, slug, self._clock()
 
     def backfill(self) -> int:
         """At start: note the published testimonies the table does not know (an archive older than it,
@@ -105,7 +105,7 @@ class OaiService(Service):
             return oai.error(ctx, params, exc, request)
 
     def _Identify(self, session: Session, root, args: dict, ctx: oai.Context) -> None:
-        earliest = session.scalar(select(func.min(OaiRecord.datestamp))) or self.clock()
+        earliest = session.scalar(select(func.min(OaiRecord.datestamp))) or self._clock()
         out = oai.sub(root, "Identify")
         oai.sub(out, "repositoryName", ctx.repository_name)
         oai.sub(out, "baseURL", ctx.base_url)

@@ -47,7 +47,7 @@ def identifiers(root) -> list[tuple[str, bool]]:
 def set_clock(archive, *moments):
     """The datestamps the next notes get, one per call of the clock."""
     it = iter(moments)
-    archive.oai.clock = lambda: next(it)
+    archive.oai._clock = lambda: next(it)
 
 
 # -- every verb, valid --------------------------------------------------------------------------
