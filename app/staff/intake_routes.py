@@ -30,6 +30,8 @@ from archive.errors import ArchiveError, NotFound, ValidationError
 from archive.formats import csv_format
 from archive.formats.csv_format import COLUMNS
 from archive.intake import DEFAULT_MAX_BYTES
+from archive.media.kinds import recording_format
+from archive.media.sniff import ACCEPTED, sniff
 from archive.services.intake import DEFAULT_COLLECTION, kind_of
 
 from ..identity import archive, audience, current
@@ -71,6 +73,25 @@ def _upload_form(form: UploadForm | None = None) -> UploadForm:
     return form
 
 
+def _media_file(data: bytes) -> tuple[str, str] | None:
+    """(media kind, what it is) for a recording, a photo or a PDF, read from the content; None otherwise."""
+    container = recording_format(data)
+    if container:
+        video = container in ("MP4", "WebM") and _has_video(data)
+        return ("video", f"a video ({container})") if video else ("audio", f"an audio recording ({container})")
+    found = sniff(data)
+    if found in ACCEPTED:
+        return "photo", f"a photo ({found})"
+    if found == "PDF":
+        return "document", "a document (PDF)"
+    return None
+
+
+def _has_video(data: bytes) -> bool:
+    # The MP4 brands of audio alone; a WebM says what its tracks are only deep inside: taken as video.
+    return data[8:12] not in (b"M4A ", b"M4B ", b"f4a ")
+
+
 def _upload_page(form: UploadForm | None = None, error: str | None = None, status: int = 200):
     return render_template("staff/intake.html", form=_upload_form(form), error=error, columns=COLUMNS,
                            limit_mb=DEFAULT_MAX_BYTES // (1024 * 1024)), status
@@ -91,6 +112,17 @@ def intake_preview():
     upload = form.file.data
     data = upload.read(DEFAULT_MAX_BYTES + 1)
     filename = _display_name(upload.filename)
+    media = _media_file(data)
+    if media:
+        # Recordings, photos and PDFs are attached on a testimony's media page, not imported here.
+        kind, what = media
+        if form.into.data:
+            flash(f"{filename} is {what}: recordings, photos and documents are attached here, on the testimony's "
+                  "media page, not imported as records. Choose the file again below and attach it.", "ok")
+            return redirect(url_for("staff.media", accession_id=form.into.data, kind=kind) + "#attach", 303)
+        return _upload_page(form, f"{filename} is {what}: recordings, photos and documents are attached on a "
+                                  "testimony's media page, not imported as records. Choose its testimony in "
+                                  "“Into testimony” and send it again to be taken there.", 400)
     if len(data) > DEFAULT_MAX_BYTES:
         return _upload_page(form, f"{filename}: over the {DEFAULT_MAX_BYTES // (1024 * 1024)} MB limit", 400)
     options = {"into": form.into.data or "", "language": (form.language.data or "").strip(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from flask import Response, current_app, flash, redirect, render_template, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import Field, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
@@ -129,7 +129,7 @@ def media(accession_id: str):
     identity = current()
     view = archive().testimonies.get(identity, accession_id)
     return render_template("staff/media.html", t=view, assets=archive().media.assets_for(identity, accession_id),
-                           form=UploadForm(), kinds=KIND_LABELS,
+                           form=UploadForm(data={"kind": request.args.get("kind") or "photo"}), kinds=KIND_LABELS,
                            jobs=archive().jobs.latest(identity, testimony=accession_id, live_only=True))
 
 

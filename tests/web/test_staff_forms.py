@@ -113,3 +113,46 @@ def test_the_proposer_is_not_offered_approve_on_their_own_redaction(app, signed_
     assert "Awaiting a second archivist" in mine.text_content()
     theirs = lxml.html.fromstring(reviewer.get(PAGE).get_data(as_text=True)).get_element_by_id(f"redaction-{key}")
     assert theirs.xpath(".//form[contains(@action, '/approve')]")
+
+
+# -- navigation -----------------------------------------------------------------------------------
+
+def test_the_testimony_page_links_to_every_task_about_it(signed_in):
+    archivist = signed_in("archivist")
+    doc = lxml.html.fromstring(archivist.get(PAGE).get_data(as_text=True))
+    links = {a.text_content().strip(): a.get("href") for a in doc.xpath("//nav[@class='testimony-tasks']//a")}
+    for task in ("Edit record", "Segments", "Media", "Consent", "Redactions", "History", "Preview"):
+        assert task in links, links
+    for task, href in links.items():
+        if not href.startswith("#"):
+            assert archivist.get(href).status_code == 200, (task, href)
+        else:
+            assert doc.xpath(f"//*[@id='{href[1:]}']"), task
+
+
+MP3_FRAME = b"\xff\xfb\x90\x64" + b"\x00" * 413           # one MPEG-1 Layer III frame header, 128 kbit/s
+
+
+def _upload(client, data: bytes, name: str, into: str = ""):
+    from tests.conftest import csrf_from
+    import io
+    body = {"file": (io.BytesIO(data), name), "into": into, "language": "", "collection": "", "key": "",
+            "csrf_token": csrf_from(client, "/staff/intake")}
+    return client.post("/staff/intake/preview", data=body, content_type="multipart/form-data")
+
+
+def test_import_files_sends_a_recording_to_the_media_page_with_a_message(signed_in):
+    archivist = signed_in("archivist")
+    response = _upload(archivist, b"ID3\x03\x00\x00\x00\x00\x00\x00" + MP3_FRAME * 4, "interview.mp3", into=OH1)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/staff/testimonies/{OH1}/media?kind=audio#attach")
+    page = archivist.get(response.headers["Location"]).get_data(as_text=True)
+    assert "interview.mp3 is an audio recording (MP3)" in page and "attach it" in page
+    doc = lxml.html.fromstring(page)
+    assert doc.xpath("//select[@name='kind']/option[@selected]")[0].get("value") == "audio"
+
+    # no testimony chosen: the page says where the file goes, and nothing was staged or imported
+    response = _upload(archivist, b"ID3\x03\x00\x00\x00\x00\x00\x00" + MP3_FRAME * 4, "interview.mp3")
+    assert response.status_code == 400
+    text = lxml.html.fromstring(response.get_data(as_text=True)).xpath("string(//p[@role='alert'])")
+    assert "is an audio recording (MP3)" in text and "media page" in text and "Into testimony" in text

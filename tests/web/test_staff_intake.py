@@ -147,7 +147,8 @@ def test_bad_uploads_are_refused_with_the_reason_and_nothing_waits(app, signed_i
     assert broken.status_code == 400
     assert "broken.xml" in text_of(broken) and "not well-formed XML" in text_of(broken)
     png = upload(archivist, data=b"\x89PNG\r\n\x1a\n" + b"\0" * 40, name="../../etc/passwd")
-    assert png.status_code == 400 and "passwd: the file is a PNG image" in text_of(png)
+    # (a photo is attached on a testimony's media page: the refusal says so)
+    assert png.status_code == 400 and "passwd is a photo (PNG)" in text_of(png) and "media page" in text_of(png)
     missing = upload(archivist)
     assert missing.status_code == 400 and "choose a file" in text_of(missing)
     unknown = upload(archivist, TEXT, into="NOPE-1")
