@@ -611,6 +611,30 @@ def restore(src, ledgers, no_purge_ledger):
         console.print("[yellow]No purge ledger was read: a purge made after this backup is not re-applied.[/]")
 
 
+@cli.command()
+@click.argument("accession_id")
+@click.option("--style", default="chicago", show_default=True,
+              type=click.Choice(["chicago", "apa", "bibtex", "ris", "csl-json"]),
+              help="A citation style, or a reference manager's format (RIS, CSL-JSON).")
+@click.option("--segment", metavar="KEY-SEQ", help="Cite one segment at its timecode (e.g. en-3).")
+def cite(accession_id, style, segment):
+    """Cite a testimony as the public sees it (its page's address from PUBLIC_URL)."""
+    from archive.citation import cite as citation
+    from archive.identity import ANONYMOUS
+    app = _app()
+    archive = app.extensions["archive"]
+    view = archive.testimonies.get(ANONYMOUS, accession_id)
+    url = (app.config["PUBLIC_URL"] or "").rstrip("/") + f"/testimonies/{accession_id}" + \
+        (f"#seg-{segment}" if segment else "")
+    try:
+        text = citation(view, style, url, repository=app.config["SITE_NAME"], accessed=archive.today(),
+                        segment=segment)
+    except ValueError as exc:
+        from archive.errors import ValidationError
+        raise ValidationError(str(exc), record=accession_id, field="segment" if segment else "style") from None
+    click.echo(text, nl=not text.endswith("\n"))
+
+
 def main():
     os.umask(private_files.UMASK)  # whatever the shell's: everything the archive writes is the owner's only
     cli(prog_name="python -m app")

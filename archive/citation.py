@@ -1,4 +1,5 @@
-"""Citations of a testimony, or of one segment at its timecode, in Chicago, APA and BibTeX.
+"""Citations of a testimony, or of one segment at its timecode, in Chicago, APA and BibTeX, and as the
+records reference managers import: RIS and CSL-JSON.
 
 Built from an audience view only, so a citation never names more than the reader may see: narrators
 by their public names, no interview place (undisclosed places are part of what keeps narrators safe).
@@ -6,11 +7,16 @@ by their public names, no interview place (undisclosed places are part of what k
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 from . import edtf
 
-STYLES = {"chicago": "Chicago", "apa": "APA", "bibtex": "BibTeX"}
+STYLES = {"chicago": "Chicago", "apa": "APA", "bibtex": "BibTeX", "ris": "RIS", "csl-json": "CSL-JSON"}
+# What a downloaded citation is: (file extension, media type).
+DOWNLOADS = {"chicago": ("txt", "text/plain"), "apa": ("txt", "text/plain"), "bibtex": ("bib", "text/plain"),
+             "ris": ("ris", "application/x-research-info-systems"),
+             "csl-json": ("json", "application/vnd.citationstyles.csl+json")}
 
 
 class CitationError(ValueError):
@@ -70,7 +76,12 @@ def _bibtex_escape(text: str) -> str:
 def cite(view: dict, style: str, url: str, *, repository: str, accessed: dt.date,
          segment: str | None = None) -> str:
     if style not in STYLES:
-        raise CitationError("Unknown citation style %r: use chicago, apa or bibtex." % style)
+        raise CitationError("Unknown citation style %r: use %s." % (style, ", ".join(STYLES)))
+    if style == "ris":
+        return ris(view, url, repository=repository, accessed=accessed, segment=segment)
+    if style == "csl-json":
+        return json.dumps([csl_json(view, url, repository=repository, accessed=accessed, segment=segment)],
+                          ensure_ascii=False, indent=2) + "\n"
     seg = _segment(view, segment)
     names = _names(view) or ["Anonymous narrator"]
     interviewers = _interviewers(view)
@@ -103,3 +114,84 @@ def cite(view: dict, style: str, url: str, *, repository: str, accessed: dt.date
               ("url", url), ("urldate", accessed.isoformat())]
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return "@misc{%s,\n%s\n}\n" % (key, body)
+
+
+_EDTF_DAY = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?([?~%]?)\Z")
+
+
+def _csl_date(value) -> dict | None:
+    """An EDTF interview date as a CSL date: date-parts for a year, month or day (circa when uncertain or
+    approximate), the raw text for anything else (an interval, an unknown digit)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        edtf.parse(value)
+    except edtf.EdtfError:
+        return None           # withheld (its replacement text) or not a date
+    match = _EDTF_DAY.match(value.strip())
+    if not match:
+        return {"raw": value.strip()}
+    out: dict = {"date-parts": [[int(p) for p in match.groups()[:3] if p]]}
+    if match.group(4):
+        out["circa"] = True
+    return out
+
+
+def _where(seg: dict | None) -> str:
+    if seg is None:
+        return ""
+    at = "Segment" + (" at %s" % timecode(seg["start"]) if seg.get("start") is not None else "")
+    return at + (", “%s”" % seg["title"] if seg.get("title") else "")
+
+
+def csl_json(view: dict, url: str, *, repository: str, accessed: dt.date, segment: str | None = None) -> dict:
+    """One CSL-JSON item (the format of citeproc, Zotero and Mendeley) of type interview: narrators by their
+    public names as authors, interviewers as interviewers; no interview place."""
+    seg = _segment(view, segment)
+    item: dict = {
+        "id": view["accession_id"] + (("-" + segment) if segment else ""),
+        "type": "interview",
+        "title": view["title"],
+        "author": [{"literal": n} for n in (_names(view) or ["Anonymous narrator"])],
+        "medium": "Oral history interview",
+        "collection-title": view["collection"]["title"],
+        "archive": repository,
+        "archive_location": view["accession_id"],
+        "URL": url,
+        "accessed": {"date-parts": [[accessed.year, accessed.month, accessed.day]]},
+    }
+    if _interviewers(view):
+        item["interviewer"] = [{"literal": n} for n in _interviewers(view)]
+    issued = _csl_date(view.get("interview_date"))
+    if issued:
+        item["issued"] = issued
+    if view.get("languages"):
+        item["language"] = view["languages"][0]
+    if seg is not None:
+        item["note"] = _where(seg)
+    return item
+
+
+def _ris_line(tag: str, value) -> str:
+    return "%s  - %s" % (tag, " ".join(str(value).split()))
+
+
+def ris(view: dict, url: str, *, repository: str, accessed: dt.date, segment: str | None = None) -> str:
+    """One RIS record (the tagged format every reference manager imports), CRLF line ends as the format says."""
+    item = csl_json(view, url, repository=repository, accessed=accessed, segment=segment)
+    lines = [_ris_line("TY", "SOUND"), _ris_line("TI", item["title"])]
+    lines += [_ris_line("AU", a["literal"]) for a in item["author"]]
+    lines += [_ris_line("A2", a["literal"]) for a in item.get("interviewer", [])]
+    issued = item.get("issued", {}).get("date-parts")
+    if issued:
+        parts = issued[0] + [None] * (3 - len(issued[0]))
+        lines.append(_ris_line("PY", parts[0]))
+        lines.append(_ris_line("DA", "/".join([str(parts[0])] + ["%02d" % p if p else "" for p in parts[1:]]) + "/"))
+    lines += [_ris_line("M3", item["medium"]), _ris_line("T2", item["collection-title"]),
+              _ris_line("PB", repository), _ris_line("AN", view["accession_id"])]
+    lines += [_ris_line("LA", code) for code in view.get("languages", [])[:1]]
+    lines += [_ris_line("UR", url), _ris_line("Y2", accessed.strftime("%Y/%m/%d"))]
+    if item.get("note"):
+        lines.append(_ris_line("N1", item["note"]))
+    lines.append("ER  - ")
+    return "\r\n".join(lines) + "\r\n"

@@ -1,6 +1,7 @@
 """A small JSON API. Every response is an audience view, the same as the pages."""
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 
 from flask import Blueprint, current_app, jsonify, request
@@ -66,8 +67,10 @@ def citation(accession_id: str):
     segment = request.args.get("segment") or None
     url = public_url("public.testimony", accession_id=accession_id) + (f"#seg-{segment}" if segment else "")
     try:
-        return jsonify({key: cite(view, key, url, repository=current_app.config["SITE_NAME"],
-                                  accessed=archive().today(), segment=segment) for key in STYLES})
+        out = {key: cite(view, key, url, repository=current_app.config["SITE_NAME"],
+                         accessed=archive().today(), segment=segment) for key in STYLES}
+        out["csl-json"] = json.loads(out["csl-json"])   # an object here, not its text
+        return jsonify(out)
     except CitationError as exc:
         return jsonify({"error": "Bad request", "detail": str(exc)}), 400
 

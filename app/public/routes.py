@@ -5,7 +5,7 @@ import datetime as dt
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
-from archive.citation import STYLES, CitationError, cite, timecode
+from archive.citation import DOWNLOADS, STYLES, CitationError, cite, timecode
 from archive.errors import NotFound
 from archive.formats import results_export
 from archive.services.search import FILTER_KEYS, SORTS
@@ -116,8 +116,8 @@ def citation(accession_id: str):
     except CitationError as exc:
         return render_template("error.html", code=400, title="No citation", detail=str(exc)), 400
     if request.args.get("download"):
-        ext = "bib" if style == "bibtex" else "txt"
-        return Response(text, mimetype="text/plain; charset=utf-8", headers={
+        ext, mimetype = DOWNLOADS[style]
+        return Response(text, mimetype=f"{mimetype}; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="{accession_id}.{ext}"'})
     citations = {name: cite(view, key, url, repository=current_app.config["SITE_NAME"],
                             accessed=archive().today(), segment=segment) for key, name in STYLES.items()}

@@ -310,7 +310,7 @@ def test_the_dublin_core_export_is_valid_simple_dc_of_public_testimonies_only(ap
     assert "https://archive.example.org/testimonies/" + OPEN in root.itertext()
 
 
-def test_export_format_dc_from_the_command_line(app, tmp_path):
+def test_export_format_dc_and_cite_from_the_command_line(app, tmp_path):
     import os
     import subprocess
 
@@ -333,3 +333,8 @@ def test_export_format_dc_from_the_command_line(app, tmp_path):
     refused = run("--audience", "admin")
     assert refused.returncode == 1 and b"public" in refused.stderr and not refused.stdout
     assert b"Traceback" not in refused.stderr
+    # citations for reference managers, from the command line (the public's view)
+    cited = subprocess.run([str(PYTHON), "-m", "app", "cite", OPEN, "--style", "ris"], cwd=ROOT, env=env,
+                           capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert cited.returncode == 0 and cited.stdout.startswith(b"TY  - SOUND\r\n"), cited.stderr
+    assert f"UR  - https://archive.example.org/testimonies/{OPEN}".encode() in cited.stdout

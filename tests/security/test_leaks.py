@@ -123,7 +123,8 @@ def query_strings(endpoint: str, values: dict[str, list[str]]) -> list[dict]:
         "public.search_export": [{"q": ""}, {"q": "Riverton"}, {"q": "", "sort": "-date"}]
         + [{"place": p} for p in hidden_places] + [{"collection": s} for s in values["slug"]],
         "public.citation": [{"segment": s, "style": st} for s in ("en-0", "en-1", "en-2", "ar-0")
-                            for st in ("chicago", "apa", "bibtex")] + [{"style": "bibtex", "download": "1"}],
+                            for st in ("chicago", "apa", "bibtex", "ris", "csl-json")]
+        + [{"style": st, "download": "1"} for st in ("bibtex", "ris", "csl-json")],
         "api.citation": [{"segment": s} for s in ("en-0", "en-1", "en-2", "ar-0")],
         "oai.endpoint": [{"verb": "Identify"}, {"verb": "ListSets"}, {"verb": "ListMetadataFormats"}]
         + [{"verb": v, "metadataPrefix": "oai_dc", **extra} for v in ("ListIdentifiers", "ListRecords")
