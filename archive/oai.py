@@ -244,7 +244,7 @@ def header(parent, ctx: Context, accession_id: str, stamp: dt.datetime, set_spec
     head = sub(parent, "header", **({"status": "deleted"} if deleted else {}))
     sub(head, "identifier", identifier(ctx, accession_id))
     sub(head, "datestamp", datestamp(stamp))
-    if set_spec:
+    if set_spec and SET_SPEC.match(set_spec):
         sub(head, "setSpec", set_spec)
     return head
 
