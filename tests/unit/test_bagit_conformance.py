@@ -79,3 +79,15 @@ def test_bagit_txt_is_read_in_its_exact_form(tmp_path, declaration, accepted):
     else:
         with pytest.raises(ValidationError, match="bagit.txt is not in the form"):
             bagit_format.check(folder)
+
+
+def test_a_bag_whose_file_links_outside_it_is_refused(tmp_path):
+    folder = tmp_path / "bag"
+    folder.mkdir()
+    (folder / "inside.txt").write_text("the same bytes")
+    bagit_format.make(folder, {"Source-Organization": "test"})
+    (tmp_path / "outside.txt").write_text("the same bytes")
+    (folder / "data" / "inside.txt").unlink()
+    (folder / "data" / "inside.txt").symlink_to(tmp_path / "outside.txt")
+    with pytest.raises(ValidationError, match="unsafe"):
+        bagit_format.check(folder)
