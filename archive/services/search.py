@@ -23,6 +23,7 @@ class SearchService(Service):
         super().__init__(archive)
         self._variants: dict[str, tuple[tuple, list[list[str]]]] = {}
         self._hidden: tuple[int | None, set[tuple[str, ...]]] | None = None
+        self._labels_of: dict[str, tuple[tuple, tuple[dict, dict]]] = {}
         self._lock = threading.Lock()
 
     @gated("search")
@@ -93,13 +94,25 @@ class SearchService(Service):
     @gated("search")
     def facet_labels(self, identity: Identity, facets: dict[str, list]) -> dict[str, dict[str, str]]:
         """Display labels for the place and collection ids that the caller's own results hold."""
+        places, collections = self._labels(identity.audience.index_name)
+        return {"place": {k: places[k] for k, _ in facets.get("place", []) if k in places},
+                "collection": {k: collections[k] for k, _ in facets.get("collection", []) if k in collections}}
+
+    def _labels(self, index: str) -> tuple[dict[str, str], dict[str, str]]:
+        """Every place authority's label and collection's title by key, read again only after a write
+        (as of the index's version and the last audit event, as _variant_groups): not every authority
+        on every results page."""
         with self.archive.db.session() as session:
-            authorities = self.authorities(session)
-            collections = dict(session.execute(select(Collection.slug, Collection.title)).all())
-        places = [v for v, _ in facets.get("place", [])]
-        held = [v for v, _ in facets.get("collection", [])]
-        return {"place": {k: authorities[k].label for k in places if k in authorities},
-                "collection": {k: collections[k] for k in held if k in collections}}
+            version = (self.archive.indexes.version(index), session.scalar(select(func.max(AuditEvent.id))))
+            with self._lock:
+                cached = self._labels_of.get(index)
+            if cached is not None and cached[0] == version and version[1] is not None:
+                return cached[1]
+            labels = (dict(session.execute(select(Authority.key, Authority.label)).all()),
+                      dict(session.execute(select(Collection.slug, Collection.title)).all()))
+        with self._lock:
+            self._labels_of[index] = (version, labels)
+        return labels
 
     @gated("search")
     def suggest(self, identity: Identity, prefix: str, limit: int = 10) -> list[str]:

@@ -159,6 +159,22 @@ def test_an_authority_variant_edit_reindexes_every_testimony_using_it(example_ar
     assert search_ids(archive, ANN, "Quokkaville") >= users
 
 
+def test_facet_labels_follow_label_and_title_edits(example_archive):
+    """The labels are kept between results pages: an edit shows on the next page all the same."""
+    archive = example_archive
+    facets = archive.search.search(ANONYMOUS, "").facets
+    assert "place:raqqa" in dict(facets["place"]) and COLLECTION in dict(facets["collection"])
+    before = archive.search.facet_labels(ANONYMOUS, facets)
+    assert before["place"]["place:raqqa"] != "Raqqa Relabelled"
+    authority = archive.records.get_authority(ANN, "place:raqqa")
+    archive.records.edit_authority(ANN, "place:raqqa", type="place", label="Raqqa Relabelled",
+                                   variants=authority["variants"])
+    archive.records.edit_collection(ANN, COLLECTION, title="Leaving, retitled")
+    after = archive.search.facet_labels(ANONYMOUS, archive.search.search(ANONYMOUS, "").facets)
+    assert after["place"]["place:raqqa"] == "Raqqa Relabelled"
+    assert after["collection"][COLLECTION] == "Leaving, retitled"
+
+
 RESTRICTED = {"legal_name": "Quillonius Restrictedname", "contact": "quillonius@hidden.example",
               "risk_notes": "Hunted by Zarquon militia"}
 WORDS = ("Quillonius", "Restrictedname", "quillonius@hidden.example", "Zarquon")
