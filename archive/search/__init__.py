@@ -10,11 +10,14 @@ from .results import SearchResult, SegmentHit, TestimonyHit
 
 # A new archive's engine: the one that meets the speed targets at 10,000 testimonies (README, speed).
 DEFAULT_ENGINE = "sqlite"
+# ... and a new archive's on PostgreSQL: search in the same database, so that several servers answer as one.
+DEFAULT_ENGINE_ON_POSTGRESQL = "postgresql"
 
 
-def open_indexes(root: str | Path, engine: str = DEFAULT_ENGINE, **options) -> SearchEngine:
-    """The audience indexes under `root`, kept by the engine named (see ENGINES)."""
-    return open_engine(engine, root, **options)
+def open_indexes(root: str | Path, engine: str = DEFAULT_ENGINE, database=None, **options) -> SearchEngine:
+    """The audience indexes under `root` (or in `database`, an archive.db.Database, for an engine that
+    lives there), kept by the engine named (see ENGINES)."""
+    return open_engine(engine, root, database=database, **options)
 
 
 def existing_engine(root: str | Path) -> str | None:
@@ -36,7 +39,8 @@ def existing_engine(root: str | Path) -> str | None:
     return None
 
 
-def choose_engine(root: str | Path, setting: str | None = None) -> tuple[str, str]:
+def choose_engine(root: str | Path, setting: str | None = None,
+                  database_url: str | None = None) -> tuple[str, str]:
     """The engine an archive's indexes under `root` are to be kept by, and why (as `init` reports it).
 
     An operator's setting wins (and `init` rebuilds the indexes with it); without one an archive keeps
@@ -49,6 +53,8 @@ def choose_engine(root: str | Path, setting: str | None = None) -> tuple[str, st
     existing = existing_engine(root)
     if existing:
         return existing, "kept from the existing indexes"
+    if (database_url or "").startswith("postgresql"):
+        return DEFAULT_ENGINE_ON_POSTGRESQL, "the default for a new archive on PostgreSQL"
     return DEFAULT_ENGINE, "the default for a new archive"
 
 

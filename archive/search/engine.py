@@ -2,7 +2,7 @@
 
 An engine keeps one index per audience (layout.AUDIENCES) built from that audience's documents
 (documents.py) and answers the query language (query.py) with the shared result types (results.py).
-Each engine lives in a folder of its own beside this module (whoosh/, sqlite/); services and tests
+Each engine lives in a folder of its own beside this module (whoosh/, sqlite/, postgresql/); services and tests
 speak to it only through the methods below.
 """
 from __future__ import annotations
@@ -19,6 +19,9 @@ class SearchEngine(Protocol):
     """One archive's per-audience indexes, kept by one engine."""
 
     engine: str            # its name in ENGINES
+    # True for an engine whose indexes are tables of the archive's database: its writes take the
+    # writing session (`session=`) and commit with the records; nothing is ever pending.
+    in_database: bool
     root: Path             # the instance's INDEX_DIR
     read_only: bool        # every write refused (archive/readonly.py)
     import_batch: int      # testimonies per index commit during a bulk import
@@ -90,6 +93,7 @@ class SearchEngine(Protocol):
 REGISTRY = {
     "whoosh": "archive.search.whoosh:SearchIndexes",
     "sqlite": "archive.search.sqlite:SqliteIndexes",
+    "postgresql": "archive.search.postgresql:PostgresIndexes",
 }
 ENGINES = tuple(REGISTRY)
 
@@ -103,6 +107,10 @@ def engine_class(name: str) -> type:
     return getattr(import_module(module), cls)
 
 
-def open_engine(name: str, root: str | Path, **options) -> SearchEngine:
-    """The engine named, keeping its indexes under `root` (the instance's INDEX_DIR)."""
-    return engine_class(name)(Path(root), **options)
+def open_engine(name: str, root: str | Path, database=None, **options) -> SearchEngine:
+    """The engine named, keeping its indexes under `root` (the instance's INDEX_DIR), or in the
+    archive's `database` (an archive.db.Database) for an engine that lives there (`in_database`)."""
+    cls = engine_class(name)
+    if getattr(cls, "in_database", False):
+        options["database"] = database
+    return cls(Path(root), **options)

@@ -42,6 +42,8 @@ class AudienceIndexes:
     _held = threading.local()
     # The engine's name in archive.search.ENGINES.
     engine = ""
+    # Local indexes: written beside the database's transaction, with pending marks (engine.SearchEngine).
+    in_database = False
     # On a read-only instance (archive/readonly.py) every write is refused before a lock file is made.
     read_only = False
     # Testimonies per index commit during a bulk import.

@@ -35,10 +35,10 @@ class Archive:
         self.reserve_bytes = int(reserve_mb if reserve_mb is not None
                                  else os.environ.get("ARCHIVE_DISK_RESERVE_MB") or 64) * 2 ** 20
         self.search_engine, self.search_engine_reason = choose_engine(
-            index_dir, search_engine or os.environ.get("ARCHIVE_SEARCH_ENGINE"))
+            index_dir, search_engine or os.environ.get("ARCHIVE_SEARCH_ENGINE"), database_url)
         if self.read_only:   # indexes of another engine cannot be rebuilt: read the ones there are
             self.search_engine = existing_engine(index_dir) or self.search_engine
-        self.indexes = open_indexes(Path(index_dir), self.search_engine)
+        self.indexes = open_indexes(Path(index_dir), self.search_engine, database=self.db)
         self.indexes.read_only = self.read_only
         self.media_dir = Path(media_dir) if media_dir else None
         self._clock = clock or dt.date.today
@@ -97,18 +97,22 @@ class Archive:
         were updated, the touched testimonies are re-indexed from what the database actually holds.
         """
         after: list[Callable[[], None]] = []
+        vacuum: set[str] = set()
         with self.indexes.writing():
             touched: set[str] = set()
             try:
                 with self.db.session() as session:
                     session.info["touched"] = touched
                     yield session
+                    # An engine in the database writes its rows here, in the records' transaction.
+                    self.index.write_in_transaction(session)
                     session.commit()
+                    vacuum = session.info.pop("search_vacuum", set())
                     after = session.info.pop("after_commit", [])
                     self.index.write_deferred(session)
                 self.indexes.clear_pending(touched)
             except BaseException as exc:
-                if touched:
+                if touched and not self.indexes.in_database:   # (in the database: rolled back with it)
                     try:
                         self.index._resync(touched)  # the archive itself repairs after a rollback
                     except Exception:   # noqa: BLE001 - the pending marks stay: replayed later
@@ -117,6 +121,11 @@ class Archive:
                 if isinstance(exc, Exception) and reserve.is_disk_full(exc):
                     raise reserve.full_disk_message() from None
                 raise
+        if vacuum:   # rows an engine in the database deleted: their words gone from its tables' pages too
+            try:
+                self.indexes.vacuum(vacuum)
+            except Exception:   # noqa: BLE001 - the change is committed; autovacuum gets there later
+                log.exception("vacuuming the search tables after a commit failed")
         # What waits for the commit and needs no lock (the job queue: services/jobs.py), once it is let go.
         for hook in after:
             hook()

@@ -113,6 +113,14 @@ class IndexService(Service):
         """
         self.archive.gate.check(session, testimonies)
         self.archive.oai.note(session, *testimonies)   # what harvesters learn of it (services/oai.py)
+        if self.archive.indexes.in_database:
+            # Written by write_in_transaction just before the commit, from the records as they are then.
+            held = session.info.setdefault("in_transaction", {})
+            for testimony in testimonies:
+                entry = held.setdefault(testimony.accession_id, [testimony, True])
+                entry[1] = entry[1] and purge
+            self.archive.media.follow_redactions(session, *testimonies)
+            return
         session.info.setdefault("touched", set()).update(t.accession_id for t in testimonies)
         protecting = session.info.get("gate") == PROTECTIVE
         today = self.archive.today()
@@ -132,6 +140,15 @@ class IndexService(Service):
             self._write(session, now.items(), purge)
         # Recordings follow their transcripts' redactions, in the same unit of work.
         self.archive.media.follow_redactions(session, *testimonies)
+
+    def write_in_transaction(self, session: Session) -> None:
+        """Before the commit, for an engine in the database: every testimony `sync` was given, written to
+        every audience's tables in the session's own transaction, so that the records and their index
+        rows commit together or not at all."""
+        held = session.info.pop("in_transaction", None)
+        if held:
+            every = {a.index_name for a in INDEXED_AUDIENCES}
+            self._write(session, [(t, every) for t, _ in held.values()], all(p for _, p in held.values()))
 
     def write_deferred(self, session: Session) -> None:
         """After the commit: write what `sync` deferred, from the committed records. A failure here
@@ -158,7 +175,9 @@ class IndexService(Service):
                     view = view_for(testimony, audience, today, authorities)
                     batches.setdefault(audience.index_name, {})[testimony.accession_id] = \
                         documents(view) if view else []
-        if batches:
+        if batches and self.archive.indexes.in_database:
+            self.archive.indexes.replace_in_audiences(batches, purge=purge, session=session)
+        elif batches:
             self.archive.indexes.replace_in_audiences(batches, purge=purge)
 
     def replay_pending(self, *, wait: bool = True) -> list[str]:
@@ -199,7 +218,9 @@ class IndexService(Service):
             protective(session)   # a repair is never refused: what it finds showing, it holds
             for accession in sorted(accession_ids):
                 testimony = self.load_testimony(session, accession)
-                if testimony is None:
+                if testimony is None and self.archive.indexes.in_database:
+                    self.archive.indexes.remove_testimony(accession, session=session)
+                elif testimony is None:
                     self.archive.indexes.remove_testimony(accession)
                 else:
                     self.archive.gate.check(session, [testimony])

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from archive.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from archive.identity import ANONYMOUS, for_role
 from archive.model import AuditEvent, Revision
-from tests.security.conftest import index_bytes
+from tests.security.conftest import audience_index_bytes
 
 ANN = for_role("archivist", 1, "ann")
 RESEARCHER = for_role("researcher", 3, "rita")
@@ -197,7 +197,7 @@ def test_restricted_narrator_fields_reach_only_archivists(example_archive):
             assert search_ids(archive, identity, f"narrator:{word}") == set()
         assert search_ids(archive, identity, "Pseudonymo") == {OH1}
     for audience in ("public", "researcher"):
-        data = index_bytes(archive.indexes.index_dirs()[audience]).lower()
+        data = audience_index_bytes(archive.indexes, audience).lower()
         assert not any(w.lower().encode() in data for w in WORDS), audience
     # positive control: archivists read and search them
     staff = next(n for n in archive.testimonies.get(ANN, OH1)["narrators"] if n["key"] == "N-SECRET")

@@ -92,6 +92,14 @@ def inflated(data: bytes) -> list[bytes]:
     return out
 
 
+def audience_index_bytes(indexes, audience: str) -> bytes:
+    """Everything one audience's index holds: its files' bytes (index_bytes), or for an engine in the
+    database, every row of its tables as text."""
+    if indexes.in_database:
+        return indexes.dump(audience)
+    return index_bytes(indexes.index_dirs()[audience])
+
+
 def index_bytes(path: Path) -> bytes:
     """Every byte of every file under an index directory, plus the inflated streams inside them."""
     files = [p.read_bytes() for p in sorted(Path(path).rglob("*")) if p.is_file()]

@@ -20,7 +20,7 @@ from archive.identity import SYSTEM, Identity
 from archive.search.analysis import TOKEN_PATTERN, analyze_term, light_normalize, normalize, normalize_pattern
 from tests.conftest import ROOT, csrf_from
 from tests.security import canaries, media_canaries
-from tests.security.conftest import client_as, index_bytes
+from tests.security.conftest import audience_index_bytes, client_as
 
 LOWER = ("public", "researcher")
 LATIN_NONSENSE = "QZXJWVKQPM"
@@ -465,7 +465,7 @@ def index_forms(word: str) -> set[bytes]:
 
 
 def index_leaks(archive, audience: str, words) -> set[str]:
-    data = index_bytes(archive.indexes.index_dirs()[audience])
+    data = audience_index_bytes(archive.indexes, audience)
     low = data.lower()
     return {w for w in words if any(f in data or f in low for f in index_forms(w))}
 

@@ -1,0 +1,175 @@
+"""One audience's tables in the archive's PostgreSQL database, and testimonies written into them.
+
+Per audience `a`:
+- `search_a_doc`: a row per index document (the meta document, then each segment) with its display
+  text (the audience's own view, for snippets) and `tsv`, a tsvector of the document's words as the
+  archive's analysers make them, each lexeme `column:term` with its positions (weighted by field:
+  title A; narrator, place, subject B; summary C; transcript text D) and the filter keys as
+  `keys:`/`lang:` lexemes (as the SQLite engine's keys column). GIN-indexed.
+- `search_a_testimony`: a row per testimony: title, years, facet values, the fingerprint of its
+  documents (an unchanged testimony is not rewritten) and the words it adds to `search_a_word`.
+- `search_a_word`: per field, each word and the number of testimonies holding it: the analysed terms of
+  each text column (wildcards, ranges, name variants) and, under field `spell`, the readable words
+  (suggestions, "did you mean").
+`search_state` holds each audience's generation, moved on by every write (caches key on it).
+
+Everything is written with the caller's connection, inside its transaction: a record and its index
+rows commit together or not at all.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from ..analysis import READABLE, TOKEN_PATTERN, term_memo
+from ..sqlite import store
+from .translate import quote
+
+TEXT_COLUMNS = store.TEXT_COLUMNS
+SPELL = "spell"
+MAX_POSITION = 16383    # PostgreSQL's largest tsvector position
+_WEIGHT = {"title": "A", "narrator": "B", "place": "B", "subject": "B", "summary": "C", "text": "", "text_fr": ""}
+# ts_rank's weights in the order {D, C, B, A}: the field boosts of the other engines (3, 2, 1.5, 1), scaled.
+RANK_WEIGHTS = "{0.33,0.5,0.67,1.0}"
+_TOKEN = re.compile(TOKEN_PATTERN)
+_DOC_COLUMNS = ("testimony", "ord", "doc_id", "kind", "seq", "transcript", "start", "end", "title",
+                "summary", "text", "text_fr", "tsv")
+AUDIENCE_NAME = re.compile(r"^[a-z]+$")
+
+
+def table(audience: str, name: str) -> str:
+    if not AUDIENCE_NAME.match(audience):
+        raise ValueError("unknown audience %r" % audience)
+    return "search_%s_%s" % (audience, name)
+
+
+def ddl(audience: str) -> list[str]:
+    doc, testimony, word = (table(audience, n) for n in ("doc", "testimony", "word"))
+    return [
+        "CREATE TABLE IF NOT EXISTS search_state (audience text PRIMARY KEY, generation bigint NOT NULL)",
+        "INSERT INTO search_state VALUES ('%s', 0) ON CONFLICT DO NOTHING" % audience,
+        'CREATE TABLE IF NOT EXISTS %s (accession text COLLATE "C" PRIMARY KEY, title text NOT NULL, '
+        "year int, year_from int, year_to int, facets text NOT NULL, fingerprint text NOT NULL, "
+        "ndocs int NOT NULL, words text[] NOT NULL)" % testimony,
+        'CREATE TABLE IF NOT EXISTS %s (testimony text COLLATE "C" NOT NULL, ord int NOT NULL, '
+        "doc_id text NOT NULL, kind text NOT NULL, seq int, transcript text, start double precision, "
+        '"end" double precision, title text, summary text, text text, text_fr text, tsv tsvector NOT NULL, '
+        "PRIMARY KEY (testimony, ord))" % doc,
+        "CREATE INDEX IF NOT EXISTS %s_tsv ON %s USING gin (tsv)" % (doc, doc),
+        'CREATE TABLE IF NOT EXISTS %s (field text COLLATE "C" NOT NULL, word text COLLATE "C" NOT NULL, '
+        "docs int NOT NULL, PRIMARY KEY (field, word))" % word,
+    ]
+
+
+def exists(cur, audience: str) -> bool:
+    """Are all of the audience's tables there?"""
+    cur.execute("SELECT bool_and(to_regclass(t) IS NOT NULL) FROM unnest(%s::text[]) t",
+                ([table(audience, n) for n in ("doc", "testimony", "word")],))
+    return bool(cur.fetchone()[0])
+
+
+def _tsvector(fields: dict, words: set[str]) -> str:
+    lexemes: dict[str, list[str]] = {}
+    for column in TEXT_COLUMNS:
+        value = fields.get(column)
+        if not value:
+            continue
+        memo, weight = term_memo("fr" if column == "text_fr" else "en"), _WEIGHT[column]
+        for pos, word in enumerate(_TOKEN.findall(value), 1):
+            term = memo[word]
+            if term:
+                key = "%s:%s" % (column, term)
+                held = lexemes.get(key)
+                if held is None:
+                    lexemes[key] = held = []
+                    words.add(key)
+                if len(held) < 256:
+                    held.append("%d%s" % (min(pos, MAX_POSITION), weight))
+            readable = READABLE[word]
+            if readable:
+                words.add("%s:%s" % (SPELL, readable))
+    out = [quote(k) + ":" + ",".join(p) for k, p in lexemes.items()]
+    lang = fields.get("lang")
+    if lang:
+        out.append(quote("lang:" + store.key("lang", lang)))
+    out.extend(quote("keys:" + k) for k in dict.fromkeys(store._keys(fields)))
+    return " ".join(out)
+
+
+def prepare(fields_list: list[dict]) -> tuple:
+    """documents.testimony_fields' output (not empty) as (document rows, testimony row, words): made
+    wherever the analysis runs (a worker process of a parallel reindex), inserted by the writer."""
+    first, words = fields_list[0], set()
+    accession = first["testimony"]
+    docs = [(accession, ord_, f["doc_id"], f["kind"], f.get("seq"), f.get("transcript"), f.get("start"),
+             f.get("end"), f.get("title"), f.get("summary"), f.get("text"), f.get("text_fr"),
+             _tsvector(f, words)) for ord_, f in enumerate(fields_list)]
+    testimony = (accession, first.get("testimony_title") or "", first.get("year"), first.get("year_from"),
+                 first.get("year_to"), first["facets"].decode("utf-8"), first["fingerprint"], len(fields_list))
+    return docs, testimony, sorted(words)
+
+
+def _split(words) -> tuple[list[str], list[str]]:
+    fields, terms = [], []
+    for w in sorted(words):
+        field, _, term = w.partition(":")
+        fields.append(field)
+        terms.append(term)
+    return fields, terms
+
+
+def write(cur, audience: str, accession: str, prepared: tuple | None) -> tuple[bool, bool]:
+    """Replace one testimony in the caller's transaction; `prepared` None removes it. (Written, rows
+    deleted): nothing is written where the index already holds exactly this."""
+    testimony, doc, word = (table(audience, n) for n in ("testimony", "doc", "word"))
+    cur.execute("SELECT fingerprint, ndocs, words FROM %s WHERE accession = %%s FOR UPDATE" % testimony,
+                (accession,))
+    held = cur.fetchone()
+    if prepared is not None and held and held[0] == prepared[1][6] and held[1] == prepared[1][7]:
+        return False, False
+    if held is None and prepared is None:
+        return False, False
+    old = set(held[2]) if held else set()
+    new = set(prepared[2]) if prepared else set()
+    if held:
+        cur.execute("DELETE FROM %s WHERE testimony = %%s" % doc, (accession,))
+        cur.execute("DELETE FROM %s WHERE accession = %%s" % testimony, (accession,))
+    if prepared is not None:
+        docs, row, words = prepared
+        cur.executemany("INSERT INTO %s (%s) VALUES (%s)" % (doc, ", ".join('"%s"' % c for c in _DOC_COLUMNS),
+                                                             ", ".join(["%s"] * len(_DOC_COLUMNS))), docs)
+        cur.execute("INSERT INTO %s VALUES (%s)" % (testimony, ", ".join(["%s"] * 9)), (*row, words))
+    gone, added = old - new, new - old
+    # In one sorted order, so that writers of testimonies sharing words wait for each other, never deadlock.
+    if gone:
+        fields, terms = _split(gone)
+        cur.execute("UPDATE %s w SET docs = w.docs - 1 FROM unnest(%%s::text[], %%s::text[]) AS u(f, t) "
+                    "WHERE w.field = u.f AND w.word = u.t" % word, (fields, terms))
+        cur.execute("DELETE FROM %s w USING unnest(%%s::text[], %%s::text[]) AS u(f, t) "
+                    "WHERE w.field = u.f AND w.word = u.t AND w.docs <= 0" % word, (fields, terms))
+    if added:
+        fields, terms = _split(added)
+        cur.execute("INSERT INTO %s SELECT f, t, 1 FROM unnest(%%s::text[], %%s::text[]) AS u(f, t) "
+                    "ORDER BY f, t ON CONFLICT (field, word) DO UPDATE SET docs = %s.docs + 1" % (word, word),
+                    (fields, terms))
+    return True, bool(held)
+
+
+def bump(cur, audience: str) -> None:
+    cur.execute("UPDATE search_state SET generation = generation + 1 WHERE audience = %s", (audience,))
+
+
+def generation(cur, audience: str) -> int:
+    cur.execute("SELECT generation FROM search_state WHERE audience = %s", (audience,))
+    row = cur.fetchone()
+    return row[0] if row else -1
+
+
+def copy_rows(cur, audience: str, name: str, columns: tuple[str, ...], rows) -> None:
+    with cur.copy('COPY %s (%s) FROM STDIN' % (table(audience, name), ", ".join('"%s"' % c for c in columns))) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def facets(row_text: str) -> dict:
+    return json.loads(row_text)
