@@ -84,7 +84,8 @@ def configure(archive, setting: str, instance: str | Path | None) -> None:
     from huey import crontab
 
     service = archive.jobs
-    service.huey = make_queue(setting, instance)
+    # A read-only archive writes nothing (no queue file either) and queues nothing: it builds no derivative.
+    service.huey = make_queue("immediate" if archive.read_only else setting, instance)
     service._task = service.huey.task(name="archive.job", retries=MAX_ATTEMPTS - 1,
                                       retry_delay=RETRY_SECONDS)(service._run_from_queue)
     service.huey.periodic_task(crontab(minute="*"), name="archive.requeue")(service._requeue_periodic)

@@ -58,7 +58,10 @@ def _environment(instance: Path) -> dict[str, str]:
     # Keep nothing from the caller's ARCHIVE_* settings (a DATABASE_URL there would redirect the server).
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_") or k == "ARCHIVE_SEARCH_ENGINE"}
     env.update(ARCHIVE_INSTANCE_PATH=str(instance), ARCHIVE_SESSION_COOKIE_SECURE="false",
-               ARCHIVE_PASSWORD=PASSWORD, PYTHONUNBUFFERED="1")
+               ARCHIVE_PASSWORD=PASSWORD, PYTHONUNBUFFERED="1",
+               # Recordings are encoded by the request that queues them, so the pages play them at once
+               # (a real worker process is tested in tests/integration/test_jobs.py).
+               ARCHIVE_JOB_QUEUE="immediate")
     return env
 
 
