@@ -73,6 +73,9 @@ STAFF_RECORD = {state: (row(302, 403, 404, 404) if state == "missing" else STAFF
 WITHDRAW_INCOMPLETE = {state: row(403, 403, 404, 404) if state == "missing" else row(403, 403, 200, 200)
                        for state in STATE_IDS}                    # form shown again, reason missing
 FORM_INCOMPLETE = {state: row(403, 403, 400, 400) for state in STATE_IDS}   # refused by the form
+# (shown again on the testimony's page with its errors: a missing testimony has none to show)
+REDACTION_FORM_INCOMPLETE = {state: row(403, 403, 404, 404) if state == "missing" else row(403, 403, 400, 400)
+                             for state in STATE_IDS}
 APPROVE_MISSING_KEY = {state: row(403, 403, 404, 404) for state in STATE_IDS}  # key R-99 exists nowhere
 PHOTO_DERIVATIVE = {                     # /media/<asset>/thumb.png
     "open-photo":      row(200, 200, 200, 200),
@@ -170,13 +173,13 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("staff.testimony", "GET"):          ("state", STAFF_RECORD),
     ("staff.withdraw", "GET"):           ("state", STAFF_RECORD),
     ("staff.withdraw", "POST"):          ("state", WITHDRAW_INCOMPLETE),
-    ("staff.add_redaction", "POST"):     ("state", FORM_INCOMPLETE),
+    ("staff.add_redaction", "POST"):     ("state", REDACTION_FORM_INCOMPLETE),
     ("staff.approve_redaction", "POST"): ("state", APPROVE_MISSING_KEY),
     ("staff.set_state", "POST"):         ("state", FORM_INCOMPLETE),
     ("staff.reindex", "POST"):           ("plain", STAFF_ACTION),
     # the redaction editor and sensitive terms: incomplete forms are refused (400); actions on
     # redaction R-99 or sensitive term 99999, which exist nowhere, find nothing (404)
-    ("staff.edit_redaction", "POST"):    ("state", FORM_INCOMPLETE),
+    ("staff.edit_redaction", "POST"):    ("state", REDACTION_FORM_INCOMPLETE),
     ("staff.remove_redaction", "POST"):  ("state", APPROVE_MISSING_KEY),
     ("staff.confirm_removal", "POST"):   ("state", APPROVE_MISSING_KEY),
     ("staff.keep_redaction", "POST"):    ("state", APPROVE_MISSING_KEY),
@@ -208,6 +211,15 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("staff.edit_authority", "GET"):     ("plain", STAFF_PAGE),
     ("staff.edit_authority", "POST"):    ("plain", row(403, 403, 400, 400)),
     ("staff.pick_records", "GET"):       ("plain", STAFF_PAGE),
+    # accounts (admins only; user "nobody-here" does not exist) and the one-time reset link's page
+    ("staff.users", "GET"):              ("plain", row(302, 403, 403, 200)),
+    ("staff.add_user", "POST"):          ("plain", row(403, 403, 403, 400)),
+    ("staff.set_user_role", "POST"):     ("plain", row(403, 403, 403, 400)),
+    ("staff.disable_user", "POST"):      ("plain", row(403, 403, 403, 404)),
+    ("staff.enable_user", "POST"):       ("plain", row(403, 403, 403, 404)),
+    ("staff.reset_user", "POST"):        ("plain", row(403, 403, 403, 404)),
+    ("auth.reset_password", "GET"):      ("plain", row(404, 404, 404, 404)),
+    ("auth.reset_password", "POST"):     ("plain", row(404, 404, 404, 404)),
     # consent and purge
     ("staff.consent", "GET"):            ("state", STAFF_RECORD),
     ("staff.consent", "POST"):           ("state", EDIT_INCOMPLETE),
@@ -285,6 +297,7 @@ def _url(rule, kind: str, case: str, assets: dict[str, str] | None = None) -> st
     values = {"filename": "archive.css", "key": "R-99", "fmt": "csv", "size": "thumb", "term_id": "99999",
               "narrator": "N-0001", "authority": "place:cnry-riverton", "job": "A" * 22,
               "job_id": "99999"}
+    values.update(username="nobody-here", token="not-a-reset-token")       # accounts and reset links
     if kind == "asset":
         values["asset"] = assets[case]
     if kind == "state":
