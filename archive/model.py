@@ -304,6 +304,19 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class PasswordReset(Base):
+    """A one-time password reset link an admin made (archive/services/users.py): only its token's
+    SHA-256 is kept; it expires, and its first use spends it."""
+    __tablename__ = "password_resets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(120))
+
+
 class Revision(Base):
     __tablename__ = "revisions"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -94,12 +94,14 @@ def search_export(fmt: str):
         timecode)
     stamp = dt.date.today().isoformat()
     if fmt == "csv":
-        body, mimetype = results_export.to_csv(data), "text/csv; charset=utf-8"
+        # With a byte order mark, so a spreadsheet reads the file as UTF-8 (Arabic, accents) and not in
+        # the machine's legacy code page. content_type, not mimetype: Flask would add a second charset.
+        body, content_type = "\ufeff" + results_export.to_csv(data), "text/csv; charset=utf-8"
     else:
         meta = {"query": query, "filters": filters, "sort": sort, "total": result.total,
                 "exported": len(data), "permalink": public_url("public.search", **search_state(query, filters, sort))}
-        body, mimetype = results_export.to_json(data, meta), "application/json"
-    return Response(body, mimetype=mimetype, headers={
+        body, content_type = results_export.to_json(data, meta), "application/json"
+    return Response(body, content_type=content_type, headers={
         "Content-Disposition": f'attachment; filename="search-{stamp}.{fmt}"'})
 
 

@@ -222,3 +222,4 @@ from . import consent_routes  # noqa: E402,F401  (recording consent, its history
 from . import history_routes  # noqa: E402,F401  (revisions, diffs, restore, the audit log's filters)
 from . import segment_routes  # noqa: E402,F401  (the segment editor)
 from . import job_routes  # noqa: E402,F401  (the job pages: queued slow work and its progress)
+from . import users_routes  # noqa: E402,F401  (accounts: the admins' page, one-time password links)
