@@ -62,8 +62,7 @@ def _pieces_json(pieces: list[Piece]) -> list[dict]:
     return out
 
 
-def _transcript(transcript, redactions, audience: Audience, staff: bool,
-                hidden: set[tuple[str, ...]] | None = None) -> dict:
+def _transcript(transcript, redactions, audience: Audience, staff: bool, shown=None) -> dict:
     # Staff see the originals they are cleared for, marked; everything else is replaced.
     spans = [_span(r, revealed=not hides_from(r, audience)) for r in redactions
              if r.transcript_id == transcript.id and r.start is not None
@@ -83,8 +82,8 @@ def _transcript(transcript, redactions, audience: Audience, staff: bool,
             "pieces": _pieces_json(pieces),
             # Plain text as this audience reads it: originals where it may see them.
             "text": "".join(p.original if p.original is not None else p.text for p in pieces),
-            "hyperlinks": _links(segment, staff, hidden),
-            "gps": _gps_points(segment, staff, hidden),
+            "hyperlinks": _links(segment, staff, shown),
+            "gps": _gps_points(segment, staff, shown),
         })
     return {"key": transcript.key, "language": transcript.language, "kind": transcript.kind,
             "dir": direction(transcript.language), "segments": segments,
@@ -117,24 +116,45 @@ def _cues(transcript, spans: list[Span], bounds: list, segments: list[dict]) -> 
     return out
 
 
-def _links(segment, staff: bool, hidden: set[tuple[str, ...]] | None) -> list[dict]:
+def _links(segment, staff: bool, shown) -> list[dict]:
     """An index point's hyperlinks; below archivist none whose text or address shows a hidden name."""
     links = list(segment.hyperlinks or []) if segment is not None else []
     if staff:
         return [dict(link) for link in links]
-    return [dict(link) for link in links
-            if shows_name(link.get("text") or "", hidden or set())
-            and shows_name(link.get("url") or "", hidden or set())]
+    return [dict(link) for link in links if shown(link.get("text") or "") and shown(link.get("url") or "")]
 
 
-def _gps_points(segment, staff: bool, hidden: set[tuple[str, ...]] | None) -> list[dict]:
+def _gps_points(segment, staff: bool, shown) -> list[dict]:
     """GPS points are location data, gated like places: below archivist only a point whose label
     names no hidden name or place (an unlabelled point may be of an undisclosed place: never)."""
     points = list(segment.gps or []) if segment is not None else []
     if staff:
         return [dict(p) for p in points]
-    return [dict(p) for p in points if (p.get("label") or "").strip()
-            and shows_name(p["label"], hidden or set())]
+    return [dict(p) for p in points if (p.get("label") or "").strip() and shown(p["label"])]
+
+
+def _shown_test(testimony, audience: Audience, archive_terms: list | None):
+    """text -> whether an audience below archivist may read it beside the index: it overlaps no hidden
+    name (hidden_names, and a withheld interview place) and the scanner, which sees through disguised
+    spellings, finds none of the testimony's sensitive terms or redacted texts in it."""
+    from .scanning import compile_terms, find_terms
+    hidden = hidden_names(testimony, audience, archive_terms)
+    place = testimony.interview_place
+    withheld_place = bool(place) and _field(testimony, "interview_place", audience) != place
+    if withheld_place:
+        hidden = hidden | {name_key(place)}
+    terms = list(testimony.sensitive_terms or [])
+    terms += archive_terms if archive_terms is not None else (
+        archive_wide_terms(object_session(testimony)) if object_session(testimony) is not None else [])
+    terms += [term for _, term in narrator_terms(testimony)]
+    terms += [r.text for r in testimony.redactions if r.text and hides_from(r, audience)]
+    if withheld_place:
+        terms.append(place)
+    compiled = compile_terms(terms)
+
+    def shown(text: str) -> bool:
+        return shows_name(text, hidden) and not find_terms(text, compiled)
+    return shown
 
 
 def _narrator(narrator, staff: bool) -> dict:
@@ -175,11 +195,8 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
     authorities = authorities or {}
     hidden = set() if staff or not testimony.places else hidden_names(testimony, audience, archive_terms)
     located = not staff and any(s.gps or s.hyperlinks for t in testimony.transcripts for s in t.segments)
-    if located:
-        # GPS points and links are gated like places, also against a withheld interview place.
-        hidden = hidden or hidden_names(testimony, audience, archive_terms)
-        if testimony.interview_place and _field(testimony, "interview_place", audience) != testimony.interview_place:
-            hidden = hidden | {name_key(testimony.interview_place)}
+    # GPS points and links are gated like places, also against a withheld interview place.
+    shown = _shown_test(testimony, audience, archive_terms) if located else None
     view: dict[str, Any] = {
         "accession_id": testimony.accession_id,
         "audience": audience.label,
@@ -207,7 +224,7 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
         # transcript redaction hiding anything from this audience.
         view["media_url"] = testimony.media_url
     publish_transcript = staff or (consent is not None and consent.permits("publish_transcript"))
-    view["transcripts"] = [_transcript(t, testimony.redactions, audience, staff, hidden)
+    view["transcripts"] = [_transcript(t, testimony.redactions, audience, staff, shown)
                            for t in testimony.transcripts] if publish_transcript and transcripts else []
     view["transcript_withheld"] = not publish_transcript
     if transcripts:

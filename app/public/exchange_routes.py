@@ -21,8 +21,8 @@ def testimony_ohms(accession_id: str):
     return download(archive().exchange.ohms(current(), accession_id), "ohms", f"{accession_id}.ohms.xml")
 
 
-@bp.get("/testimonies/<accession_id>/transcripts/<key>.<any(vtt, srt):fmt>")
+@bp.get("/testimonies/<accession_id>/transcripts/<transcript>.<caption_format>")
 @audience("public")
-def transcript_captions(accession_id: str, key: str, fmt: str):
-    body = archive().exchange.captions(current(), accession_id, key, fmt)
-    return download(body, fmt, f"{accession_id}-{key}.{fmt}")
+def transcript_captions(accession_id: str, transcript: str, caption_format: str):
+    body = archive().exchange.captions(current(), accession_id, transcript, caption_format)
+    return download(body, caption_format, f"{accession_id}-{transcript}.{caption_format}")

@@ -17,6 +17,8 @@ from .terms import Occurrence, compile_terms, find_terms, merge_spans
 
 # Shown to audiences, so scanned, though not field-redactable: a hit there means editing the field.
 _LISTED_FIELDS = ("keywords", "subjects", "places")
+# What OHMS carries (issue 14): shown to readers, so scanned too.
+_OHMS_FIELDS = ("interview_date_text", "repository", "series", "funding", "media_url")
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,17 @@ def _texts(record: dict, redactions: Iterable[Any]) -> Iterator[tuple[Location, 
                     yield Location(field, key, seq), seg[field], []
             for i, keyword in enumerate(seg.get("keywords") or ()):
                 yield Location("keywords", key, seq, i), keyword, []
-    for field in (*REDACTABLE_FIELDS, *_LISTED_FIELDS):
+            # OHMS index extras (issue 14): link texts and addresses, GPS labels.
+            for i, link in enumerate(seg.get("hyperlinks") or ()):
+                for part in ("text", "url"):
+                    if link.get(part):
+                        yield Location(f"hyperlinks.{part}", key, seq, i), link[part], []
+            for i, point in enumerate(seg.get("gps") or ()):
+                if point.get("label"):
+                    yield Location("gps.label", key, seq, i), point["label"], []
+    for field in (*REDACTABLE_FIELDS, *_LISTED_FIELDS, *_OHMS_FIELDS):
         value = record.get(field)
-        if field in hidden_fields or not value:
+        if field in hidden_fields or not value or (field == "interview_date_text" and "interview_date" in hidden_fields):
             continue
         if isinstance(value, str):
             yield Location(field), value, []

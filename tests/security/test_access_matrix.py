@@ -147,9 +147,9 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     # OHMS XML and captions (issue 14): made from the caller's view; a withdrawn testimony is not found
     ("public.testimony_ohms", "GET"):    ("state", CITE),
     ("api.testimony_ohms", "GET"):       ("state", CITE),
-    # (tried with transcript key R-99 and format csv, which no testimony has: the leak suite tries real ones)
-    ("public.transcript_captions", "GET"): ("state", {state: row(404, 404, 404, 404) for state in STATE_IDS}),
-    ("api.transcript_captions", "GET"):  ("state", {state: row(404, 404, 404, 404) for state in STATE_IDS}),
+    # (transcript "t" as WebVTT: a transcript withheld by consent is not found below archivist)
+    ("public.transcript_captions", "GET"): ("state", {**CITE, "no-transcript": row(404, 404, 200, 200)}),
+    ("api.transcript_captions", "GET"):  ("state", {**CITE, "no-transcript": row(404, 404, 200, 200)}),
     ("public.about", "GET"):             ("plain", EVERYONE),
     ("public.collections", "GET"):       ("plain", EVERYONE),
     ("public.collection", "GET"):        ("collection", COLLECTION),
@@ -296,7 +296,7 @@ def _rules(app):
 def _url(rule, kind: str, case: str, assets: dict[str, str] | None = None) -> str:
     values = {"filename": "archive.css", "key": "R-99", "fmt": "csv", "size": "thumb", "term_id": "99999",
               "narrator": "N-0001", "authority": "place:cnry-riverton", "job": "A" * 22,
-              "job_id": "99999"}
+              "job_id": "99999", "transcript": "t", "caption_format": "vtt"}
     values.update(username="nobody-here", token="not-a-reset-token")       # accounts and reset links
     if kind == "asset":
         values["asset"] = assets[case]

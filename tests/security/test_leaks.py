@@ -95,7 +95,9 @@ def dataset_values(archive) -> dict[str, list[str]]:
             # (hidden places' keys are canaries themselves, and a redirect to sign-in repeats its URL)
             "authority": sorted(a["id"] for a in archive.records.list_authorities(SYSTEM)
                                 if not found_in(a["id"], canaries.CANARIES)) + ["place:nosuch"],
-            "job": ["A" * 22, "nosuch"]}      # intake jobs: none, and a malformed id
+            "job": ["A" * 22, "nosuch"],      # intake jobs: none, and a malformed id
+            # transcripts as captions (issue 14): the canaries' "t", the example's, none, and no format
+            "transcript": ["t", "en", "nosuch"], "caption_format": ["vtt", "srt"]}
 
 
 def urls_for(rule, values: dict[str, list[str]]) -> list[str]:
