@@ -310,6 +310,7 @@ def test_the_dublin_core_export_is_valid_simple_dc_of_public_testimonies_only(ap
     assert "https://archive.example.org/testimonies/" + OPEN in root.itertext()
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)   # the commands' part: the database's is above
 def test_export_format_dc_and_cite_from_the_command_line(app, tmp_path):
     import os
     import subprocess
