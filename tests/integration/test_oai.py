@@ -339,3 +339,8 @@ def test_export_format_dc_and_cite_from_the_command_line(app, tmp_path):
                            capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
     assert cited.returncode == 0 and cited.stdout.startswith(b"TY  - SOUND\r\n"), cited.stderr
     assert f"UR  - https://archive.example.org/testimonies/{OPEN}".encode() in cited.stdout
+
+
+def test_the_about_page_tells_harvesters_where_to_go(client):
+    page = client.get("/about").get_data(as_text=True)
+    assert 'href="/oai?verb=Identify"' in page and "http://localhost/oai" in page
