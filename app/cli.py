@@ -69,7 +69,9 @@ def cli():
 
 
 @cli.command()
-def init():
+@click.option("--take-over-index", is_flag=True,
+              help="This instance keeps the database's search index now (the one that did is gone for good).")
+def init(take_over_index):
     """Create (or upgrade) the database, the search indexes and the media store."""
     app = _app()
     archive = app.extensions["archive"]
@@ -82,7 +84,7 @@ def init():
         why += "; SEARCH_ENGINE=sqlite moves it to the faster engine"
     console.print(f"Search engine: {archive.search_engine} ({why})", highlight=False)
     with _progress() as progress:
-        rebuilt = archive.init(progress=_index_steps(progress))
+        rebuilt = archive.init(progress=_index_steps(progress), take_over_index=take_over_index)
     Path(app.config["MEDIA_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
     for path in private_files.tighten(_private_paths(app)):
         console.print(f"Made {escape(str(path))} readable by its owner only", highlight=False)

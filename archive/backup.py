@@ -585,7 +585,7 @@ def restore(archive, src: str | os.PathLike, *, passphrase: str | None = None,
         _restore_postgresql(archive, reader, database, manifest.get("schema"))
     archive.db.engine.dispose()
     _restore_media(archive, reader)
-    if not archive.init():
+    if not archive.init(take_over_index=True):   # restored here: this instance keeps its index now
         archive.index.reindex(SYSTEM)
     done = _reapply(archive, purges)
     with archive.unit_of_work() as session:

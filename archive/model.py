@@ -371,3 +371,13 @@ class Job(Base):
     finished: Mapped[dt.datetime | None] = mapped_column(DateTime)
     heartbeat: Mapped[dt.datetime | None] = mapped_column(DateTime)
     who: Mapped[str] = mapped_column(String(200))
+
+
+class SearchIndexOwner(Base):
+    """Who keeps this database's search index (one row): the instance folder of a local engine's index,
+    or "" for the postgresql engine, whose index is in the database (services/indexing.py, claim)."""
+    __tablename__ = "search_index_owner"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engine: Mapped[str] = mapped_column(String(20))
+    owner: Mapped[str] = mapped_column(String(1000))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -133,13 +133,15 @@ class Archive:
     def today(self) -> dt.date:
         return self._clock()
 
-    def init(self, progress: Callable[[str, int], None] | None = None) -> bool:
+    def init(self, progress: Callable[[str, int], None] | None = None, take_over_index: bool = False) -> bool:
         """Create or upgrade the schema and the indexes; safe to run again. Indexes made anew (a new
         install, a lost index, one an older version or another engine wrote) are filled from the
-        database, with `progress` as in IndexService.reindex. True if they were."""
+        database, with `progress` as in IndexService.reindex. True if they were. Refuses a local index
+        on a database whose index another instance keeps (IndexService.claim; `take_over_index`)."""
         if self.read_only:
             return readonly.start(self)
         self.db.migrate()
+        self.index.claim(take_over=take_over_index)
         rebuilt = self.indexes.ensure()
         if rebuilt:
             from ..identity import SYSTEM

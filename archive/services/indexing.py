@@ -228,6 +228,35 @@ class IndexService(Service):
                     self.write_now(session, testimony)
         self.archive.indexes.clear_pending(accession_ids)
 
+    def claim(self, take_over: bool = False) -> None:
+        """Record in the database who keeps its search index, or refuse to go on: a server with a local
+        engine (whoosh, sqlite) on a database whose index another instance folder keeps, or the database
+        itself (engine postgresql), would answer searches from an index that never sees the others'
+        writes, so a withdrawal through one server would stay findable on another. `take_over`: the
+        other instance folder is gone for good (the archive moved, or was restored here)."""
+        import socket
+
+        from ..errors import ArchiveError
+        from ..model import SearchIndexOwner
+        indexes = self.archive.indexes
+        me = "" if indexes.in_database else "%s:%s" % (socket.gethostname(), indexes.root.resolve())
+        with self.archive.db.session() as session:
+            row = session.get(SearchIndexOwner, 1, with_for_update=True)
+            if row is None:
+                session.add(SearchIndexOwner(id=1, engine=indexes.engine, owner=me))
+                return
+            if not (indexes.in_database or take_over or row.owner == me):
+                where = ("the database itself (SEARCH_ENGINE=postgresql)" if row.engine == "postgresql"
+                         else "the instance folder %s (SEARCH_ENGINE=%s)" % (row.owner, row.engine))
+                raise ArchiveError(
+                    "This database's search index is kept by %s; this server's index would be a folder of "
+                    "its own (%s), which never sees the other servers' writes: a withdrawal through one of "
+                    "them would stay findable here. To run several servers on one database, set "
+                    "SEARCH_ENGINE=postgresql on every one of them and run `python -m app init`; if that "
+                    "other instance folder is gone for good, run `python -m app init --take-over-index` here."
+                    % (where, indexes.root))
+            row.engine, row.owner = indexes.engine, me
+
     @gated("index.manage")
     def reindex(self, identity: Identity, progress: Callable[[str, int], None] | None = None) -> dict:
         """Rebuild every audience's index from the database into fresh directories, then swap."""

@@ -39,7 +39,7 @@ def test_changing_engines_rebuilds_the_indexes_from_the_database(database_url, t
 def test_an_unknown_engine_is_refused(tmp_path):
     with pytest.raises(ValueError, match="unknown search engine 'elastic'"):
         open_indexes(tmp_path, "elastic")
-    assert ENGINES == ("whoosh", "sqlite")
+    assert ENGINES == ("whoosh", "sqlite", "postgresql")
 
 
 def test_compacting_keeps_every_testimony_and_later_purges(tmp_path):

@@ -1,0 +1,125 @@
+"""The PostgreSQL search engine: the index lives in the archive's database and commits with the records,
+so that every server on that database (here: Archive objects with instance folders of their own) answers
+as of the last commit, with no search state of its own."""
+from __future__ import annotations
+
+import pytest
+
+from archive.errors import ArchiveError
+from archive.identity import ANONYMOUS, SYSTEM
+from archive.services import Archive
+from tests.integration.test_search_language import document, ids, record
+
+from ..conftest import TODAY
+
+
+@pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request, postgres_url):
+    """(Overrides tests/conftest.py's: PostgreSQL only.)"""
+    if postgres_url is None:
+        pytest.skip("PostgreSQL not reachable (set ARCHIVE_TEST_DATABASE_URL); CI runs these")
+    return "postgresql"
+
+
+@pytest.fixture
+def servers(database_url, tmp_path):
+    """Two servers on one database, each with an instance folder of its own."""
+    made = [Archive(database_url, tmp_path / name / "indexes", tmp_path / name / "media", clock=lambda: TODAY,
+                    search_engine="postgresql") for name in ("a", "b")]
+    made[0].init()
+    made[1].init()
+    yield made
+    for archive in made:
+        archive.close()
+
+
+def test_a_withdrawal_through_one_server_is_gone_from_the_next_search_on_another(servers):
+    a, b = servers
+    a.transfer.import_document(SYSTEM, document(record("T-CLOCK", "We met near the clock tower at dawn."),
+                                                record("T-FERRY", "The ferry crossed at dawn.")))
+    assert ids(b, "clock") == ["T-CLOCK"]            # b never wrote it: it reads what a committed
+    assert b.search.suggest(ANONYMOUS, "cloc") == ["clock"]
+    a.consent.withdraw(SYSTEM, "T-CLOCK", "the narrator asked")
+    assert ids(b, "clock") == [] and ids(b, "tower") == []
+    assert ids(b, "dawn") == ["T-FERRY"]
+    assert b.search.suggest(ANONYMOUS, "cloc") == []
+    assert b.search.search(ANONYMOUS, "").facets["collection"] == [("alpha", 1)]
+    for archive in (a, b):
+        assert archive.index.check(SYSTEM)["public"] == {"missing": [], "unexpected": []}
+
+
+def test_index_rows_roll_back_with_the_records(servers, monkeypatch):
+    a, b = servers
+    a.transfer.import_document(SYSTEM, document(record("T-CLOCK", "We met near the clock tower.")))
+    written = []
+
+    class Boom(Exception):
+        pass
+
+    def write_then_fail(session):
+        write(session)
+        written.append(a.indexes.dump("public"))   # (another connection: not committed, not seen)
+        with session.connection().connection.driver_connection.cursor() as cur:
+            cur.execute("SELECT count(*) FROM search_public_testimony")
+            written.append(cur.fetchone()[0])     # in the transaction: the withdrawal's rows are gone
+        raise Boom()   # after the index rows were written in the transaction, before its commit
+
+    write = a.index.write_in_transaction
+    monkeypatch.setattr(a.index, "write_in_transaction", write_then_fail)
+    with pytest.raises(Boom):
+        a.consent.withdraw(SYSTEM, "T-CLOCK", "the narrator asked")
+    assert b"clock" in written[0] and written[1] == 0
+    monkeypatch.undo()
+    assert ids(a, "clock") == ids(b, "clock") == ["T-CLOCK"]   # neither the record nor its rows changed
+    assert a.indexes.pending() == []
+
+
+def test_a_new_archive_on_postgresql_gets_the_postgresql_engine(database_url, tmp_path, monkeypatch):
+    monkeypatch.delenv("ARCHIVE_SEARCH_ENGINE", raising=False)
+    archive = Archive(database_url, tmp_path / "indexes", tmp_path / "media", clock=lambda: TODAY)
+    try:
+        assert (archive.search_engine, archive.search_engine_reason) == (
+            "postgresql", "the default for a new archive on PostgreSQL")
+        archive.init()
+        assert (tmp_path / "indexes" / "engine").read_text().strip() == "postgresql"
+    finally:
+        archive.close()
+
+
+def test_a_second_instance_folder_with_a_local_index_is_refused_with_what_to_set(tmp_path):
+    url = f"sqlite:///{tmp_path / 'archive.db'}"
+    first = Archive(url, tmp_path / "a" / "indexes", search_engine="sqlite", clock=lambda: TODAY)
+    first.init()
+    first.init()   # the same instance again: its own index
+    first.close()
+    second = Archive(url, tmp_path / "b" / "indexes", search_engine="sqlite", clock=lambda: TODAY)
+    try:
+        with pytest.raises(ArchiveError) as refused:
+            second.init()
+        message = str(refused.value)
+        assert str(tmp_path / "a" / "indexes") in message and "SEARCH_ENGINE=postgresql" in message
+        assert "--take-over-index" in message
+        assert second.init(take_over_index=True) is not None   # the first folder gone for good: taken over
+    finally:
+        second.close()
+    first = Archive(url, tmp_path / "a" / "indexes", search_engine="sqlite", clock=lambda: TODAY)
+    try:
+        with pytest.raises(ArchiveError):
+            first.init()   # now the first is the other one
+    finally:
+        first.close()
+
+
+@pytest.mark.postgres
+def test_a_local_index_on_a_database_the_postgresql_engine_indexes_is_refused(servers, tmp_path):
+    local = Archive(servers[0].db.url, tmp_path / "c" / "indexes", search_engine="sqlite", clock=lambda: TODAY)
+    try:
+        with pytest.raises(ArchiveError, match=r"the database itself \(SEARCH_ENGINE=postgresql\)"):
+            local.init()
+    finally:
+        local.close()
+
+
+def test_the_engine_refuses_a_sqlite_database(tmp_path):
+    with pytest.raises(ValueError, match="PostgreSQL database"):
+        Archive(f"sqlite:///{tmp_path / 'archive.db'}", tmp_path / "indexes", search_engine="postgresql")
