@@ -137,7 +137,7 @@ class IntakeService(Service):
                 # An OHMS interviewee is a real name: kept restricted, and watched for in the text.
                 testimony.narrators.append(Narrator(
                     key=_free_narrator_key(session, accession, n), legal_name=name,
-                    public_name="Narrator" if len(record["interviewees"]) == 1 else f"Narrator {n}"))
+                    public_name=_placeholder_name(accession, n, len(record["interviewees"]))))
                 testimony.sensitive_terms.append(SensitiveTerm(term=name, variants=[], category="person"))
             if parsed.text.strip() or parsed.segments:     # an index without a transcript is kept too
                 testimony.transcripts.append(_transcript(parsed, record["transcript_key"],
@@ -520,6 +520,12 @@ def _ohms_date(meta: dict, warnings: list[str]) -> str | None:
                 continue
         warnings.append(f"interview date {raw!r} is not a date the archive can read; left empty")
     return None
+
+
+def _placeholder_name(accession: str, n: int, of: int) -> str:
+    """A narrator's public name until an archivist gives one: which interviewee of which testimony
+    (the interviewee's own name is restricted), so that narrators of different imports stay apart."""
+    return (f"Narrator of {accession}" if of == 1 else f"Narrator {n} of {accession}")[:200]
 
 
 def _date_text(meta: dict) -> str | None:

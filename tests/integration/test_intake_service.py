@@ -75,7 +75,8 @@ def test_an_ohms_file_becomes_a_draft_with_its_metadata_segments_and_transcript(
     assert view["subjects"] == ["Intel Corporation", "Semiconductor industry"]
     assert "Moore, Gordon E., 1929-" in view["keywords"]      # a heading with commas: a keyword
     # The interviewee's name is restricted and watched for, never made the public name.
-    assert view["narrators"] == [{"key": "OH0344-N1", "public_name": "Narrator", "legal_name": "Ronald Duarte"}]
+    assert view["narrators"] == [{"key": "OH0344-N1", "public_name": "Narrator of OH0344",
+                                  "legal_name": "Ronald Duarte"}]
     assert view["sensitive_terms"] == [{"term": "Ronald Duarte", "variants": [], "category": "person"}]
     [transcript] = view["transcripts"]
     assert transcript["key"] == "en" and transcript["language"] == "en"

@@ -45,9 +45,7 @@ def ohms_schema():
     return etree.XMLSchema(etree.parse(str(REALDATA / "scihist_digicoll" / "xsd" / "ohms.xsd")))
 
 
-@pytest.fixture(scope="module")
-def two_archives(tmp_path_factory):
-    """Two empty archives (SQLite): the first imports and exports, the second imports the export."""
+def _two_archives(tmp_path_factory):
     made = []
     for name in ("first", "second"):
         root = tmp_path_factory.mktemp(name)
@@ -57,6 +55,12 @@ def two_archives(tmp_path_factory):
     yield made
     for archive in made:
         archive.close()
+
+
+# Two empty archives (SQLite): the first imports and exports, the second imports the export. Fresh for
+# each file (alyea_OH0010.xml and empty_ohms.xml share an accession id); shared by the caption tests.
+two_archives = pytest.fixture(name="two_archives")(_two_archives)
+shared_archives = pytest.fixture(scope="module", name="shared_archives")(_two_archives)
 
 
 def _record(archive: Archive, accession: str) -> dict:
@@ -116,9 +120,9 @@ def test_what_ohms_carries_is_kept(archive):
 
 
 @pytest.fixture(scope="module")
-def captioned(two_archives):
+def captioned(shared_archives):
     """The 670-cue SRT file and an Arabic WebVTT file as transcripts of one draft testimony."""
-    archive, _ = two_archives
+    archive, _ = shared_archives
     document = {"format": "testimony-archive/1", "collections": [{"id": "films", "title": "Films"}],
                 "testimonies": [{"id": "FILM-1", "collection": "films", "title": "Two films", "languages": ["en"]}]}
     archive.transfer.import_document(SYSTEM, parse_document(document, "films.json"))
