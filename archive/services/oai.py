@@ -17,13 +17,13 @@ from typing import IO, Callable
 
 from lxml import etree
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from .. import oai, policy
 from ..audience import Audience
 from ..formats import dublin_core
 from ..identity import Identity
-from ..model import Authority, Collection, OaiRecord, Testimony
+from ..model import Authority, Collection, OaiRecord, Testimony, Transcript
 from ..policy import gated
 from ..views import archive_wide_terms, view_for
 from .base import Service
@@ -79,6 +79,12 @@ class OaiService(Service):
                     self.note(session, testimony)
                     noted += 1
             return noted
+
+    @classmethod
+    def _page_options(cls, transcripts: bool) -> list:
+        """What a page's views read, loaded for the whole page at once (a few statements per page, never
+        one per testimony): the summary view looks at the segments too (their GPS points and links)."""
+        return [*cls._view_options(transcripts), selectinload(Testimony.transcripts).selectinload(Transcript.segments)]
 
     @staticmethod
     def _authorities(session: Session, testimonies) -> dict[str, Authority]:
@@ -234,7 +240,7 @@ class OaiService(Service):
             return {}
         testimonies = session.scalars(select(Testimony)
                                       .where(Testimony.accession_id.in_([r.accession_id for r in rows]))
-                                      .options(*self._view_options(fmt.transcripts))).all()
+                                      .options(*self._page_options(fmt.transcripts))).all()
         authorities = self._authorities(session, testimonies)
         terms = archive_wide_terms(session)
         today = self.archive.today()
@@ -273,7 +279,7 @@ class OaiService(Service):
                     for start in range(0, len(ids), 200):
                         batch = session.scalars(select(Testimony).where(Testimony.id.in_(ids[start:start + 200]))
                                                 .order_by(Testimony.accession_id)
-                                                .options(*self._view_options(False))).all()
+                                                .options(*self._page_options(False))).all()
                         authorities = self._authorities(session, batch)
                         for testimony in batch:
                             view = view_for(testimony, PUBLIC, today, authorities, transcripts=False,
