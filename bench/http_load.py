@@ -234,10 +234,12 @@ def drive(server: Server, paths: list[str], args, script_dir: Path) -> dict:
     script = script_dir / "pages.lua"
     script.write_text(WRK_SCRIPT % {"paths": ", ".join(json.dumps(p) for p in paths)}, encoding="utf-8")
     before, load = server.usage(), os.getloadavg()[0]
+    spies = profile_start(server, args, script_dir) if args.profile else []
     command = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s",
                "--timeout", "60s", "-s", str(script), server.base]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     after = server.usage()
+    profile = profile_finish(spies, args.profile_name) if spies else None
     line = next((l for l in result.stdout.splitlines() if l.startswith("RESULT ")), None)
     if result.returncode != 0 or line is None:
         raise SystemExit(f"wrk failed (exit {result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
@@ -251,7 +253,60 @@ def drive(server: Server, paths: list[str], args, script_dir: Path) -> dict:
         "worker_rss_mb": max((u["rss_mb"] for u in after.values()), default=0),
         "worker_peak_rss_mb": max((u["peak_rss_mb"] for u in after.values()), default=0),
         "load_before": load, "load_after": os.getloadavg()[0], "urls": len(paths)})
+    if profile:
+        figures["profile"] = profile
     return figures
+
+
+# -- profiles ------------------------------------------------------------------------------------
+def profile_start(server: Server, args, script_dir: Path) -> list[tuple[subprocess.Popen, Path]]:
+    """py-spy sampling each worker for the length of the load (collapsed stacks, idle time left out)."""
+    spies = []
+    for pid in server.workers():
+        out = script_dir / f"spy-{pid}.txt"
+        spies.append((subprocess.Popen(
+            [args.py_spy, "record", "--pid", str(pid), "--duration", str(max(1, args.duration - 1)),
+             "--rate", "200", "--format", "raw", "--output", str(out), "--nonblocking"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), out))
+    return spies
+
+
+def profile_finish(spies: list[tuple[subprocess.Popen, Path]], name: str) -> dict:
+    """Merge the workers' stacks; each function's share of the samples, inclusive and self."""
+    stacks: dict[str, int] = {}
+    for spy, out in spies:
+        spy.wait()
+        if not out.exists():
+            raise SystemExit(f"py-spy wrote no profile: {spy.stderr.read().decode().strip()}")
+        for line in out.read_text(encoding="utf-8").splitlines():
+            stack, _, n = line.rpartition(" ")
+            stacks[stack] = stacks.get(stack, 0) + int(n)
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"profile-http-{name}.txt"
+    path.write_text("".join(f"{s} {n}\n" for s, n in sorted(stacks.items())), encoding="utf-8")
+    total = sum(stacks.values()) or 1
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    for stack, n in stacks.items():
+        frames = [_frame(f) for f in stack.split(";")]
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + n
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+    top = sorted(inclusive, key=inclusive.get, reverse=True)
+    return {"samples": total, "stacks": str(path),
+            "functions": [{"function": f, "inclusive_pct": round(100 * inclusive[f] / total, 1),
+                           "self_pct": round(100 * own.get(f, 0) / total, 1)} for f in top[:60]],
+            "self": [{"function": f, "self_pct": round(100 * n / total, 1)}
+                     for f, n in sorted(own.items(), key=lambda kv: -kv[1])[:25]]}
+
+
+def _frame(frame: str) -> str:
+    """`function (path/to/file.py:123)` -> `function (file.py)`: lines of one function merged."""
+    name, _, where = frame.partition(" (")
+    where = where.rstrip(")").rsplit(":", 1)[0]
+    parts = Path(where).parts
+    short = "/".join(parts[-2:]) if len(parts) > 1 else where
+    return f"{name} ({short})"
 
 
 def run(args) -> dict:
@@ -279,13 +334,14 @@ def run(args) -> dict:
             for name in chosen:
                 console.log(f"{name}: {len(every[name])} URLs, {args.connections} clients, {args.duration} s")
                 check(server.base, every[name])
+                args.profile_name = f"{args.n}-{args.engine}-{name.replace(' ', '').replace(':', '-')}"
                 figures["pages"][name] = drive(server, every[name], args, Path(tmp))
         figures["workers_after"] = server.usage()
     finally:
         server.stop()
     figures["uptime_after"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"http-{args.n}-{args.engine}.json"
+    path = OUT / f"http-{args.n}-{args.engine}{'-profile' if args.profile else ''}.json"
     path.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
     console.log(f"figures -> {path}")
     return figures
@@ -305,6 +361,17 @@ def show(figures: dict) -> Table:
     return table
 
 
+def profile_table(name: str, profile: dict, rows: int = 30) -> Table:
+    table = Table(title=f"{name}: where the workers' time goes ({profile['samples']} py-spy samples; "
+                        f"stacks in {profile['stacks']})")
+    table.add_column("function")
+    table.add_column("inclusive %", justify="right")
+    table.add_column("self %", justify="right")
+    for f in profile["functions"][:rows]:
+        table.add_row(f["function"], f"{f['inclusive_pct']:.1f}", f"{f['self_pct']:.1f}")
+    return table
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000, help="testimonies (1000)")
@@ -318,12 +385,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pages", help=f"comma-separated page types (all): {', '.join(PAGE_TYPES)}")
     parser.add_argument("--archive", help="where the archive is built and reused "
                                           "(bench/out/http-<n>-w<words>-s<seed>-<engine>)")
+    parser.add_argument("--profile", action="store_true",
+                        help="sample the workers with py-spy during each page type's load "
+                             "(bench/out/profile-http-<n>-<engine>-<page>.txt, top functions in the JSON)")
     parser.add_argument("--rebuild", action="store_true", help="build the archive again even if one is there")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("bench/http_load.py needs wrk, the HTTP load tool: `apt-get install wrk` on Debian or Ubuntu "
                          "(`sudo apt-get install wrk`), `brew install wrk` on macOS; then run this again")
-    Console(width=160).print(show(run(args)))
+    args.py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if args.profile and not Path(args.py_spy).exists():
+        raise SystemExit("--profile needs py-spy: `.venv/bin/pip install -r requirements-test.txt`")
+    figures = run(args)
+    console = Console(width=160)
+    console.print(show(figures))
+    for name, f in figures["pages"].items():
+        if "profile" in f:
+            console.print(profile_table(name, f["profile"]))
 
 
 if __name__ == "__main__":
