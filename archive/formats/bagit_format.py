@@ -108,10 +108,11 @@ def make(folder: Path, info: dict[str, str]) -> bagit.Bag:
 
 # --- checking a bag -----------------------------------------------------------------------------
 
-def check(path: str | Path) -> bagit.Bag:
-    """The bag at `path`, fully validated; ValidationError with the reason (one line) otherwise."""
+def check(path: str | Path, name: str | None = None) -> bagit.Bag:
+    """The bag at `path`, fully validated; ValidationError with the reason (one line) otherwise,
+    naming the bag `name` (what the sender gave: a zip's name rather than where it was unpacked)."""
     path = Path(path)
-    where = str(path)
+    where = name or str(path)
     if not path.is_dir():
         raise ValidationError("not a bag: a bag is a folder (or a .zip of one) holding bagit.txt", file=where)
     bagit_txt = path / "bagit.txt"

@@ -168,7 +168,7 @@ class BagService(Service):
         where = str(path)
         with tempfile.TemporaryDirectory(prefix="bag-in-") as tmp:
             folder = bagit_format.unpack(path, Path(tmp)) if path.is_file() else path
-            bag = bagit_format.check(folder)
+            bag = bagit_format.check(folder, where)
             document_path = bagit_format.payload_document(bag, where)
             size = document_path.stat().st_size
             if size > limits.MAX_JSON_BYTES:

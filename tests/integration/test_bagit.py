@@ -146,6 +146,16 @@ def test_the_zipped_bag_streams_and_imports(example_archive, other_archive, tmp_
         assert "leaving-raqqa-researcher-bag/bagit.txt" in z.namelist()
     result = other_archive.bags.import_bag(SYSTEM, zipped)
     assert result["testimonies"] and result["bag"]["External-Identifier"] == "collection:leaving-raqqa"
+    # a spoiled zipped bag is refused under its own name (not where it was unpacked)
+    spoiled = tmp_path / "spoiled.zip"
+    with zipfile.ZipFile(zipped) as z, zipfile.ZipFile(spoiled, "w") as out:
+        for item in z.infolist():
+            data = z.read(item)
+            out.writestr(item, data.replace(b"BagIt-Version: 1.0", b"BagIt-Version : 1.0")
+                         if item.filename.endswith("/bagit.txt") else data)
+    with pytest.raises(ValidationError) as refused:
+        other_archive.bags.import_bag(SYSTEM, spoiled)
+    assert str(refused.value).startswith(f"{spoiled}: bagit.txt is not in the form"), str(refused.value)
     # a zip whose names leave the bag is refused before anything is unpacked
     evil = tmp_path / "evil.zip"
     with zipfile.ZipFile(evil, "w") as z:
