@@ -75,6 +75,7 @@ def test_every_verb_answers_valid_oai_pmh(client, method):
 
     record = harvest(client, method, verb="GetRecord", identifier=ID.format(OPEN), metadataPrefix="oai_dc")
     dc = record.find(".//oai_dc:dc", NS)
+    assert_valid("oai_dc", etree.fromstring(etree.tostring(dc)))   # on its own too, against oai_dc.xsd
     assert dc.findtext("dc:identifier", namespaces=NS) == OPEN
     assert f"http://localhost/testimonies/{OPEN}" in [e.text for e in dc.findall("dc:identifier", NS)]
     assert dc.findtext("dc:title", namespaces=NS)
