@@ -167,3 +167,4 @@ class Archive:
 
     def close(self) -> None:
         self.db.dispose()
+        self.jobs._close()

@@ -20,6 +20,7 @@ twice or late builds the same file, and until it exists nobody below archivist h
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import threading
 from pathlib import Path
@@ -49,16 +50,17 @@ LIST_LIMIT = 100
 Progress = Callable[[int, int, str], None]
 
 
-def make_queue(setting: str, instance: str | Path | None):
+def make_queue(setting: str, instance: str | Path | None, name: str = "archive"):
     """The Huey of the JOB_QUEUE setting: "" (a SQLite file, `jobs.db`, in the instance folder),
-    "redis://host:port[/db]", or "immediate" (run at once in the queuing process)."""
+    "redis://host:port[/db]" (its queue called `name`), or "immediate" (run at once in the queuing
+    process)."""
     from huey import MemoryHuey, RedisHuey, SqliteHuey
 
     setting = (setting or "").strip()
     if setting == "immediate":
         return MemoryHuey("archive", immediate=True, results=False)
     if setting.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey("archive", url=setting, results=False)
+        return RedisHuey(name, url=setting, results=False)
     if setting in ("", "sqlite"):
         if instance is None:
             return MemoryHuey("archive", immediate=True, results=False)
@@ -84,8 +86,10 @@ def configure(archive, setting: str, instance: str | Path | None) -> None:
     from huey import crontab
 
     service = archive.jobs
+    # On a shared Redis, each archive (each database) has a queue of its own.
+    name = "archive-" + hashlib.sha256(str(archive.db.engine.url).encode()).hexdigest()[:16]
     # A read-only archive writes nothing (no queue file either) and queues nothing: it builds no derivative.
-    service.huey = make_queue("immediate" if archive.read_only else setting, instance)
+    service.huey = make_queue("immediate" if archive.read_only else setting, instance, name)
     service._task = service.huey.task(name="archive.job", retries=MAX_ATTEMPTS - 1,
                                       retry_delay=RETRY_SECONDS)(service._run_from_queue)
     service.huey.periodic_task(crontab(minute="*"), name="archive.requeue")(service._requeue_periodic)
@@ -102,6 +106,13 @@ class JobService(Service):
     @property
     def immediate(self) -> bool:
         return bool(self.huey.immediate)
+
+    def _close(self) -> None:
+        """Let go of the queue's store (its SQLite file's connection), with the archive."""
+        try:
+            self.huey.storage.close()
+        except Exception:   # noqa: BLE001 - closing what may never have been opened
+            log.debug("job queue store not closed", exc_info=True)
 
     # --- queuing (inside a writer's unit of work) -------------------------------------------------
 

@@ -35,8 +35,10 @@ def _jpeg() -> bytes:
 
 def _make_app(instance, engine, **extra):
     from app import create_app
+    # (JOB_QUEUE immediate: the recording's versions are made before the disk turns read-only.)
     return create_app({"INSTANCE_PATH": str(instance), "SEARCH_ENGINE": engine, "TESTING": True,
-                       "SESSION_COOKIE_SECURE": False, "TODAY": TODAY.isoformat(), **extra})
+                       "SESSION_COOKIE_SECURE": False, "TODAY": TODAY.isoformat(), "JOB_QUEUE": "immediate",
+                       **extra})
 
 
 @pytest.fixture(params=["whoosh", "sqlite"])
