@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import html
 import re
-from itertools import compress, count, islice
+from itertools import compress, count
 
 from .analysis import TOKEN_PATTERN, term_memo
 
 FALLBACK_CHARS = 200
 WINDOW_WORDS = 40
-_TOKEN = re.compile(TOKEN_PATTERN)
+_SPLIT = re.compile("(%s)" % TOKEN_PATTERN)  # the pattern has no group of its own
 # html.escape(quote=True) as one table: a snippet escapes every gap between its words.
 _ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
 
@@ -34,7 +34,9 @@ def highlight(text: str, terms: set[str], window: int = WINDOW_WORDS, lang: str 
     `analysed`: the text's index terms, space-separated, as the index holds them (one per word, words
     whose analysis is empty left out). When it has a term for every word, the words are matched by
     it; otherwise each word is analysed here (a memo, but a process's first pages meet new words)."""
-    words = _TOKEN.findall(text)
+    # One pass of the tokeniser: the gaps and the words, alternately (gap, word, gap, ..., word, gap).
+    parts = _SPLIT.split(text)
+    words = parts[1::2]
     index_terms = analysed.split() if analysed is not None else ()
     if len(index_terms) != len(words):
         index_terms = map(term_memo(lang).__getitem__, words)
@@ -51,18 +53,17 @@ def highlight(text: str, terms: set[str], window: int = WINDOW_WORDS, lang: str 
             best, most = i, end - start
     first = max(0, min(best - 5, len(words) - window))
     last = min(len(words), first + window) - 1
-    # Character offsets only for the words shown.
-    tokens = list(islice(_TOKEN.finditer(text), first, last + 1))
     marked = set(hits)
-    out, cursor = [], tokens[0].start()
-    for i, m in enumerate(tokens, first):
-        out.append(text[cursor:m.start()].translate(_ESCAPE))
-        word = m.group().translate(_ESCAPE)
+    out = []
+    for i in range(first, last + 1):
+        if i > first:
+            out.append(parts[2 * i].translate(_ESCAPE))  # the gap before word i
+        word = words[i].translate(_ESCAPE)
         out.append(f"<mark>{word}</mark>" if i in marked else word)
-        cursor = m.end()
-    end = len(text) if last == len(words) - 1 else cursor
-    out.append(text[cursor:end].translate(_ESCAPE))
-    return ("… " if first else "") + "".join(out).strip() + (" …" if end < len(text) else "")
+    more = last < len(words) - 1
+    if not more:
+        out.append(parts[-1].translate(_ESCAPE))
+    return ("… " if first else "") + "".join(out).strip() + (" …" if more else "")
 
 
 def snippet(hit, kind: str, stored: dict, highlight_terms: bool) -> str:

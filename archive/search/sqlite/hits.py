@@ -19,41 +19,29 @@ _K1, _B = 1.2, 0.75
 _WEIGHT = dict(zip(store.COLUMNS, store.WEIGHTS))
 
 
-_SELECT = "SELECT rowid, %s FROM seg WHERE rowid BETWEEN ? AND ?" % ", ".join(store.COLUMNS)
-
-
-class _Words:
-    """One column's terms as the index holds them (space-separated): a term is in it if the padded
-    string holds it between spaces, which C finds faster than Python splits the text into a set."""
-    __slots__ = ("padded", "_set")
-
-    def __init__(self, text: str | None):
-        self.padded = " %s " % text if text else ""
-        self._set: frozenset | None = None
-
-    def holds_any(self, terms: frozenset) -> bool:
-        """For a wildcard's hundreds of terms a set of the column's terms, made once, is quicker."""
-        if self._set is None:
-            self._set = frozenset(self.padded.split())
-        return not terms.isdisjoint(self._set)
-
-    def __contains__(self, term: str) -> bool:
-        return (" %s " % term) in self.padded
-
-    def has_prefix(self, prefix: str) -> bool:
-        return (" " + prefix) in self.padded
+# Each column padded with spaces by SQLite ("" when empty): a term is in it if " term " is.
+_SELECT = "SELECT rowid, %s FROM seg WHERE rowid BETWEEN ? AND ?" % ", ".join(
+    "coalesce(' ' || nullif(%s, '') || ' ', '')" % c for c in store.COLUMNS)
 
 
 class _Terms(dict):
-    """A segment's terms per column (translate.Row), made on first use: a test reads a few columns."""
+    """A segment's terms per column as the index holds them (space-separated), each padded with a
+    space at both ends: a term is in a column if the padded string holds " term ", which C finds
+    faster than Python splits the text into a set (translate.SegmentMatcher tests rows so)."""
+    __slots__ = ("_sets",)
 
-    def __init__(self, text: dict[str, str]):
-        super().__init__()
-        self.text = text
+    def __init__(self, text, padded: bool = False):
+        super().__init__(text if padded else ((c, " %s " % t if t else "") for c, t in dict(text).items()))
+        self._sets: dict[str, frozenset] | None = None
 
-    def __missing__(self, column: str) -> _Words:
-        value = self[column] = _Words(self.text[column])
-        return value
+    def words(self, column: str) -> frozenset:
+        """The column's terms as a set, made once: for a wildcard's hundreds of terms it is quicker."""
+        if self._sets is None:
+            self._sets = {}
+        found = self._sets.get(column)
+        if found is None:
+            found = self._sets[column] = frozenset(self[column].split())
+        return found
 
 
 class HitFinder:
@@ -61,6 +49,8 @@ class HitFinder:
         self.conn, self.terms = conn, {c: t for c, t in terms.items() if c in store.TEXT_COLUMNS and t}
         self.analysed: dict[int, dict[str, str]] = {}  # rowid -> column -> its index terms
         self.idf = {t: self._idf(t, testimonies) for t in set().union(*self.terms.values())}
+        # Per column: (" term ", its weight in a score), made once a page.
+        self.padded = {c: [(" %s " % t, _WEIGHT[c] * self.idf[t]) for t in terms] for c, terms in self.terms.items()}
 
     def _idf(self, term: str, testimonies: int) -> float:
         df = next(self.conn.execute("SELECT max(doc) FROM whole_terms WHERE term = ?", (term,)))[0] or 0
@@ -68,28 +58,29 @@ class HitFinder:
 
     def _any_word(self, row: _Terms) -> bool:
         """Holds any of the words: for a testimony found as a whole (its words in different segments)."""
-        return any(w in row[c] for c, words in self.terms.items() for w in words)
+        return any(p in row[c] for c, padded in self.padded.items() for p, _ in padded)
 
     def _ranked(self, rows: dict[int, _Terms]) -> list[tuple[int, float]]:
         """The rows by BM25 over their analysed text, which is kept (self.analysed) for the snippets."""
         columns = [c for c in store.TEXT_COLUMNS if c in self.terms]
         if not columns:
             return [(r, 0.0) for r in rows]
-        self.analysed.update((rowid, {c: row.text[c] for c in columns}) for rowid, row in rows.items())
-        lengths = {c: [len(row.text[c].split()) if row.text[c] else 0 for row in rows.values()] for c in columns}
+        self.analysed.update((rowid, {c: row[c] for c in columns}) for rowid, row in rows.items())
+        # Terms are one space apart: a padded column of n terms holds n + 1 spaces.
+        lengths = {c: [row[c].count(" ") - 1 if row[c] else 0 for row in rows.values()] for c in columns}
         average = {c: (sum(v) / len(v)) or 1.0 for c, v in lengths.items()}
         scored = []
         for n, (rowid, row) in enumerate(rows.items()):
             score = 0.0
             for column in columns:
-                text = row.text[column]
-                if not text:
+                padded = row[column]
+                if not padded:
                     continue
-                padded, norm = " %s " % text, _K1 * (1 - _B + _B * lengths[column][n] / average[column])
-                for term in self.terms[column]:
-                    tf = padded.count(" %s " % term)
+                norm = _K1 * (1 - _B + _B * lengths[column][n] / average[column])
+                for term, weight in self.padded[column]:
+                    tf = padded.count(term)
                     if tf:
-                        score += _WEIGHT[column] * self.idf[term] * tf * (_K1 + 1) / (tf + norm)
+                        score += weight * tf * (_K1 + 1) / (tf + norm)
             scored.append((rowid, score))
         return sorted(scored, key=lambda rs: (-rs[1], rs[0]))
 
@@ -98,7 +89,8 @@ class HitFinder:
         lo, hi = num << store.DOC_BITS, (num << store.DOC_BITS) | store.MAX_DOCS
         found: list[tuple[int, float]] = []
         if test is not EVERY and test is not SegmentMatcher.NOTHING:
-            rows = {row[0]: _Terms(dict(zip(store.COLUMNS, row[1:]))) for row in self.conn.execute(_SELECT, (lo, hi))}
+            rows = {row[0]: _Terms(zip(store.COLUMNS, row[1:]), padded=True)
+                    for row in self.conn.execute(_SELECT, (lo, hi))}
             matched = {r: row for r, row in rows.items() if test(row)} \
                 or {r: row for r, row in rows.items() if self._any_word(row)}
             if matched:

@@ -223,7 +223,7 @@ class Translator:
         raise QueryError("This query cannot be searched here (%s)." % type(q).__name__)
 
 
-Row = dict  # a segment: column -> its terms (`t in row[c]`, `.has_prefix(p)`, `.holds_any(set)`: hits._Words)
+Row = dict  # a segment: column -> its terms padded with spaces (" a b "), `.words(column)` their set: hits._Terms
 
 
 def _never(row: Row) -> bool:
@@ -239,20 +239,28 @@ class SegmentMatcher(Translator):
     def __init__(self, years: Iterable[int], expand: Callable[[str, str | None, str, str], list[str]]):
         super().__init__(years, expand, phrases=False)
 
+    # A term is in a column if the padded column holds " term " (made once per query, not per row).
     def term_in(self, columns: list[str], term: str):
-        return lambda row: any(term in row[c] for c in columns)
+        padded = " %s " % term
+        if len(columns) == 1:
+            column = columns[0]
+            return lambda row: padded in row[column]
+        return lambda row: any(padded in row[c] for c in columns)
 
     def words_in(self, columns: list[str], words: list[str], slop: int):
-        return lambda row: all(any(w in row[c] for c in columns) for w in words)
+        padded = [" %s " % w for w in words]
+        return lambda row: all(any(p in row[c] for c in columns) for p in padded)
 
     def prefix_in(self, column: str, prefix: str):
-        return lambda row: row[column].has_prefix(prefix)
+        padded = " " + prefix
+        return lambda row: padded in row[column]
 
     def any_in(self, column: str, terms: list[str]):
         if len(terms) > 8:
             wanted = frozenset(terms)
-            return lambda row: row[column].holds_any(wanted)
-        return lambda row: any(t in row[column] for t in terms)
+            return lambda row: not wanted.isdisjoint(row.words(column))
+        padded = [" %s " % t for t in terms]
+        return lambda row: any(p in row[column] for p in padded)
 
     def all_of(self, parts: list):
         return lambda row: all(p(row) for p in parts)
