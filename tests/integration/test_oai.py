@@ -345,3 +345,21 @@ def test_export_format_dc_and_cite_from_the_command_line(app, tmp_path):
 def test_the_about_page_tells_harvesters_where_to_go(client):
     page = client.get("/about").get_data(as_text=True)
     assert 'href="/oai?verb=Identify"' in page and "http://localhost/oai" in page
+
+
+def test_a_page_costs_the_same_statements_whatever_it_holds(client):
+    """No statement per record: a page of 2 and a page of 6 run as many (bench/oai.py times them)."""
+    from sqlalchemy import event
+    archive = client.application.extensions["archive"]
+    counted = []
+    event.listen(archive.db.engine, "before_cursor_execute", lambda *_: counted.append(1))
+    costs = {}
+    for size in (2, 6):
+        archive.oai.page_size = size
+        for verb in ("ListRecords", "ListIdentifiers"):
+            counted.clear()
+            root = harvest(client, verb=verb, metadataPrefix="oai_dc")
+            assert len(identifiers(root)) == size
+            costs[(verb, size)] = len(counted)
+    assert costs[("ListRecords", 2)] == costs[("ListRecords", 6)] <= 12
+    assert costs[("ListIdentifiers", 2)] == costs[("ListIdentifiers", 6)] <= 12
