@@ -26,6 +26,25 @@ from .transfer import TransferService, _Export
 Progress = Callable[[int, int, str], None]
 
 
+class _Zipped:
+    """The zipped bag's bytes; its temporary folder goes when the stream is read to its end or closed
+    (the web server closes a response whose client left, even before its first byte)."""
+
+    def __init__(self, tmp: Path, name: str):
+        self.tmp = tmp
+        self.pieces = bagit_format.zip_stream(tmp / name, name)
+
+    def __iter__(self):
+        try:
+            yield from self.pieces
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.pieces.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
 class BagService(Service):
     @gated("export.audience")
     def export_bag(self, identity: Identity, dest: str | Path, audience: Audience | str | None = None, *,
@@ -66,13 +85,7 @@ class BagService(Service):
             shutil.rmtree(tmp, ignore_errors=True)
             raise
 
-        def stream():
-            try:
-                yield from bagit_format.zip_stream(tmp / name, name)
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
-
-        return f"{name}.zip", stream()
+        return f"{name}.zip", _Zipped(tmp, name)
 
     def _ids(self, session, collection: str | None, accession_id: str | None) -> list[int] | None:
         if accession_id is not None and collection is not None:

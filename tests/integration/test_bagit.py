@@ -137,9 +137,12 @@ def test_a_valid_bag_without_the_archive_json_is_refused(archive):
 
 def test_the_zipped_bag_streams_and_imports(example_archive, other_archive, tmp_path):  # noqa: F811
     name, stream = example_archive.bags.export_bag_zip(ARCHIVIST, "researcher", collection="leaving-raqqa")
-    assert name == "leaving-raqqa-researcher-bag.zip"
+    assert name == "leaving-raqqa-researcher-bag.zip" and stream.tmp.is_dir()
     pieces = list(stream)
-    assert len(pieces) > 1
+    assert len(pieces) > 1 and not stream.tmp.exists()      # the bag's folder goes with the last byte
+    _, dropped = example_archive.bags.export_bag_zip(ARCHIVIST, "public", accession_id="OH-2015-0001")
+    dropped.close()                                          # a client that left before the first byte
+    assert not dropped.tmp.exists()
     zipped = tmp_path / name
     zipped.write_bytes(b"".join(pieces))
     with zipfile.ZipFile(zipped) as z:
