@@ -108,10 +108,27 @@ def _cues(transcript, spans: list[Span], bounds: list, segments: list[dict]) -> 
     for segment in segments:
         offsets.append(total)
         total += len(segment["text"])
+    # The spans' union as disjoint sorted ranges: a cue whose segment holds none before or within it
+    # is read as stored (no render: a transcript of many cues costs its length, not cues x spans).
+    merged: list[list[int]] = []
+    for span in sorted(spans, key=lambda sp: sp.start):
+        if merged and span.start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], span.end)
+        else:
+            merged.append([span.start, span.end])
+    ends = [e for _, e in merged]
+
+    def touched(a: int, b: int) -> bool:
+        k = bisect.bisect_right(ends, a)
+        return k < len(merged) and merged[k][0] < b
     out = []
     for lo, hi, start, end in transcript.cues:
         i = max(bisect.bisect_right(los, lo) - 1, 0)
-        at = offsets[i] + len(shown(bounds[i][1], lo)) if lo > bounds[i][1] else offsets[i]
+        seg_lo = bounds[i][1]
+        if not touched(seg_lo, max(hi, lo + 1)):
+            out.append({"start": start, "end": end, "at": offsets[i] + lo - seg_lo, "text": text[lo:hi]})
+            continue
+        at = offsets[i] + len(shown(seg_lo, lo)) if lo > seg_lo else offsets[i]
         out.append({"start": start, "end": end, "at": at, "text": shown(lo, hi)})
     return out
 
