@@ -205,9 +205,14 @@ def export_bag():
 @audience("archivist")
 def reindex():
     ActionForm().validate_on_submit() or _csrf_failed()
-    counts = archive().index.reindex(current())
-    flash("Indexes rebuilt: " + ", ".join(f"{k} {v}" for k, v in counts.items()), "ok")
-    return redirect(url_for("staff.dashboard"))
+    # A job of the queue (archive/services/jobs.py): rebuilding thousands of testimonies outlasts a request.
+    job = archive().jobs.queue_reindex(current())
+    if job["state"] == "finished":      # (an immediate queue has done it already)
+        flash(job["message"], "ok")
+        return redirect(url_for("staff.dashboard"))
+    flash(f"Rebuilding the search indexes in the background (job {job['id']}); searches answer from the "
+          "current indexes meanwhile.", "ok")
+    return redirect(url_for("staff.job", job_id=job["id"]))
 
 
 def _csrf_failed():

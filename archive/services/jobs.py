@@ -37,7 +37,9 @@ from .base import Service
 
 log = logging.getLogger(__name__)
 
-KINDS = {"recording": "Recording re-encoded"}
+KINDS = {"recording": "Recording re-encoded", "reindex": "Search indexes rebuilt"}
+# Progress is written to the job's row at most this often (and always at the end).
+WRITE_EVERY = 0.5
 LIVE = ("queued", "running")
 MAX_ATTEMPTS = 3
 RETRY_SECONDS = 30
@@ -144,7 +146,8 @@ class JobService(Service):
             log.exception("job %s could not be queued; a worker queues it again within %d s", job_id,
                           STALE_SECONDS)
 
-    def ensure_job(self, kind: str, *, testimony: str | None, target: str | None, who: str = "system") -> int:
+    def ensure_job(self, kind: str, *, testimony: str | None, target: str | None, who: str = "system",
+                   wait_after_failure: bool = True) -> int:
         """A live job for this work (after a rollback or a lost job, what is missing is rebuilt):
         the one queued or running (its worker alive), else a new one. Its id."""
         cutoff = utcnow() - dt.timedelta(seconds=STALE_SECONDS)
@@ -157,7 +160,7 @@ class JobService(Service):
             # request that finds the recording missing.
             failed = session.scalar(select(Job).where(Job.kind == kind, Job.target == target, Job.state == "failed",
                                                       Job.finished >= cutoff).order_by(Job.id.desc()).limit(1))
-            if failed is not None:
+            if failed is not None and wait_after_failure:
                 return failed.id
             job = Job(kind=kind, testimony=testimony, target=target, state="queued", who=who,
                       created=utcnow(), heartbeat=utcnow(), done=0, total=0, message="", attempts=0)
@@ -166,6 +169,15 @@ class JobService(Service):
             job_id = job.id
         self._enqueue(job_id)
         return job_id
+
+    @gated("index.manage")
+    def queue_reindex(self, identity: Identity) -> dict:
+        """Rebuild every audience's search index in a job (the dashboard's button): the one already
+        waiting or running, else a new one. The job as `get` gives it (finished already when the queue
+        is immediate)."""
+        job_id = self.ensure_job("reindex", testimony=None, target="indexes", who=identity.describe(),
+                                 wait_after_failure=False)
+        return self._describe_one(job_id)
 
     # --- running (in a worker, or in the command line's own process) -----------------------------
 
@@ -189,8 +201,13 @@ class JobService(Service):
                                 name=f"job-{job_id}-heartbeat")
         beat.start()
 
+        last = [0.0]
+
         def report(done: int, total: int, message: str = "") -> None:
-            self._set(job_id, done=done, total=total, message=message, heartbeat=utcnow())
+            import time
+            if done == total or time.monotonic() - last[0] >= WRITE_EVERY:
+                self._set(job_id, done=done, total=total, message=message, heartbeat=utcnow())
+                last[0] = time.monotonic()
             if progress:
                 progress(done, total, message)
 
@@ -208,7 +225,12 @@ class JobService(Service):
                           message=f"attempt {job['attempts']} failed ({type(exc).__name__}); tried again shortly")
                 raise
         else:
-            self._set(job_id, state="finished", finished=utcnow(), message=message or "")
+            with self.archive.db.session() as session:     # a job that never knew its size is whole now
+                row = session.get(Job, job_id)
+                row.total = row.total or 1
+                row.done = row.total
+                row.state, row.finished, row.message = "finished", utcnow(), message or ""
+                session.commit()
         finally:
             stop.set()
         return self._describe_one(job_id)
@@ -325,4 +347,10 @@ def _recording(archive, job: dict, report: Progress) -> str:
     return archive.media.build_recording(job["target"], report)
 
 
-HANDLERS: dict[str, Callable] = {"recording": _recording}
+def _reindex(archive, job: dict, report: Progress) -> str:
+    from ..identity import SYSTEM      # the archivist who queued it passed the gate (`queue_reindex`)
+    counts = archive.index.reindex(SYSTEM, progress=lambda audience, n: report(0, 0, f"{audience} index: {n} documents"))
+    return "Indexes rebuilt: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+
+
+HANDLERS: dict[str, Callable] = {"recording": _recording, "reindex": _reindex}
