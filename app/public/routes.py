@@ -9,6 +9,7 @@ from archive.citation import DOWNLOADS, STYLES, CitationError, cite, timecode
 from archive.errors import NotFound
 from archive.formats import results_export
 from archive.services.search import FILTER_KEYS, SORTS
+from archive.views import direction
 
 from ..identity import archive, audience, current
 
@@ -59,7 +60,8 @@ def search():
                                      pagesize=int(current_app.config["SEARCH_PAGE_SIZE"]))
     labels = archive().search.facet_labels(current(), result.facets)
     return render_template("public/search.html", result=result, query=query, filters=filters, sort=sort,
-                           labels=labels, state=lambda **extra: search_state(query, filters, sort, **extra),
+                           labels=labels, languages=archive().search.hit_languages(current(), result),
+                           direction=direction, state=lambda **extra: search_state(query, filters, sort, **extra),
                            clear_url=url_for("public.search", **search_state(query, {}, sort)),
                            toggle=lambda name, value: _toggle(query, filters, sort, name, value))
 

@@ -1,19 +1,33 @@
 """Search, always in the caller's own audience index (built only from that audience's views)."""
 from __future__ import annotations
 
+import re
 import threading
 
 from sqlalchemy import func, select
 
 from ..audience import Audience
 from ..identity import Identity
-from ..model import AuditEvent, Authority, Collection, Redaction, SensitiveTerm
+from ..model import AuditEvent, Authority, Collection, Redaction, SensitiveTerm, Testimony, Transcript
 from ..policy import gated
 from ..search import SearchResult
 from ..search.expansion import name_key
 from ..search.results import SORTS  # noqa: F401  (re-exported for the web layer)
-from ..views import shows_name
+from ..views import RTL_LANGUAGES, shows_name
 from .base import Service
+
+_RTL_SCRIPT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _language_in_script(text: str, languages: list[str]) -> str | None:
+    """The one language of `languages` written in the script of `text` (right-to-left or not), else None."""
+    if not text or not _LETTER.search(text):
+        return None
+    rtl = bool(_RTL_SCRIPT.search(text))
+    fitting = [code for code in languages if (code.split("-")[0].lower() in RTL_LANGUAGES) == rtl]
+    return fitting[0] if len(fitting) == 1 else None
+
 
 FILTER_KEYS = ("collection", "language", "place", "subject", "role", "decade", "year", "audio")
 
@@ -28,30 +42,67 @@ class SearchService(Service):
 
     @gated("search")
     def search(self, identity: Identity, query: str, filters: dict[str, list[str]] | None = None,
-               page: int = 1, pagesize: int = 20, sort: str = "relevance") -> SearchResult:
+               page: int = 1, pagesize: int = 20, sort: str = "relevance", *,
+               facet_counts: bool = True) -> SearchResult:
         filters = {k: [v for v in vs if v] for k, vs in (filters or {}).items() if k in FILTER_KEYS and vs}
         page = max(1, min(int(page), 500))
         # A process killed between a commit and its index write left the change pending: whoever
         # searches next (in any server) writes it, unless a writer is at work and will.
         self.archive.index.replay_pending(wait=False)
-        return self.archive.indexes.search(identity.audience.index_name, query or "", filters,
-                                           page=page, pagesize=pagesize, sort=sort,
-                                           variants=self._variant_groups(identity.audience))
+        variants = self._variant_groups(identity.audience)
+        result = self.archive.indexes.search(identity.audience.index_name, query or "", filters,
+                                             page=page, pagesize=pagesize, sort=sort, variants=variants)
+        # A ticked facet keeps its other values listed with their counts (multi-select: values of
+        # one facet are alternatives): its counts are those of the search without its own filter,
+        # one more search per facet ticked. Counted in the same audience's index as the hits.
+        if facet_counts and not result.error:
+            for name in filters:
+                others = {k: v for k, v in filters.items() if k != name}
+                widened = self.archive.indexes.search(identity.audience.index_name, query or "", others,
+                                                      page=1, pagesize=1, sort="relevance", variants=variants)
+                if not widened.error and name in widened.facets:
+                    result.facets[name] = widened.facets[name]
+        return result
 
     @gated("search")
     def search_all(self, identity: Identity, query: str, filters: dict[str, list[str]] | None = None,
                    sort: str = "relevance", limit: int = 1000) -> SearchResult:
         """Up to `limit` testimonies of one search, for exports: the first page's result with the rest appended."""
-        first = self.search(identity, query, filters, page=1, pagesize=100, sort=sort)
+        first = self.search(identity, query, filters, page=1, pagesize=100, sort=sort, facet_counts=False)
         page = 1
         while not first.error and len(first.testimonies) < min(first.total, limit):
             page += 1
-            more = self.search(identity, query, filters, page=page, pagesize=100, sort=sort)
+            more = self.search(identity, query, filters, page=page, pagesize=100, sort=sort, facet_counts=False)
             if not more.testimonies:
                 break
             first.testimonies.extend(more.testimonies)
         del first.testimonies[limit:]
         return first
+
+    @gated("search")
+    def hit_languages(self, identity: Identity, result: SearchResult) -> dict[str, dict]:
+        """The languages of one page of hits, for `lang` and `dir` on the page: per testimony, each
+        transcript's language by key ("transcripts") and the title's ("title": the one language of the
+        testimony written in the title's script, else None). One query, bounded by the page's size;
+        only testimonies already in the caller's results are looked up."""
+        ids = [t.accession_id for t in result.testimonies][:200]
+        if not ids:
+            return {}
+        with self.archive.db.session() as session:
+            rows = session.execute(select(Testimony.accession_id, Testimony.languages,
+                                          Transcript.key, Transcript.language)
+                                   .outerjoin(Transcript, Transcript.testimony_id == Testimony.id)
+                                   .where(Testimony.accession_id.in_(ids))).all()
+        out: dict[str, dict] = {}
+        for accession, languages, key, language in rows:
+            entry = out.setdefault(accession, {"transcripts": {}, "title": None, "languages": list(languages or [])})
+            if key:
+                entry["transcripts"][key] = language
+        for hit in result.testimonies:
+            entry = out.get(hit.accession_id)
+            if entry:
+                entry["title"] = _language_in_script(hit.title, entry.pop("languages"))
+        return out
 
     def _variant_groups(self, audience: Audience) -> list[list[str]]:
         """Authority names to widen queries with. Below archivist never a name that is, or holds, a

@@ -25,3 +25,41 @@ def test_the_dashboard_keeps_maintenance_apart_and_shows_no_command_line(signed_
     assert "Accounts" not in primary
     admin = lxml.html.fromstring(signed_in("admin").get("/staff/").get_data(as_text=True))
     assert "Accounts" in [a.text_content().strip() for a in admin.xpath("//nav[@class='dashboard-actions']//a")]
+
+
+def _facet(doc, name: str) -> dict[str, tuple[int, bool]]:
+    """The facet's values as listed: label -> (count, ticked)."""
+    out = {}
+    for li in doc.xpath(f"//section[@data-facet='{name}']//li"):
+        a = li.xpath(".//a")[0]
+        out[a.get("href")] = (int(li.xpath("string(.//span[@class='count'])")), a.get("aria-current") == "true")
+    return out
+
+
+def test_a_ticked_facet_keeps_its_other_values_with_their_counts(client):
+    doc = lxml.html.fromstring(client.get("/search", query_string={"q": ""}).get_data(as_text=True))
+    before = doc.xpath("//section[@data-facet='language']//li")
+    assert len(before) >= 2, "the demo's search needs two languages"
+    first = before[0].xpath(".//a")[0].get("href")
+    ticked = lxml.html.fromstring(client.get(first).get_data(as_text=True))
+    after = _facet(ticked, "language")
+    assert len(after) == len(before)                                         # the others stay listed
+    assert sum(1 for _, on in after.values() if on) == 1
+    counts = sorted(int(li.xpath("string(.//span[@class='count'])")) for li in before)
+    assert sorted(c for c, _ in after.values()) == counts                    # with the counts they had
+    # ticking a second value of the same facet widens the search (values are alternatives)
+    second = next(href for href, (_, on) in after.items() if not on)
+    both = lxml.html.fromstring(client.get(second).get_data(as_text=True))
+    assert sum(1 for _, on in _facet(both, "language").values() if on) == 2
+    total = lambda d: int(d.xpath("string(//p[@id='result-count'])").split()[0])       # noqa: E731
+    assert total(both) >= total(ticked)
+
+
+def test_titles_and_snippets_carry_their_known_language(client):
+    doc = lxml.html.fromstring(client.get("/search", query_string={"q": "الرقة"}).get_data(as_text=True))
+    snippets = doc.xpath("//p[@class='snippet'][@lang='ar']")
+    assert snippets and all(p.get("dir") == "rtl" for p in snippets)
+    titles = doc.xpath("//li[@class='hit']/h2/a[@lang]")
+    assert all(a.get("dir") == ("rtl" if a.get("lang") == "ar" else "ltr") for a in titles)
+    english = lxml.html.fromstring(client.get("/search", query_string={"q": "meeting"}).get_data(as_text=True))
+    assert english.xpath("//p[@class='snippet'][@lang='en'][@dir='ltr']")
