@@ -58,6 +58,18 @@ def test_a_whole_harvest_holds_only_the_public_records(security_app):
         sets, _ = _harvest_all(client, "ListSets")
         assert canaries.COLLECTION in sets
         assert canaries.HIDDEN_COLLECTION not in sets and canaries.RESEARCH_COLLECTION not in sets
+    # each testimony asked for by name: a record if public, otherwise as unknown as a missing one
+    client = security_app.test_client()
+    for accession in [*canaries.accession_ids(), canaries.MISSING_ID]:
+        for verb, extra in (("GetRecord", {"metadataPrefix": "oai_dc"}), ("ListMetadataFormats", {})):
+            response = client.get("/oai", query_string={"verb": verb, "identifier": f"oai:localhost:{accession}",
+                                                        **extra})
+            root = assert_valid("OAI-PMH", response.get_data())
+            error = root.find("o:error", O)
+            assert (error is None) == (accession in public), (verb, accession)
+            if error is not None:
+                assert error.get("code") == "idDoesNotExist" and error.text.count(accession) == 1
+            assert not found_in(as_text(response), hidden)
     # the scan is not blind: the staff's views of the same records hold the canaries
     staff = json.dumps([archive.testimonies.get(SYSTEM, i) for i in public], ensure_ascii=False)
     assert found_in(staff, hidden)
