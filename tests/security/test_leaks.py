@@ -97,7 +97,10 @@ def dataset_values(archive) -> dict[str, list[str]]:
                                 if not found_in(a["id"], canaries.CANARIES)) + ["place:nosuch"],
             "job": ["A" * 22, "nosuch"],      # intake jobs: none, and a malformed id
             # transcripts as captions (issue 14): the canaries' "t", the example's, none, and no format
-            "transcript": ["t", "en", "nosuch"], "caption_format": ["vtt", "srt"]}
+            "transcript": ["t", "en", "nosuch"], "caption_format": ["vtt", "srt"],
+            # accounts (issue 16): every user, none; a live one-time reset link and a made-up one
+            "username": sorted(u["username"] for u in archive.users.list(SYSTEM)) + ["nosuch"],
+            "token": [archive.users.reset_link(SYSTEM, "researcher")["token"], "nosuch"]}
 
 
 def urls_for(rule, values: dict[str, list[str]]) -> list[str]:
