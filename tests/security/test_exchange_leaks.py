@@ -13,6 +13,8 @@ from archive.audience import Audience
 from archive.errors import NotFound
 from archive.formats.json_format import parse_document
 from archive.identity import SYSTEM, Identity
+from archive.services import Archive
+from tests.conftest import TODAY
 from tests.security import canaries
 from tests.security.conftest import client_as
 from tests.security.disguises import LATIN_TERM, search_would_match
@@ -119,10 +121,16 @@ def _disguise_document() -> dict:
                 "sensitive_terms": [{"term": LATIN_TERM, "variants": [], "category": "person"}]}]}
 
 
-@pytest.fixture
-def disguised(archive):
+@pytest.fixture(scope="module")
+def disguised(tmp_path_factory):
+    """One archive (SQLite: what is tested here is the views and the writers, the same on both
+    databases) holding the disguise testimony, shared by the tests below."""
+    root = tmp_path_factory.mktemp("disguise")
+    archive = Archive(f"sqlite:///{root / 'archive.db'}", root / "indexes", root / "media", clock=lambda: TODAY)
+    archive.init()
     archive.transfer.import_document(SYSTEM, parse_document(_disguise_document(), "disguise.json"))
-    return archive
+    yield archive
+    archive.close()
 
 
 @pytest.mark.parametrize("audience", LOWER)
@@ -152,8 +160,10 @@ def test_the_archivist_exports_hold_everything(disguised):
     assert ohms.count("<gpspoints>") == 4 and ohms.count("<hyperlinks>") == 3
 
 
-def test_a_sensitive_name_in_a_gps_label_or_link_stops_publication(archive):
+def test_a_sensitive_name_in_a_gps_label_or_link_stops_publication(disguised):
+    archive = disguised
     document = _disguise_document()
+    document["testimonies"][0]["id"] = "DSG-2"
     point = document["testimonies"][0]["transcripts"][0]["segments"][0]
     point["gps"] = [{"lat": 1.0, "lon": 2.0, "zoom": 3, "label": f"farm of {DISGUISED}"}]
     with pytest.raises(Exception, match="sensitive terms unredacted"):
