@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from archive.citation import STYLES, CitationError, cite
 from archive.errors import NotFound
@@ -19,7 +19,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 @audience("public")
 def index():
     return jsonify({"endpoints": ["/api/v1/testimonies", "/api/v1/testimonies/<id>", "/api/v1/search?q=",
-                                  "/api/v1/testimonies/<id>/citation?segment=",
+                                  "/api/v1/testimonies/<id>/citation?segment=", "/api/v1/testimonies/<id>/dc",
                                   "/api/v1/suggest?q=", "/api/v1/collections", "/api/v1/testimonies/<id>/ohms",
                                   "/api/v1/testimonies/<id>/transcripts/<key>.vtt",
                                   "/api/v1/testimonies/<id>/transcripts/<key>.srt"]})
@@ -102,3 +102,12 @@ def transcript_captions(accession_id: str, transcript: str, caption_format: str)
     from ..public.exchange_routes import download
     body = archive().exchange.captions(current(), accession_id, transcript, caption_format)
     return download(body, caption_format, f"{accession_id}-{transcript}.{caption_format}")
+
+
+@bp.get("/testimonies/<accession_id>/dc")
+@audience("public")
+def dublin_core(accession_id: str):
+    """The testimony's Dublin Core (oai_dc) as the public sees it, whoever asks (as OAI-PMH serves it)."""
+    body = archive().oai.dublin_core(current(), accession_id, repository=current_app.config["SITE_NAME"],
+                                     url=public_url("public.testimony", accession_id=accession_id))
+    return Response(body, mimetype="application/xml")

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from .. import oai, policy
 from ..audience import Audience
 from ..formats import dublin_core
+from ..errors import NotFound
 from ..identity import Identity
 from ..model import Authority, Collection, OaiRecord, Testimony, Transcript
 from ..policy import gated
@@ -260,6 +261,21 @@ class OaiService(Service):
             oai.sub(record, "metadata").append(fmt.render(view, ctx))
 
     # -- Dublin Core export -------------------------------------------------------------------------
+
+    @gated("oai.harvest")
+    def dublin_core(self, identity: Identity, accession_id: str, *, repository: str,
+                    url: str | None = None) -> bytes:
+        """One testimony's `oai_dc` record as the public sees it (whoever asks); NotFound unless public."""
+        with self.archive.db.session() as session:
+            testimony = self.load_testimony(session, accession_id)
+            today = self.archive.today()
+            view = None if testimony is None else view_for(testimony, PUBLIC, today,
+                                                          self._authorities(session, [testimony]),
+                                                          transcripts=False)
+            if view is None:
+                raise NotFound("no such testimony")
+            return etree.tostring(dublin_core.oai_dc(view, repository=repository, url=url),
+                                  xml_declaration=True, encoding="UTF-8")
 
     @gated("export.audience")
     def export_dc(self, identity: Identity, out: IO[bytes], *, repository: str,

@@ -363,3 +363,12 @@ def test_a_page_costs_the_same_statements_whatever_it_holds(client):
             costs[(verb, size)] = len(counted)
     assert costs[("ListRecords", 2)] == costs[("ListRecords", 6)] <= 12
     assert costs[("ListIdentifiers", 2)] == costs[("ListIdentifiers", 6)] <= 12
+
+
+def test_the_api_serves_a_public_testimonys_dublin_core_only(client):
+    response = client.get(f"/api/v1/testimonies/{OPEN}/dc")
+    assert response.status_code == 200 and response.mimetype == "application/xml"
+    dc = assert_valid("oai_dc", response.get_data())
+    assert dc.findtext("dc:identifier", namespaces=NS) == OPEN
+    assert client.get(f"/api/v1/testimonies/{EMBARGOED}/dc").status_code == 404
+    assert client.get("/api/v1/testimonies/OH-NOSUCH/dc").status_code == 404

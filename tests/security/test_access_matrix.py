@@ -67,6 +67,9 @@ READ_TESTIMONY = {                       # /testimonies/<id> and /api/v1/testimo
 }
 # A withdrawn testimony has a tombstone page, not a citation: below staff it is simply not found.
 CITE = {**READ_TESTIMONY, "withdrawn": row(404, 404, 200, 200)}
+# Dublin Core is the public's record whoever asks: found only where the public may read the testimony.
+PUBLIC_RECORD = {state: EVERYONE if READ_TESTIMONY[state]["public"] == 200 else row(404, 404, 404, 404)
+                 for state in READ_TESTIMONY}
 STAFF_RECORD = {state: (row(302, 403, 404, 404) if state == "missing" else STAFF_PAGE) for state in STATE_IDS}
 # Staff POSTs below are sent with a valid CSRF token but an incomplete form, so that an allowed
 # audience proves it got past the gate (400/404/200) without changing anything.
@@ -144,6 +147,7 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("public.search_export", "GET"):     ("plain", EVERYONE),
     ("public.citation", "GET"):          ("state", CITE),
     ("api.citation", "GET"):             ("state", CITE),
+    ("api.dublin_core", "GET"):          ("state", PUBLIC_RECORD),
     # OHMS XML and captions (issue 14): made from the caller's view; a withdrawn testimony is not found
     ("public.testimony_ohms", "GET"):    ("state", CITE),
     ("api.testimony_ohms", "GET"):       ("state", CITE),
