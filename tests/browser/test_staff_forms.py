@@ -126,3 +126,55 @@ def test_the_new_testimony_form_picks_places_and_narrators_and_shows_every_error
     assert "with narrator DEMO-N-0001" in page.inner_text("p.flash")
     assert "DEMO-N-0001" in page.inner_text("#narrators")
     assert_clean(page)
+
+
+ADMIN = "browser-admin"
+
+
+@pytest.fixture(scope="module")
+def admin(live):
+    _cli(_environment(live.instance), "user", "add", ADMIN, "--role", "admin")
+    return ADMIN
+
+
+def test_an_admin_adds_an_account_and_its_holder_sets_a_password_by_the_one_time_link(live_server, browser, page, admin):
+    sign_in(page, live_server, admin, "/staff/users")
+    page.fill("#username", "browser.researcher")
+    page.select_option("#role", "researcher")
+    page.click("#add-user button[type=submit]")
+    page.wait_for_selector("#reset-url")
+    link = page.input_value("#reset-url")
+    assert "/reset/" in link and page.locator("#user-browser\\.researcher").count() == 1
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "accounts.png"), full_page=True)
+    assert_clean(page)
+
+    holder = browser.new_context(viewport={"width": 1280, "height": 900})
+    visitor = holder.new_page()
+    try:
+        visitor.goto(link)
+        visitor.fill("#password", "a browser-made password")
+        visitor.fill("#again", "a browser-made password")
+        visitor.click("form.stacked button[type=submit]")
+        visitor.wait_for_url(re.compile(r"/signin$"))
+        visitor.fill("#username", "browser.researcher")
+        visitor.fill("#password", "a browser-made password")
+        visitor.click("form.stacked button[type=submit]")
+        visitor.wait_for_load_state()
+        assert "browser.researcher · researcher" in visitor.inner_text("header.site")
+        response = visitor.goto(link)                                   # spent
+        assert response.status == 404 and "not valid" in visitor.inner_text("main")
+    finally:
+        holder.close()
+
+
+def test_the_testimony_page_links_every_task(live_server, page):
+    sign_in(page, live_server, ARCHIVIST, "/staff/testimonies/DEMO-2018-0007")
+    nav = page.locator("nav.testimony-tasks")
+    assert nav.is_visible()
+    for task in ("Edit record", "Segments", "Media", "Consent", "Redactions", "History", "Preview"):
+        assert nav.locator("a", has_text=task).count() == 1, task
+    page.screenshot(path=str(ARTIFACTS / "testimony-tasks.png"))
+    nav.locator("a", has_text="Media").click()
+    page.wait_for_url(re.compile(r"/staff/testimonies/DEMO-2018-0007/media$"))
+    assert_clean(page)
