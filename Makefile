@@ -63,10 +63,19 @@ check: install
 # pass names its engine too, so that neither an ARCHIVE_SEARCH_ENGINE left in the shell nor a later change
 # of the default decides which engine the whole suite tests.
 TEST_WORKERS ?= auto
+# The third pass: the engine-dependent tests that search, on the PostgreSQL engine and database (the
+# postgresql engine's own contract tests, tests/integration/test_search_index.py and
+# test_search_postgresql.py, run in the first pass).
+# The whole leak suite on it takes minutes: its search, suggestion and index-content cases run here.
+PG_ENGINE_TESTS ?= tests/integration/test_search_language.py tests/integration/test_consent_purge.py \
+  tests/security/test_disguised_names.py tests/security/test_leaks.py
+PG_ENGINE_SELECT ?= not test_leaks or searching or prefix or index_files or redaction_added
 test: install-test
 	ARCHIVE_SEARCH_ENGINE=sqlite $(PY) -m pytest -W error -n $(TEST_WORKERS) $(PYTEST_ARGS)
 	ARCHIVE_SEARCH_ENGINE=whoosh $(PY) -m pytest -W error -n $(TEST_WORKERS) -p no:cacheprovider \
 	  --engine-dependent-only -m "not postgres" $(PYTEST_ARGS)
+	ARCHIVE_SEARCH_ENGINE=postgresql $(PY) -m pytest -W error -n $(TEST_WORKERS) -p no:cacheprovider \
+	  --engine-dependent-only -m postgres -k "$(PG_ENGINE_SELECT)" $(PG_ENGINE_TESTS) $(PYTEST_ARGS)
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)

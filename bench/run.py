@@ -1,7 +1,7 @@
 """Benchmarks at scale: import, reindex, index size, search latency, edit-to-visibility, memory.
 
     python bench/run.py [--n 200] [--words 6000] [--queries 50] [--backend sqlite|postgresql]
-                        [--engine whoosh|sqlite] [--keep DIR | --reuse DIR]
+                        [--engine whoosh|sqlite|postgresql] [--keep DIR | --reuse DIR]
 
 Generates (or reuses) a synthetic corpus in bench/out/, imports it into a fresh archive in a
 temporary directory (SQLite file, or a fresh schema on the PostgreSQL server at
@@ -186,6 +186,17 @@ def _rss() -> float:
 
 def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def index_mb(archive) -> dict[str, float]:
+    """Each audience's index size: its folder, or its tables with their indexes (engine postgresql)."""
+    if not archive.indexes.in_database:
+        return {a: dir_size(p) / 1e6 for a, p in archive.indexes.index_dirs().items()}
+    with archive.db.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        return {a: int(raw.execute("SELECT sum(pg_total_relation_size(t)) FROM unnest(%s::text[]) t",
+                                   ([f"search_{a}_{n}" for n in ("doc", "testimony", "word")],)).fetchone()[0]) / 1e6
+                for a in archive.indexes.index_dirs()}
 
 
 # -- steps ---------------------------------------------------------------------------------------
@@ -409,7 +420,7 @@ def build(archive: Archive, corpus: Path, figures: dict, profile: bool, memory, 
     figures["indexed"] = {a: len(archive.indexes.testimony_ids(a)) for a in archive.indexes.index_dirs()}
 
     reindex(archive, figures, profile)
-    figures["index_mb"] = {a: dir_size(p) / 1e6 for a, p in archive.indexes.index_dirs().items()}
+    figures["index_mb"] = index_mb(archive)
     figures["database_mb"] = db_size() / 1e6
 
 
@@ -477,7 +488,7 @@ def run(args) -> dict:
                     reindex(archive, figures, args.profile)
                 figures["indexed"] = {a: len(archive.indexes.testimony_ids(a)) for a in archive.indexes.index_dirs()}
                 figures["imported"] = max(figures["indexed"].values())
-                figures["index_mb"] = {a: dir_size(p) / 1e6 for a, p in archive.indexes.index_dirs().items()}
+                figures["index_mb"] = index_mb(archive)
                 figures["database_mb"] = db_size() / 1e6
 
             console.log(f"searching ({args.queries} per query type)")
