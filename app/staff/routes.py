@@ -64,7 +64,8 @@ def testimony(accession_id: str):
     return _testimony_page(accession_id)
 
 
-def _testimony_page(accession_id: str, refused: list[str] | None = None, redaction_form=None, edit_form=None):
+def _testimony_page(accession_id: str, refused: list[str] | None = None, redaction_form=None, edit_form=None,
+                    term_form=None):
     identity = current()
     view = archive().testimonies.get(identity, accession_id)
     # The state menu starts at the current state, so "Set state" never unpublishes by default.
@@ -77,6 +78,8 @@ def _testimony_page(accession_id: str, refused: list[str] | None = None, redacti
     if edit_form is not None:           # a refused edit comes back in its row, as typed, with its errors
         context["edit_forms"][edit_form[0]] = edit_form[1]
         context["edit_open"] = edit_form[0]
+    if term_form is not None:           # a refused term comes back in its form, as typed, with its errors
+        context["term_form"] = term_form
     return render_template("staff/testimony.html", t=view,
                            revisions=archive().audit.revisions(identity, accession_id),
                            redaction_form=redaction_form or RedactionForm(formdata=None),

@@ -11,7 +11,7 @@ from archive.errors import ValidationError
 from archive.vocabulary import REDACTION_CATEGORIES
 
 from ..identity import archive, audience, current
-from .routes import AUDIENCE_CHOICES, ActionForm, _csrf_failed, bp
+from .routes import AUDIENCE_CHOICES, ActionForm, _csrf_failed, bp, show_error
 
 
 class TermForm(FlaskForm):
@@ -30,6 +30,19 @@ class RedactAllForm(FlaskForm):
     reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
     visible_to = SelectField("Lowest audience that may see the originals", choices=AUDIENCE_CHOICES,
                              default="archivist")
+
+
+class FormRefused(Exception):
+    """The form's own checks refused it: its errors are on its fields."""
+
+
+def _checked(form: FlaskForm) -> FlaskForm:
+    """Like _valid, but a refusal leaves the errors on the form's fields (FormRefused) for the page."""
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            _csrf_failed()
+        raise FormRefused()
+    return form
 
 
 def _valid(form: FlaskForm) -> FlaskForm:
@@ -59,23 +72,34 @@ def _back_to(accession_id: str | None):
 @bp.get("/sensitive-terms")
 @audience("archivist")
 def sensitive_terms():
+    return _register_page()
+
+
+def _register_page(form: TermForm | None = None, status: int = 200):
     identity = current()
     terms = archive().sensitive.list(identity)
-    return render_template("staff/sensitive_terms.html", terms=terms, form=TermForm(formdata=None),
+    return render_template("staff/sensitive_terms.html", terms=terms, form=form or TermForm(formdata=None),
                            edit_forms={t["id"]: TermForm(formdata=None,
                                                          data={**t, "variants": "\n".join(t["variants"])})
                                        for t in terms},
                            # Bounded as on the dashboard: not a scan of every testimony per page load.
                            unredacted=archive().dashboard.unredacted(
-                               identity, rows=int(current_app.config["LIST_PAGE_SIZE"])))
+                               identity, rows=int(current_app.config["LIST_PAGE_SIZE"]))), status
 
 
 @bp.post("/sensitive-terms")
 @audience("archivist")
 def add_sensitive_term():
-    form = _valid(TermForm())
-    added = archive().sensitive.add(current(), form.term.data, variants=_variants(form), category=form.category.data,
-                                    visible_to=_visible_to(form) or "archivist")
+    form = TermForm()
+    try:
+        _checked(form)
+        added = archive().sensitive.add(current(), form.term.data, variants=_variants(form),
+                                        category=form.category.data, visible_to=_visible_to(form) or "archivist")
+    except FormRefused:
+        return _register_page(form, 400)           # as typed, each error beside its field
+    except ValidationError as exc:
+        show_error(form, exc)
+        return _register_page(form, 400)
     flash(f"Archive-wide sensitive term {added['term']!r} added with {len(added['variants'])} variant(s).", "ok")
     return _back_to(None)
 
@@ -83,10 +107,17 @@ def add_sensitive_term():
 @bp.post("/testimonies/<accession_id>/sensitive-terms")
 @audience("archivist")
 def add_testimony_term(accession_id: str):
-    form = _valid(TermForm())
-    added = archive().sensitive.add(current(), form.term.data, variants=_variants(form),
-                                    category=form.category.data, accession_id=accession_id,
-                                    visible_to=_visible_to(form) or "archivist")
+    from .routes import _testimony_page
+    form = TermForm()
+    try:
+        _checked(form)
+        added = archive().sensitive.add(current(), form.term.data, variants=_variants(form),
+                                        category=form.category.data, accession_id=accession_id,
+                                        visible_to=_visible_to(form) or "archivist")
+    except (FormRefused, ValidationError) as exc:
+        if not isinstance(exc, FormRefused):
+            show_error(form, exc)
+        return _testimony_page(accession_id, term_form=form), 400    # on the testimony's page, as typed
     flash(f"Sensitive term {added['term']!r} added to {accession_id} with {len(added['variants'])} variant(s).", "ok")
     return _back_to(accession_id)
 

@@ -156,3 +156,19 @@ def test_import_files_sends_a_recording_to_the_media_page_with_a_message(signed_
     assert response.status_code == 400
     text = lxml.html.fromstring(response.get_data(as_text=True)).xpath("string(//p[@role='alert'])")
     assert "is an audio recording (MP3)" in text and "media page" in text and "Into testimony" in text
+
+
+def test_a_refused_sensitive_term_comes_back_on_its_page_as_typed(signed_in):
+    archivist = signed_in("archivist")
+    typed = {"term": "", "variants": "Umar\nعمر", "category": "person"}
+    response = post(archivist, f"{PAGE}/sensitive-terms", typed, page=PAGE)
+    assert response.status_code == 400
+    doc = lxml.html.fromstring(response.get_data(as_text=True))
+    assert doc.xpath("string(//h1)").startswith(OH1) and doc.get_element_by_id("add-term").get("open") is not None
+    assert field_errors(response)["term"] == ["This field is required."]
+    assert doc.get_element_by_id("variants").text_content().removeprefix("\n") == "Umar\nعمر"
+
+    response = post(archivist, "/staff/sensitive-terms", typed, page="/staff/sensitive-terms")
+    assert response.status_code == 400 and field_errors(response)["term"] == ["This field is required."]
+    doc = lxml.html.fromstring(response.get_data(as_text=True))
+    assert doc.xpath("string(//h1)") == "Archive-wide sensitive terms"
