@@ -3,7 +3,7 @@ retime, and edit title, synopsis and keywords. The service checks every change; 
 what was wrong and where, and writes nothing."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -41,8 +41,32 @@ def _valid(form: FlaskForm, accession_id: str) -> FlaskForm:
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             _csrf_failed()
-        raise ValidationError("; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()), record=accession_id)
+        raise ValidationError("; ".join(f"{form[k].label.text}: {', '.join(v)}" if k in form else f"{k}: {', '.join(v)}"
+                                        for k, v in form.errors.items()), record=accession_id)
     return form
+
+
+def _refused(accession_id: str, action: str, exc: ValidationError):
+    """The editor again (400), the refusal beside the segment's form it concerns, what was typed kept."""
+    editor = archive().segments.editor(current(), accession_id)
+    refusal = {"segment": f"seg-{request.form.get('transcript', '')}-{request.form.get('seq', '')}",
+               "action": action, "message": str(exc), "typed": request.form}
+    return render_template("staff/segments.html", editor=editor, refusal=refusal), 400
+
+
+def _refusals_shown(action: str):
+    """Route decorator: a ValidationError of the form or the archive comes back on the editor."""
+    def decorate(view):
+        import functools
+
+        @functools.wraps(view)
+        def wrapper(accession_id: str):
+            try:
+                return view(accession_id)
+            except ValidationError as exc:
+                return _refused(accession_id, action, exc)
+        return wrapper
+    return decorate
 
 
 def _given(field) -> str | None:
@@ -62,11 +86,12 @@ def _back(accession_id: str, transcript: str, seq: int):
 @audience("archivist")
 def segments(accession_id: str):
     editor = archive().segments.editor(current(), accession_id)
-    return render_template("staff/segments.html", editor=editor)
+    return render_template("staff/segments.html", editor=editor, refusal=None)
 
 
 @bp.post("/testimonies/<accession_id>/segments/split")
 @audience("archivist")
+@_refusals_shown("split")
 def split_segment(accession_id: str):
     form = _valid(SplitForm(), accession_id)
     # (an offset typed or clicked wins over the place chosen in the list)
@@ -82,6 +107,7 @@ def split_segment(accession_id: str):
 
 @bp.post("/testimonies/<accession_id>/segments/merge")
 @audience("archivist")
+@_refusals_shown("merge")
 def merge_segments(accession_id: str):
     form = _valid(SegmentForm(), accession_id)
     archive().segments.merge(current(), accession_id, form.transcript.data, form.seq.data)
@@ -91,6 +117,7 @@ def merge_segments(accession_id: str):
 
 @bp.post("/testimonies/<accession_id>/segments/retime")
 @audience("archivist")
+@_refusals_shown("retime")
 def retime_segment(accession_id: str):
     form = _valid(RetimeForm(), accession_id)
     archive().segments.retime(current(), accession_id, form.transcript.data, form.seq.data,
@@ -101,6 +128,7 @@ def retime_segment(accession_id: str):
 
 @bp.post("/testimonies/<accession_id>/segments/describe")
 @audience("archivist")
+@_refusals_shown("describe")
 def describe_segment(accession_id: str):
     form = _valid(DescribeForm(), accession_id)
     result = archive().segments.describe(current(), accession_id, form.transcript.data, form.seq.data,

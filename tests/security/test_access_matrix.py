@@ -76,7 +76,7 @@ STAFF_RECORD = {state: (row(302, 403, 404, 404) if state == "missing" else STAFF
 WITHDRAW_INCOMPLETE = {state: row(403, 403, 404, 404) if state == "missing" else row(403, 403, 200, 200)
                        for state in STATE_IDS}                    # form shown again, reason missing
 FORM_INCOMPLETE = {state: row(403, 403, 400, 400) for state in STATE_IDS}   # refused by the form
-# (shown again on the testimony's page with its errors: a missing testimony has none to show)
+# (shown again on the testimony's page or its segment editor with its errors: a missing testimony has none)
 REDACTION_FORM_INCOMPLETE = {state: row(403, 403, 404, 404) if state == "missing" else row(403, 403, 400, 400)
                              for state in STATE_IDS}
 APPROVE_MISSING_KEY = {state: row(403, 403, 404, 404) for state in STATE_IDS}  # key R-99 exists nowhere
@@ -254,10 +254,10 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("staff.history_diff", "GET"):       ("state", STAFF_RECORD),
     ("staff.restore_revision", "POST"):  ("state", FORM_INCOMPLETE),
     ("staff.segments", "GET"):           ("state", STAFF_RECORD),
-    ("staff.split_segment", "POST"):     ("state", FORM_INCOMPLETE),
-    ("staff.merge_segments", "POST"):    ("state", FORM_INCOMPLETE),
-    ("staff.retime_segment", "POST"):    ("state", FORM_INCOMPLETE),
-    ("staff.describe_segment", "POST"):  ("state", FORM_INCOMPLETE),
+    ("staff.split_segment", "POST"):     ("state", REDACTION_FORM_INCOMPLETE),
+    ("staff.merge_segments", "POST"):    ("state", REDACTION_FORM_INCOMPLETE),
+    ("staff.retime_segment", "POST"):    ("state", REDACTION_FORM_INCOMPLETE),
+    ("staff.describe_segment", "POST"):  ("state", REDACTION_FORM_INCOMPLETE),
 }
 
 # POST routes without CSRF, and why: each writes nothing.

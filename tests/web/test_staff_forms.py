@@ -172,3 +172,22 @@ def test_a_refused_sensitive_term_comes_back_on_its_page_as_typed(signed_in):
     assert response.status_code == 400 and field_errors(response)["term"] == ["This field is required."]
     doc = lxml.html.fromstring(response.get_data(as_text=True))
     assert doc.xpath("string(//h1)") == "Archive-wide sensitive terms"
+
+
+def test_a_refused_segment_change_comes_back_beside_its_segment_as_typed(signed_in):
+    archivist = signed_in("archivist")
+    segments = f"/staff/testimonies/{OH1}/segments"
+    response = post(archivist, f"{segments}/retime", {"transcript": "en", "seq": "1", "start": "100", "end": "90"},
+                    page=segments)
+    assert response.status_code == 400
+    doc = lxml.html.fromstring(response.get_data(as_text=True))
+    alert = doc.get_element_by_id("seg-en-1-refusal")
+    assert "Not saved (retime)" in alert.text_content()
+    assert doc.get_element_by_id("seg-en-1-start").get("value") == "100"
+    assert doc.get_element_by_id("seg-en-1-end").get("value") == "90"
+    response = post(archivist, f"{segments}/describe", {"transcript": "en", "seq": "0", "title": "x" * 600,
+                                                        "synopsis": "kept", "keywords": ""}, page=segments)
+    assert response.status_code == 400
+    doc = lxml.html.fromstring(response.get_data(as_text=True))
+    assert "Title" in doc.get_element_by_id("seg-en-0-refusal").text_content()
+    assert doc.get_element_by_id("seg-en-0-synopsis").text_content().strip() == "kept"
