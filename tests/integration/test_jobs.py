@@ -10,7 +10,6 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,8 +18,10 @@ from sqlalchemy import update
 from archive.errors import NotFound
 from archive.identity import SYSTEM
 from archive.model import Job
+from archive.services import Archive
 from archive.services.jobs import configure
 from tests.audio_samples import sine_wav
+from tests.integration.test_cli_media import instance, run  # noqa: F401  (fixtures: an instance, its CLI)
 from tests.security.test_recording_redaction import (ACCESSION, ANN, ARCHIVIST, BOB, PUBLIC, RESEARCHER, heard,
                                                      publish, setup)
 
@@ -127,8 +128,6 @@ def test_a_running_job_with_a_live_worker_is_not_taken_twice(archive, tmp_path):
 
 def test_a_real_worker_process_encodes_an_attached_recording(tmp_path):
     """`python -m app worker`, as `make run` starts it, takes the job the intake queued."""
-    from archive.services import Archive
-
     instance = tmp_path / "instance"
     instance.mkdir(mode=0o700)
     archive = Archive(f"sqlite:///{instance / 'archive.db'}", instance / "indexes", instance / "media")
@@ -159,7 +158,6 @@ def test_a_real_worker_process_encodes_an_attached_recording(tmp_path):
 def test_a_redis_queue_carries_the_job_to_the_worker(tmp_path):
     """JOB_QUEUE=redis://...: the job's id goes through Redis (as between machines) to whoever runs it."""
     from archive.formats.json_format import parse_document
-    from archive.services import Archive
     from tests.security.test_recording_redaction import document
 
     redis = __import__("redis").Redis.from_url("redis://127.0.0.1:6379/0")
@@ -185,3 +183,22 @@ def test_a_redis_queue_carries_the_job_to_the_worker(tmp_path):
     finally:
         huey.flush()
         archive.close()
+
+
+def test_the_command_line_encodes_with_progress_and_follows_a_queued_job(run, instance, tmp_path):
+    """`media add` encodes in its own process; `jobs` lists; `jobs wait` runs a job no worker took."""
+    wav = tmp_path / "interview.wav"
+    wav.write_bytes(sine_wav(6))
+    out = run("media", "add", "OH-2015-0001", wav, "--kind", "audio")
+    key = out.split("media id ")[1].split()[0]
+    listed = run("jobs")
+    assert "Recording re-encoded" in listed and "OH-2015-0001" in listed and "finished" in listed
+    archive = Archive(f"sqlite:///{instance / 'archive.db'}", instance / "indexes", instance / "media")
+    configure(archive, "", instance)          # as the web app queues it: for a worker
+    archive.media.add_audio_redaction(ANN, key, start=1.0, end=2.0, category="person", visible_to="admin")
+    [job] = archive.jobs.latest(SYSTEM, testimony="OH-2015-0001", live_only=True)
+    archive.close()
+    out = run("jobs", "wait", job["id"])
+    assert f"Job {job['id']}" in out
+    assert run("jobs", "wait", 99999, expect=1).strip().endswith("no such job")
+
