@@ -55,13 +55,16 @@ def transcripts_as_text(item: dict, audience: Audience) -> Iterator[tuple[str, b
 
 
 def captions(item: dict, audience: Audience) -> Iterator[tuple[str, bytes]]:
-    """WebVTT captions of each timed transcript, a cue per segment, from the same (audience's) text."""
+    """WebVTT captions of each timed transcript, a cue per kept cue (else per segment), from the same
+    (audience's) text."""
     for tr in item["transcripts"]:
         text = tr["text"]
         segments = [{"start": s["start"], "end": s["end"],
                      "text": text[s["text_start"]:s["text_end"]] if s.get("text_start") is not None else ""}
                     for s in tr["segments"]]
-        transcript = {"segments": segments}
+        # The cues the transcript kept (issue 14), in the same text: a caption per cue where there are any.
+        cues = [{"start": c[2], "end": c[3], "at": c[0], "text": text[c[0]:c[1]]} for c in tr.get("cues") or []]
+        transcript = {"segments": segments, "cues": cues}
         if timed(transcript):
             yield f"captions/{_safe(tr['id'])}.vtt", webvtt_for(transcript, item.get("duration")).encode("utf-8")
 

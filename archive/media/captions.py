@@ -1,4 +1,5 @@
-"""WebVTT captions made from one audience's view of a transcript: a cue per timed segment.
+"""WebVTT captions made from one audience's view of a transcript: a cue per caption cue the
+transcript kept on import (archive/formats/captions_out.py), else a cue per timed segment.
 
 The text is the view's (every redaction above the audience already replaced); this module only
 lays it out. Cue text is escaped, since WebVTT reads `<` and `&` as markup and a blank line as
@@ -26,8 +27,12 @@ def _cue_text(text: str) -> str:
 
 
 def webvtt_for(transcript: dict, duration: float | None = None) -> str:
-    """The captions of a transcript view (views._transcript), one cue per segment with a start time;
-    a segment without an end runs to the next one's start, or to the recording's end."""
+    """The captions of a transcript view (views._transcript): its cues where it kept them (so the player
+    lands on the cue), else one cue per segment with a start time; a segment without an end runs to
+    the next one's start, or to the recording's end."""
+    from ..formats.captions_out import timed as cue_timing, to_vtt
+    if transcript.get("cues") and cue_timing(transcript):
+        return to_vtt(transcript)
     vtt = WebVTT()
     segments = [s for s in transcript["segments"] if s["start"] is not None]
     for i, segment in enumerate(segments):
@@ -41,4 +46,4 @@ def webvtt_for(transcript: dict, duration: float | None = None) -> str:
 
 
 def timed(transcript: dict) -> bool:
-    return any(s["start"] is not None for s in transcript["segments"])
+    return bool(transcript.get("cues")) or any(s["start"] is not None for s in transcript["segments"])

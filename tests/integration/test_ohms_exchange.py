@@ -153,3 +153,16 @@ def test_cues_travel_in_the_json_format(captioned, tmp_path):
     assert [len(t["cues"]) for t in film["transcripts"]] == [670, 77]
     public = captioned.transfer.export(SYSTEM, "public")
     assert all(t["id"] != "FILM-1" for t in public["testimonies"])       # a draft reaches no reader
+
+
+def test_the_players_captions_and_bags_land_on_the_cue(captioned):
+    """The player's track and a bag's captions (media.captions.webvtt_for) go cue by cue."""
+    from archive.audience import Audience as A
+    from archive.formats.bagit_format import captions
+    from archive.media.captions import webvtt_for
+    view = captioned.testimonies.get(ARCHIVIST, "FILM-1")
+    track = webvtt_for(next(t for t in view["transcripts"] if t["key"] == "en"), None)
+    assert len(webvtt.from_buffer(io.StringIO(track)).captions) == 670
+    [film] = [t for t in captioned.transfer.export(SYSTEM, "archivist")["testimonies"] if t["id"] == "FILM-1"]
+    bagged = dict(captions(film, A.ARCHIVIST))
+    assert len(webvtt.from_buffer(io.StringIO(bagged["captions/en.vtt"].decode("utf-8"))).captions) == 670
