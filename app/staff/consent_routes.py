@@ -15,7 +15,7 @@ from archive.vocabulary import PERMISSIONS
 
 from ..identity import archive, audience, current
 from .records_routes import page, prefilled, submitted
-from .routes import _csrf_failed, bp
+from .routes import bp
 
 SCOPE_CHOICES = [SelectChoice("open", "open: the public and up"),
                  SelectChoice("researchers", "researchers: vetted researchers and up"),
@@ -46,6 +46,10 @@ class PurgeForm(FlaskForm):
 
 
 def _consent_form(view: dict) -> ConsentForm:
+    return ConsentForm(**prefilled(_consent_data(view)))
+
+
+def _consent_data(view: dict) -> dict:
     consent = view.get("consent") or {}
     data = {"status": consent.get("status") if consent.get("status") in ("pending", "granted") else "pending",
             "scope": consent.get("scope", "archive"), "obtained_by": consent.get("obtained_by") or "",
@@ -53,7 +57,7 @@ def _consent_form(view: dict) -> ConsentForm:
             **{f"perm_{p}": bool((consent.get("permissions") or {}).get(p)) for p in PERMISSIONS}}
     for name in ("date", "embargo_until"):
         data[name] = dt.date.fromisoformat(data[name]) if data[name] else None
-    return ConsentForm(**prefilled(data))
+    return data
 
 
 def _context(accession_id: str) -> dict:
@@ -85,14 +89,23 @@ def consent(accession_id: str):
 @audience("archivist")
 def upload_consent_form(accession_id: str):
     form = ConsentFormUpload()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            _csrf_failed()
-        raise ValidationError("choose the signed form's file", record=accession_id, field="file")
-    upload = form.file.data
-    archive().media.add(current(), accession_id, upload.read(), upload.filename, kind="consent-form")
-    flash("Signed consent form attached; only archivists can read it.", "ok")
-    return redirect(url_for("staff.consent", accession_id=accession_id) + "#signed-forms")
+
+    def save():
+        upload = form.file.data
+        try:
+            return archive().media.add(current(), accession_id, upload.read(), upload.filename, kind="consent-form")
+        except ValidationError as exc:     # what is wrong is the file: said beside its field
+            raise ValidationError(exc.message, record=accession_id, field="file") from None
+
+    if submitted(form, save):
+        flash("Signed consent form attached; only archivists can read it.", "ok")
+        return redirect(url_for("staff.consent", accession_id=accession_id) + "#signed-forms")
+    # Refused (no file, or not a PDF or image): the consent page again, the reason beside the file field;
+    # its consent form shows the record as it is (formdata=None: not filled from this upload's POST).
+    context = _context(accession_id)
+    consent_form = _consent_form(context["t"])
+    consent_form.process(formdata=None, data=_consent_data(context["t"]))
+    return render_template("staff/consent.html", form=consent_form, upload_form=form, **context), 400
 
 
 @bp.route("/testimonies/<accession_id>/purge", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import lxml.html
 
 from archive.identity import SYSTEM
+from tests.conftest import csrf_from
 from tests.web.test_staff_records import NEW, field_errors, post
 
 NEW_URL = "/staff/records/testimonies/new"
@@ -191,3 +192,16 @@ def test_a_refused_segment_change_comes_back_beside_its_segment_as_typed(signed_
     doc = lxml.html.fromstring(response.get_data(as_text=True))
     assert "Title" in doc.get_element_by_id("seg-en-0-refusal").text_content()
     assert doc.get_element_by_id("seg-en-0-synopsis").text_content().strip() == "kept"
+
+
+def test_a_refused_consent_form_upload_comes_back_beside_its_file_field(signed_in):
+    import io
+    archivist = signed_in("archivist")
+    consent = f"/staff/testimonies/{OH1}/consent"
+    response = archivist.post(f"{consent}/form", data={"file": (io.BytesIO(b"not a pdf at all"), "form.txt"),
+                                                       "csrf_token": csrf_from(archivist, consent)},
+                              content_type="multipart/form-data")
+    assert response.status_code == 400
+    doc = lxml.html.fromstring(response.get_data(as_text=True))
+    assert doc.xpath("string(//h1)") and field_errors(response).get("file")
+    assert "Bad request" not in doc.xpath("string(//title)")
