@@ -227,7 +227,7 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     # consent and purge
     ("staff.consent", "GET"):            ("state", STAFF_RECORD),
     ("staff.consent", "POST"):           ("state", EDIT_INCOMPLETE),
-    ("staff.upload_consent_form", "POST"): ("state", FORM_INCOMPLETE),
+    ("staff.upload_consent_form", "POST"): ("state", REDACTION_FORM_INCOMPLETE),   # refused on the consent page
     ("staff.purge", "GET"):              ("state", PURGE_PAGE),
     ("staff.purge", "POST"):             ("state", PURGE_INCOMPLETE),
     ("staff.intake", "GET"):             ("plain", STAFF_PAGE),
