@@ -234,20 +234,41 @@ class IndexService(Service):
         itself (engine postgresql), would answer searches from an index that never sees the others'
         writes, so a withdrawal through one server would stay findable on another. `take_over`: the
         other instance folder is gone for good (the archive moved, or was restored here)."""
+        import os
+        import secrets
         import socket
 
         from ..errors import ArchiveError
         from ..model import SearchIndexOwner
         indexes = self.archive.indexes
-        me = "" if indexes.in_database else "%s:%s" % (socket.gethostname(), indexes.root.resolve())
+        me = ""
+        if not indexes.in_database:
+            # The folder's host and path (a lost index rebuilt in place is still its own) and a token kept
+            # in it (a folder copied or moved whole, as a restore or a test's copy does, is still its own).
+            token_file = indexes.root / ".owner"
+            try:
+                token = token_file.read_text().strip()
+            except OSError:
+                token = secrets.token_hex(8)
+                indexes.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+                fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "w") as out:
+                    out.write(token + "\n")
+            me = "%s:%s#%s" % (socket.gethostname(), indexes.root.resolve(), token)
+
+        def same(owner: str) -> bool:
+            where, _, theirs = owner.partition("#")
+            here, _, mine = me.partition("#")
+            return bool(owner) and (where == here or bool(theirs) and theirs == mine)
+
         with self.archive.db.session() as session:
             row = session.get(SearchIndexOwner, 1, with_for_update=True)
             if row is None:
                 session.add(SearchIndexOwner(id=1, engine=indexes.engine, owner=me))
                 return
-            if not (indexes.in_database or take_over or row.owner == me):
+            if not (indexes.in_database or take_over or same(row.owner)):
                 where = ("the database itself (SEARCH_ENGINE=postgresql)" if row.engine == "postgresql"
-                         else "the instance folder %s (SEARCH_ENGINE=%s)" % (row.owner, row.engine))
+                         else "the instance folder %s (SEARCH_ENGINE=%s)" % (row.owner.partition("#")[0], row.engine))
                 raise ArchiveError(
                     "This database's search index is kept by %s; this server's index would be a folder of "
                     "its own (%s), which never sees the other servers' writes: a withdrawal through one of "

@@ -3,6 +3,8 @@ so that every server on that database (here: Archive objects with instance folde
 as of the last commit, with no search state of its own."""
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from archive.errors import ArchiveError
@@ -108,6 +110,12 @@ def test_a_second_instance_folder_with_a_local_index_is_refused_with_what_to_set
             first.init()   # now the first is the other one
     finally:
         first.close()
+    shutil.copytree(tmp_path / "b", tmp_path / "moved")   # the instance folder moved whole: still its own
+    moved = Archive(url, tmp_path / "moved" / "indexes", search_engine="sqlite", clock=lambda: TODAY)
+    try:
+        assert moved.init() is False
+    finally:
+        moved.close()
 
 
 @pytest.mark.postgres
