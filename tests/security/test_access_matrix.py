@@ -190,7 +190,7 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("staff.preview_testimony", "GET"):  ("state", STAFF_RECORD),
     ("staff.sensitive_terms", "GET"):    ("plain", STAFF_PAGE),
     ("staff.add_sensitive_term", "POST"): ("plain", row(403, 403, 400, 400)),
-    ("staff.add_testimony_term", "POST"): ("state", FORM_INCOMPLETE),
+    ("staff.add_testimony_term", "POST"): ("state", REDACTION_FORM_INCOMPLETE),
     ("staff.edit_sensitive_term", "POST"): ("plain", row(403, 403, 400, 400)),
     ("staff.remove_sensitive_term", "POST"): ("plain", row(403, 403, 404, 404)),
     ("staff.redact_all", "POST"):        ("state", FORM_INCOMPLETE),
