@@ -109,6 +109,15 @@ def test_a_snippet_matches_words_by_the_index_terms_when_it_has_one_for_every_wo
     assert highlight(text, {"mother"}) == "The <mark>Mothers</mark> crossed at dawn"
 
 
+def test_a_snippet_window_keeps_the_text_between_its_words_escaped_and_says_where_it_was_cut():
+    from archive.search.snippets import highlight
+    text = "  «Start» " + " ".join(f"w{i}" for i in range(60)) + ' <b>&"end"</b>!  '
+    assert highlight(text, {"w50"}, window=10) == "… w45 w46 w47 w48 w49 <mark>w50</mark> w51 w52 w53 w54 …"
+    assert highlight(text, {"start"}, window=10) == "<mark>Start</mark>» w0 w1 w2 w3 w4 w5 w6 w7 w8 …"
+    # The window reaches the last word: the text after it is kept, escaped, and nothing says "more".
+    assert highlight(text, {"end"}, window=10) == \
+        "… w53 w54 w55 w56 w57 w58 w59 &lt;b&gt;&amp;&quot;<mark>end</mark>&quot;&lt;/b&gt;!"
+
 def test_a_segment_test_answers_as_an_fts5_match_over_the_same_terms_would():
     """SegmentMatcher against FTS5 itself: random segments in an FTS5 table without positions (how
     `seg` was held before it became a plain table), random queries of every construct."""
