@@ -211,7 +211,9 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
     consent = testimony.consent
     authorities = authorities or {}
     hidden = set() if staff or not testimony.places else hidden_names(testimony, audience, archive_terms)
-    located = not staff and any(s.gps or s.hyperlinks for t in testimony.transcripts for s in t.segments)
+    # (only where transcripts are shown: a list's summary loads none, and would cost a query each)
+    located = transcripts and not staff and any(s.gps or s.hyperlinks for t in testimony.transcripts
+                                                for s in t.segments)
     # GPS points and links are gated like places, also against a withheld interview place.
     shown = _shown_test(testimony, audience, archive_terms) if located else None
     view: dict[str, Any] = {
