@@ -458,6 +458,9 @@ INTERNAL_HELPERS = {
     # recording whose derivative is missing (it reveals nothing: the caller was already let through);
     # the worker's part of a recording job (it takes the job's target, from the database).
     "queue_job": "Session", "ensure_job": "nothing", "build_recording": "nothing",
+    # Search in the database (issue 13): the index rows written in the writer's unit of work; at start,
+    # who keeps the database's search index (reveals nothing, needs no caller).
+    "write_in_transaction": "Session", "claim": "nothing",
 }
 
 
