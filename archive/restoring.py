@@ -23,13 +23,14 @@ from sqlalchemy.orm import Session
 
 from .audience import Audience
 from .errors import ValidationError
+from .formats.json_format import OHMS_FIELDS
 from .model import Collection, Narrator, Redaction, Segment, SensitiveTerm, Transcript
 from .views import view_for
 
 NARRATOR_FIELDS = ("public_name", "legal_name", "contact", "risk_notes", "birth_year", "gender", "nationality",
                    "role")
 METADATA_FIELDS = ("title", "summary", "interview_date", "interview_place", "languages", "duration",
-                   "interviewers", "subjects", "keywords", "places", "rights", "fictional")
+                   "interviewers", "subjects", "keywords", "places", "rights", "fictional", *OHMS_FIELDS)
 RESTRICTED_NARRATOR_FIELDS = ("legal_name", "contact", "risk_notes")
 LOWER = (Audience.PUBLIC, Audience.RESEARCHER)
 # An admin-only redaction hides its original from archivists too: checked for them as well.
@@ -102,8 +103,11 @@ def _as_published(record: dict) -> SimpleNamespace:
     ns = SimpleNamespace
     consent = ns(status="granted", scope="open", embargo_until=None, permissions={}, permits=lambda _: True,
                  date=None, obtained_by=None, withdrawn_date=None, withdrawal_reason=None)
+    # (a revision written before segments had links and GPS points, or transcripts cues, has none)
     transcripts = [ns(id=t["id"], key=t["id"], language=t["language"], kind=t["kind"], text=t["text"],
-                      segments=[ns(**s) for s in t.get("segments", [])]) for t in record.get("transcripts", [])]
+                      cues=t.get("cues") or [],
+                      segments=[ns(**{"hyperlinks": [], "gps": [], **s}) for s in t.get("segments", [])])
+                   for t in record.get("transcripts", [])]
     redactions = [ns(key=r["id"], field=r.get("field"), transcript_id=r.get("transcript"), start=r.get("start"),
                      transcript=ns(key=r["transcript"]) if r.get("transcript") else None, proposed_by=None,
                      approved_by=None,
