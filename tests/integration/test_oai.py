@@ -167,10 +167,14 @@ def test_resumption_survives_an_insert_and_an_edit_between_pages(client):
     token = first.find("o:ListIdentifiers/o:resumptionToken", NS)
     assert token.get("cursor") == "0" and token.text
     # between pages: a new public testimony, and an edit of one already harvested and one not yet
+    # (one whose summary the public reads: a withheld summary's edit changes nothing it sees; the
+    # seeded records' order follows the seconds their import took, so it is looked for, not assumed)
+    later = next(i for i in reversed(before[2:-1])
+                 if archive.testimonies.get(ANONYMOUS, i)["summary"] == archive.testimonies.get(SYSTEM, i)["summary"])
     set_clock(archive, *[dt.datetime(2099, 1, 1, 0, 0, s) for s in range(3)])
     _publish_new(archive, "OH-2099-0001")
     archive.records.edit_testimony(ARCHIVIST, page1[0], summary="A summary the public now reads.")
-    archive.records.edit_testimony(ARCHIVIST, before[-2], summary="Another new public summary.")
+    archive.records.edit_testimony(ARCHIVIST, later, summary="Another new public summary.")
     rest, root = [], harvest(client, verb="ListIdentifiers", resumptionToken=token.text)
     while True:
         rest += [i for i, _ in identifiers(root)]
@@ -181,7 +185,7 @@ def test_resumption_survives_an_insert_and_an_edit_between_pages(client):
         root = harvest(client, verb="ListIdentifiers", resumptionToken=token.text)
     # nothing unchanged is skipped or repeated; what changed comes again at the end, the new one too
     assert page1 == before[:2]
-    assert rest == before[2:-2] + [before[-1], "OH-2099-0001", page1[0], before[-2]]
+    assert rest == [i for i in before[2:] if i != later] + ["OH-2099-0001", page1[0], later]
 
 
 def _publish_new(archive, accession: str) -> None:

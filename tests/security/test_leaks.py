@@ -100,7 +100,9 @@ def dataset_values(archive) -> dict[str, list[str]]:
             "transcript": ["t", "en", "nosuch"], "caption_format": ["vtt", "srt"],
             # accounts (issue 16): every user, none; a live one-time reset link and a made-up one
             "username": sorted(u["username"] for u in archive.users.list(SYSTEM)) + ["nosuch"],
-            "token": [archive.users.reset_link(SYSTEM, "researcher")["token"], "nosuch"]}
+            "token": [archive.users.reset_link(SYSTEM, "researcher")["token"], "nosuch"],
+            # the job queue's pages (issue 16): every job the canary archive made, one that does not exist
+            "job_id": sorted(str(j["id"]) for j in archive.jobs.latest(SYSTEM)) + ["99999"]}
 
 
 def urls_for(rule, values: dict[str, list[str]]) -> list[str]:

@@ -160,7 +160,7 @@ def test_the_index_lists_the_endpoints(client):
 
 
 def api_urls(app) -> list[str]:
-    fill = {"accession_id": "OH-2015-0002"}
+    fill = {"accession_id": "OH-2015-0002", "transcript": "en", "caption_format": "vtt"}
     return [re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: fill[m.group(1)], rule.rule)
             for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")]
 
