@@ -136,6 +136,12 @@ class Transcript(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     # Fine timing inside the segments: [text_start, text_end, start_s, end_s] per caption cue or sync point.
     cues: Mapped[list[Any] | None] = mapped_column(JSON, default=list)
+    # A translation names the transcript of the same testimony it translates (its key; kind is then
+    # "translation"), who translated it (free text, or a person authority's key) and whether a machine did.
+    translation_of: Mapped[str | None] = mapped_column(String(40))
+    translator: Mapped[str | None] = mapped_column(String(300))
+    translator_key: Mapped[str | None] = mapped_column(String(200))
+    machine: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     testimony: Mapped[Testimony] = relationship(back_populates="transcripts")
     segments: Mapped[list["Segment"]] = relationship(back_populates="transcript", order_by="Segment.seq",
                                                      cascade="all, delete-orphan")

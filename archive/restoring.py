@@ -105,7 +105,9 @@ def _as_published(record: dict) -> SimpleNamespace:
                  date=None, obtained_by=None, withdrawn_date=None, withdrawal_reason=None)
     # (a revision written before segments had links and GPS points, or transcripts cues, has none)
     transcripts = [ns(id=t["id"], key=t["id"], language=t["language"], kind=t["kind"], text=t["text"],
-                      cues=t.get("cues") or [],
+                      cues=t.get("cues") or [], translation_of=t.get("translation_of"),
+                      translator=t.get("translator"), translator_key=t.get("translator_key"),
+                      machine=bool(t.get("machine")),
                       segments=[ns(**{"hyperlinks": [], "gps": [], **s}) for s in t.get("segments", [])])
                    for t in record.get("transcripts", [])]
     redactions = [ns(key=r["id"], field=r.get("field"), transcript_id=r.get("transcript"), start=r.get("start"),
@@ -158,6 +160,9 @@ def apply(session: Session, testimony, record: dict, restorer: str) -> dict:
             testimony.transcripts.append(row)
             transcripts[item["id"]] = row
         row.language, row.kind, row.text = item["language"], item["kind"], item["text"]
+        # (a revision written before translations had links reads as none)
+        row.translation_of, row.translator = item.get("translation_of"), item.get("translator")
+        row.translator_key, row.machine = item.get("translator_key"), bool(item.get("machine"))
         wanted = [(s["start"], s["end"], s["title"], s["synopsis"], list(s["keywords"]), s["text_start"],
                    s["text_end"]) for s in item.get("segments", [])]
         have = [(s.start, s.end, s.title, s.synopsis, list(s.keywords or []), s.text_start, s.text_end)

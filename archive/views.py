@@ -90,6 +90,27 @@ def _transcript(transcript, redactions, audience: Audience, staff: bool, shown=N
             "cues": _cues(transcript, spans, bounds, segments)}
 
 
+def _translation(out: dict, transcript, original, staff: bool, shown_test) -> dict:
+    """A translation's link to its original, and per segment the original's segments it pairs with and
+    the moment it is said (its own start, else its original's): where a search hit lands."""
+    from .translations import pairs, parts
+    out["translation_of"] = transcript.translation_of
+    out["machine"] = bool(transcript.machine)
+    translator = transcript.translator or transcript.translator_key
+    # A translator may be at risk as a narrator is: below archivist, only a name that shows no hidden one.
+    if translator and (staff or shown_test()(translator)):
+        out["translator"] = translator
+    if staff and transcript.translator_key:
+        out["translator_key"] = transcript.translator_key
+    if original is not None:
+        o_parts, t_parts = parts(original), parts(transcript)
+        for segment, hit in zip(out["segments"], pairs(o_parts, t_parts)):
+            segment["pairs"] = hit
+            segment["moment"] = segment["start"] if segment["start"] is not None else \
+                (o_parts[hit[0]].start if hit else None)
+    return out
+
+
 def _cues(transcript, spans: list[Span], bounds: list, segments: list[dict]) -> list[dict]:
     """The fine timing (caption cues, OHMS sync points) as {start, end, at, text}: `at` is where the
     cue begins in the transcript as this audience reads it (its segments' texts joined), `text` the
@@ -243,8 +264,8 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
         # transcript redaction hiding anything from this audience.
         view["media_url"] = testimony.media_url
     publish_transcript = staff or (consent is not None and consent.permits("publish_transcript"))
-    view["transcripts"] = [_transcript(t, testimony.redactions, audience, staff, shown)
-                           for t in testimony.transcripts] if publish_transcript and transcripts else []
+    view["transcripts"] = _transcripts(testimony, audience, staff, shown, archive_terms) \
+        if publish_transcript and transcripts else []
     view["transcript_withheld"] = not publish_transcript
     if transcripts:
         # (summaries for lists leave media out: a list page shows none, and loading it costs a query each)
@@ -262,6 +283,30 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
         view["reaches"] = next(a.label for a in Audience
                                if policy.can_see_testimony(testimony, a, today))
     return view
+
+
+def _transcripts(testimony, audience: Audience, staff: bool, shown, archive_terms) -> list[dict]:
+    """The transcripts `audience` may read: below archivist, no translation that still says what a
+    redaction of its original hides (archive/translations.py)."""
+    from .translations import blocked
+    by_key = {t.key: t for t in testimony.transcripts}
+    withheld = set() if staff else blocked(testimony)
+    tests: list = []
+
+    def shown_test():
+        if not tests:
+            tests.append(shown or _shown_test(testimony, audience, archive_terms))
+        return tests[0]
+    out = []
+    for t in testimony.transcripts:
+        if t.key in withheld:
+            continue
+        item = _transcript(t, testimony.redactions, audience, staff, shown)
+        if t.translation_of or t.kind == "translation":
+            original = by_key.get(t.translation_of) if t.translation_of not in withheld else None
+            _translation(item, t, original, staff, shown_test)
+        out.append(item)
+    return out
 
 
 # Kinds of media asset. Documents and consent forms are restricted originals: never below archivist.

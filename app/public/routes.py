@@ -5,6 +5,7 @@ import datetime as dt
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
+from archive import translations
 from archive.citation import DOWNLOADS, STYLES, CitationError, cite, timecode
 from archive.errors import NotFound
 from archive.formats import results_export
@@ -141,7 +142,8 @@ def testimony(accession_id: str):
     # A recording being re-encoded after a redaction (archive/services/jobs.py) is withheld: said, not played.
     withheld = {m["id"] for m in view.get("media") or [] if m["kind"] in ("audio", "video")
                 and not archive().media.recording_ready(current(), m["id"])}
-    return render_template("public/testimony.html", t=view, styles=STYLES, withheld=withheld)
+    return render_template("public/testimony.html", t=view, styles=STYLES, withheld=withheld,
+                           reading=translations.reading(view["transcripts"]))
 
 
 @bp.get("/collections")
@@ -175,3 +177,4 @@ def about():
 
 from . import media_routes  # noqa: E402,F401  (photo derivatives on this blueprint)
 from . import exchange_routes  # noqa: E402,F401  (OHMS, WebVTT and SRT downloads, issue 14)
+from . import language_routes  # noqa: E402,F401  (the header's language switch, issue 16)

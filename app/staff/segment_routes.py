@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from archive.errors import ValidationError
@@ -37,6 +37,14 @@ class DescribeForm(SegmentForm):
     keywords = StringField("Keywords (comma-separated)", validators=[Optional(), Length(max=2000)])
 
 
+class TranslationForm(FlaskForm):
+    transcript = StringField("Transcript", validators=[DataRequired(), Length(max=40)])
+    translation_of = StringField("Translation of", validators=[Optional(), Length(max=40)])
+    translator = StringField("Translator", validators=[Optional(), Length(max=300)])
+    translator_key = StringField("Translator's authority record", validators=[Optional(), Length(max=200)])
+    machine = BooleanField("Machine translation")
+
+
 def _valid(form: FlaskForm, accession_id: str) -> FlaskForm:
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
@@ -49,7 +57,9 @@ def _valid(form: FlaskForm, accession_id: str) -> FlaskForm:
 def _refused(accession_id: str, action: str, exc: ValidationError):
     """The editor again (400), the refusal beside the segment's form it concerns, what was typed kept."""
     editor = archive().segments.editor(current(), accession_id)
-    refusal = {"segment": f"seg-{request.form.get('transcript', '')}-{request.form.get('seq', '')}",
+    where = f"translation-{request.form.get('transcript', '')}" if action == "translation" else \
+        f"seg-{request.form.get('transcript', '')}-{request.form.get('seq', '')}"
+    refusal = {"segment": where,
                "action": action, "message": str(exc), "typed": request.form}
     return render_template("staff/segments.html", editor=editor, refusal=refusal), 400
 
@@ -137,3 +147,17 @@ def describe_segment(accession_id: str):
     changed = ", ".join(result["changed"]) or "nothing changed"
     flash(f"Segment {form.seq.data} of {form.transcript.data}: {changed}.", "ok")
     return _back(accession_id, form.transcript.data, form.seq.data)
+
+
+@bp.post("/testimonies/<accession_id>/segments/translation")
+@audience("archivist")
+@_refusals_shown("translation")
+def transcript_translation(accession_id: str):
+    form = _valid(TranslationForm(), accession_id)
+    result = archive().segments.translation(current(), accession_id, form.transcript.data,
+                                            translation_of=form.translation_of.data,
+                                            translator=form.translator.data,
+                                            translator_key=form.translator_key.data, machine=form.machine.data)
+    changed = ", ".join(result["changed"]) or "nothing changed"
+    flash(f"Transcript {form.transcript.data}: {changed}.", "ok")
+    return redirect(url_for("staff.segments", accession_id=accession_id) + f"#translation-{form.transcript.data}")

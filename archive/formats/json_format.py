@@ -21,6 +21,7 @@ from ..intake import limits
 from ..vocabulary import (CONSENT_STATUSES, PERMISSIONS, REDACTABLE_FIELDS, REDACTION_CATEGORIES,
                      REDACTION_STATES, WORKFLOW_STATES)
 from ..redaction import Span, check_span
+from ..translations import link_problem
 
 FORMAT = "testimony-archive/1"
 ACCESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
@@ -271,6 +272,11 @@ def _testimony(c: _Checker) -> dict:
     t["transcripts"] = [_transcript(_Checker(c.file, accession, tr, model.Transcript), i)
                         for i, tr in enumerate(c.get("transcripts", list, default=[]))]
     _unique(c.file, "transcript", [tr["id"] for tr in t["transcripts"]])
+    links = {tr["id"]: tr["translation_of"] for tr in t["transcripts"]}
+    for tr in t["transcripts"]:
+        problem = link_problem(tr["id"], tr["translation_of"], links)
+        if problem:
+            c.fail(problem, f"transcripts.{tr['id']}.translation_of")
     t["redactions"] = [_redaction(_Checker(c.file, accession, r, model.Redaction), t, i)
                        for i, r in enumerate(c.get("redactions", list, default=[]))]
     _unique(c.file, "redaction", [r["id"] for r in t["redactions"]])
@@ -307,7 +313,11 @@ def _transcript(c: _Checker, index: int) -> dict:
     text = c.get("text", str, default="").replace("\r\n", "\n").replace("\r", "\n")
     limits.over(len(text), limits.MAX_CHARACTERS, "characters", c.file, "text", c.record)
     tr = {"id": c.get("id", str, default=str(index + 1)), "language": c.get("language", str, required=True),
-          "kind": c.get("kind", str, default="original"), "text": text}
+          "kind": c.get("kind", str, default="original"), "text": text,
+          "translation_of": c.get("translation_of", str), "translator": c.get("translator", str),
+          "translator_key": c.get("translator_key", str), "machine": c.get("machine", bool, default=False)}
+    if tr["translation_of"]:
+        tr["kind"] = "translation"
     raw_segments = c.get("segments", list, default=[])
     limits.over(len(raw_segments), limits.MAX_SEGMENTS, "segments", c.file, "segments", c.record)
     segments = []

@@ -47,11 +47,22 @@ def full_testimony(t) -> dict:
                                        "synopsis": s.synopsis, "keywords": list(s.keywords or []),
                                        "text_start": s.text_start, "text_end": s.text_end,
                                        **_extras(s)}
-                                      for s in tr.segments], **({"cues": list(tr.cues)} if tr.cues else {})}
+                                      for s in tr.segments], **({"cues": list(tr.cues)} if tr.cues else {}),
+                         **translation_fields(tr)}
                         for tr in t.transcripts],
         "redactions": [_full_redaction(r) for r in t.redactions],
         "sensitive_terms": [term(s) for s in t.sensitive_terms],
     }
+
+
+def translation_fields(tr) -> dict:
+    """A translation's link, translator and machine flag, where it has them (files stay as they were
+    otherwise)."""
+    out = {name: getattr(tr, name) for name in ("translation_of", "translator", "translator_key")
+           if getattr(tr, name)}
+    if tr.machine:
+        out["machine"] = True
+    return out
 
 
 def _extras(segment) -> dict:
@@ -92,7 +103,8 @@ def view_testimony(view: dict) -> dict:
         cues = [[min(c["at"], len(text)), min(c["at"] + len(c["text"]), len(text)), c["start"], c["end"]]
                 for c in tr.get("cues", [])]
         transcripts.append({"id": tr["key"], "language": tr["language"], "kind": tr["kind"],
-                            "text": text, "segments": segments, **({"cues": cues} if cues else {})})
+                            "text": text, "segments": segments, **({"cues": cues} if cues else {}),
+                            **{k: tr[k] for k in ("translation_of", "translator", "machine") if tr.get(k)}})
     consent = view["consent"] or {}
     return {
         "id": view["accession_id"], "collection": view["collection"]["id"], "title": view["title"],

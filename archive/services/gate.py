@@ -10,6 +10,9 @@ before anything is written to an index:
   write is refused with the reasons.
 - A testimony that already reaches readers may not be changed so that a sensitive term shows: the
   write is refused with the reasons.
+- A translation may not reach readers while a span redacted in its original has no counterpart
+  redaction in the translation's paired segment(s) (archive/translations.py): a write that would
+  publish it, or change a published testimony while it is so, is refused with the segment and span.
 - A write that only protects (a term registered, a narrator's name entered, a redaction proposed) is
   never refused: a testimony it shows to hold an unredacted term is *held* instead, out of every
   audience below archivist at once, listed on the dashboard, and back when the occurrences are gone.
@@ -25,6 +28,7 @@ from ..audience import Audience
 from ..errors import ValidationError
 from ..model import Consent, Testimony
 from ..policy import SCOPE_FLOOR
+from ..translations import problems as translation_problems
 
 PROTECTIVE = "protective"
 
@@ -103,6 +107,11 @@ class PublicationGate:
                 problems = TestimonyService.publication_problems(testimony)
                 if problems:
                     refused.append(f"{testimony.accession_id}: " + "; ".join(problems))
+                continue
+            untranslated = [] if protecting else translation_problems(testimony)
+            if untranslated:
+                # (a write that only hides is never refused: the views leave such a translation out)
+                refused.append(f"{testimony.accession_id}: " + "; ".join(untranslated))
                 continue
             findings = scan_testimony(session, testimony)
             if not findings:

@@ -70,19 +70,21 @@ def documents(view: dict) -> list[dict]:
              "doc_id": f"{accession}#meta", "kind": "meta", "seq": -1, "transcript": "",
              "start": None, "end": None, "title": view["title"], "summary": view["summary"] or "",
              "text": "", "lang": (view["languages"] or [""])[0]}]
-    seq = 0
+    n = 0
     for transcript in view["transcripts"]:
         for segment in transcript["segments"]:
             timed = segment["start"] is not None
             parts = [segment["text"]] if timed else list(_chunks(segment["text"]))
             for part in parts:
-                docs.append({**common, "doc_id": f"{accession}#s{seq}", "kind": "segment", "seq": seq,
-                             "transcript": transcript["key"], "start": segment["start"],
+                # A hit names its segment in its transcript (the page's #seg-<transcript>-<seq>) and the
+                # moment it is said: an untimed translation's segment, its original's.
+                docs.append({**common, "doc_id": f"{accession}#s{n}", "kind": "segment", "seq": segment["seq"],
+                             "transcript": transcript["key"], "start": segment.get("moment", segment["start"]),
                              "end": segment["end"],
                              "title": segment["title"],
                              "summary": " ".join([segment["synopsis"], " ".join(segment["keywords"])]).strip(),
                              "text": part, "lang": transcript["language"]})
-                seq += 1
+                n += 1
     return docs
 
 

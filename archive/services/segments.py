@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
 from ..errors import NotFound, ValidationError
 from ..identity import Identity
-from ..model import Segment, Testimony, Transcript
+from ..model import Authority, Segment, Testimony, Transcript
 from ..policy import gated
 from ..redaction import Span
 from ..redaction import _splits_cluster as splits_cluster
+from ..translations import link_problem, problems as translation_problems
 from ..views import direction, hides_from
 from .base import Service
 from .preview import offset_pieces
@@ -110,11 +113,14 @@ class SegmentService(Service):
                         "keywords": list(s.keywords or []), "text_start": s.text_start, "text_end": s.text_end,
                         "pieces": pieces, "cuts": self._cuts(tr.text, s, redactions, pieces)})
                 transcripts.append({"key": tr.key, "language": tr.language, "kind": tr.kind,
-                                    "dir": direction(tr.language), "length": len(tr.text), "segments": segments})
+                                    "dir": direction(tr.language), "length": len(tr.text), "segments": segments,
+                                    "translation_of": tr.translation_of, "translator": tr.translator,
+                                    "translator_key": tr.translator_key, "machine": bool(tr.machine)})
+            gaps = translation_problems(testimony)
             # The editor shows originals the caller is cleared for: a view of restricted material.
             self.archive.audit.record(session, identity, "testimony.view_original", accession_id, page="segments")
             return {"accession_id": accession_id, "title": testimony.title, "duration": testimony.duration,
-                    "state": testimony.state, "transcripts": transcripts}
+                    "state": testimony.state, "transcripts": transcripts, "translation_gaps": gaps}
 
     @gated("segment.write")
     def split(self, identity: Identity, accession_id: str, transcript: str, seq: int, offset: int,
@@ -246,6 +252,56 @@ class SegmentService(Service):
                                    f"segment {seq} of {transcript}: {', '.join(changed)} edited",
                                    seq=seq, changed=changed)
             return {**result, "changed": changed}
+
+    @gated("segment.write")
+    def translation(self, identity: Identity, accession_id: str, transcript: str, *,
+                    translation_of: str | None, translator: str | None = None,
+                    translator_key: str | None = None, machine: bool = False) -> dict:
+        """Mark a transcript as the translation of another of the testimony (or, with none, as an
+        original), with its translator (free text, or a person authority's key) and whether a machine
+        made it. A published testimony's translation must pass the publication checks (the gate)."""
+        with self.archive.unit_of_work() as session:
+            testimony = self.get_testimony(session, accession_id)
+            tr = next((t for t in testimony.transcripts if t.key == transcript), None)
+            if tr is None:
+                raise NotFound(f"no transcript {transcript} in {accession_id}")
+            where = f"{accession_id} transcript {transcript}"
+            if testimony.state == "withdrawn":
+                raise ValidationError("a withdrawn testimony stays as it was withdrawn", record=where)
+            translation_of = (translation_of or "").strip() or None
+            links = {t.key: t.translation_of for t in testimony.transcripts}
+            links[tr.key] = translation_of
+            problem = link_problem(tr.key, translation_of, links)
+            translating = [t.key for t in testimony.transcripts if t.translation_of == tr.key]
+            if problem is None and translation_of and translating:
+                problem = f"transcript {', '.join(translating)} translates this one: it stays the original"
+            if problem:
+                raise ValidationError(problem, record=where, field="translation_of")
+            translator = (translator or "").strip() or None
+            if translator and len(translator) > 300:
+                raise ValidationError("a translator's name has at most 300 characters", record=where,
+                                      field="translator")
+            translator_key = (translator_key or "").strip() or None
+            if translator_key:
+                person = session.scalar(select(Authority).where(Authority.key == translator_key))
+                if person is None or person.type != "person":
+                    raise ValidationError(f"{translator_key!r} is not a person's authority record", record=where,
+                                          field="translator_key")
+            changes = {"translation_of": translation_of, "translator": translator,
+                       "translator_key": translator_key, "machine": bool(machine),
+                       "kind": "translation" if translation_of else "original"}
+            changed = sorted(k for k, v in changes.items() if getattr(tr, k) != v)
+            if not changed:
+                return {"accession_id": accession_id, "transcript": transcript, "changed": []}
+            for name in changed:
+                setattr(tr, name, changes[name])
+            self.archive.audit.record(session, identity, "transcript.translation", accession_id,
+                                      transcript=tr.key, changed=changed)
+            self.archive.audit.revision(session, identity, accession_id,
+                                        f"transcript {tr.key}: {', '.join(changed)} edited",
+                                        {"transcript": tr.key, "translation_of": translation_of})
+            self.archive.index.sync(session, testimony)
+            return {"accession_id": accession_id, "transcript": transcript, "changed": changed}
 
     # -- helpers ----------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from ..identity import Identity
 from ..model import Authority, Collection, Revision, Testimony
 from ..vocabulary import WORKFLOW_STATES
 from ..policy import gated
+from ..translations import problems as translation_problems
 from ..views import archive_wide_terms, tombstone_for, view_for
 from .base import Service
 from .recordings import unconfirmed_ranges
@@ -195,6 +196,7 @@ class TestimonyService(Service):
         if unredacted:
             hidden = hidden_keys([*testimony.sensitive_terms, *archive_wide(session)], audience)
             problems.append("sensitive terms unredacted: " + describe(unredacted, hidden))
+        problems += translation_problems(testimony)
         unplaced = unconfirmed_ranges(testimony)
         if unplaced:
             problems.append("transcript redactions without a confirmed time range on the recording "

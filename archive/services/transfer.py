@@ -16,6 +16,7 @@ from ..identity import Identity
 from ..model import (Authority, Collection, Consent, Narrator, Redaction, Segment, SensitiveTerm,
                      Testimony, Transcript)
 from ..policy import gated
+from ..translations import TRANSLATION_FIELDS
 from ..views import view_for
 from .base import Service
 from .sensitive import archive_wide
@@ -166,7 +167,7 @@ class TransferService(Service):
         transcripts = {}
         for tr in item["transcripts"]:
             transcript = Transcript(key=tr["id"], language=tr["language"], kind=tr["kind"], text=tr["text"],
-                                    cues=tr["cues"])
+                                    cues=tr["cues"], **{k: tr[k] for k in TRANSLATION_FIELDS})
             for seq, s in enumerate(tr["segments"]):
                 transcript.segments.append(Segment(seq=seq, **s))
             transcripts[tr["id"]] = transcript

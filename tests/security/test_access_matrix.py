@@ -256,6 +256,7 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("staff.segments", "GET"):           ("state", STAFF_RECORD),
     ("staff.split_segment", "POST"):     ("state", REDACTION_FORM_INCOMPLETE),
     ("staff.merge_segments", "POST"):    ("state", REDACTION_FORM_INCOMPLETE),
+    ("staff.transcript_translation", "POST"): ("state", REDACTION_FORM_INCOMPLETE),
     ("staff.retime_segment", "POST"):    ("state", REDACTION_FORM_INCOMPLETE),
     ("staff.describe_segment", "POST"):  ("state", REDACTION_FORM_INCOMPLETE),
 }

@@ -10,10 +10,16 @@
   const STEP = 5;
 
   // Every timed segment of every transcript (translations share the original's times); a segment
-  // without an end runs to the next one's start in its transcript.
+  // without an end runs to the next one's start in its transcript. A transcript read beside its
+  // translation is cut into rows: its cells share data-transcript.
   const segments = [];
-  document.querySelectorAll('.transcript').forEach(function (transcript) {
-    const timed = Array.from(transcript.querySelectorAll('.segment[data-start]'));
+  const byTranscript = new Map();
+  document.querySelectorAll('.transcript').forEach(function (cell, n) {
+    const key = cell.dataset.transcript || ('#' + n);
+    if (!byTranscript.has(key)) byTranscript.set(key, []);
+    byTranscript.get(key).push.apply(byTranscript.get(key), cell.querySelectorAll('.segment[data-start]'));
+  });
+  byTranscript.forEach(function (timed) {
     timed.forEach(function (el, i) {
       const next = timed[i + 1];
       const end = el.dataset.end !== undefined ? parseFloat(el.dataset.end)
