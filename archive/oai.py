@@ -2,8 +2,8 @@
 
 The service (archive/services/oai.py) answers from the `oai_records` table and the **public** audience
 views; this module knows nothing of the database. Metadata formats are pluggable: `register` one with
-its prefix, schema, namespace and a function from a public view to an lxml element (oai_dc is here;
-OHMS registers itself from its own module).
+its prefix, schema, namespace and a function from a public view to an lxml element (oai_dc and
+OHMS, both below).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typing import Callable
 
 from lxml import etree
 
-from .formats import dublin_core
+from .formats import dublin_core, ohms_out
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
@@ -53,6 +53,8 @@ class Context:
     repository_identifier: str
     admin_email: str
     url_for: Callable[[str], str | None] = lambda _: None
+    # the archive's today (the service fills it in): the date an OHMS record says it was written
+    today: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,11 @@ register(MetadataFormat(
     "oai_dc", dublin_core.OAI_DC_SCHEMA, dublin_core.OAI_DC,
     lambda view, ctx: dublin_core.oai_dc(view, repository=ctx.repository_name,
                                          url=ctx.url_for(view["accession_id"]))))
+
+# OHMS (the Nunn Center's ohms.xsd): the whole public view, index points and transcript included.
+register(MetadataFormat(
+    "ohms", ohms_out.SCHEMA, ohms_out.NS,
+    lambda view, ctx: ohms_out.ohms_root(view, ctx.today or now().date()), transcripts=True))
 
 
 # -- requests -----------------------------------------------------------------------------------

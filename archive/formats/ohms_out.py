@@ -35,12 +35,21 @@ def record_id(accession_id: str) -> str:
     return str(zlib.crc32(accession_id.encode("utf-8")) & 0x7FFFFFFF or 1)
 
 
+SCHEMA = f"{NS}/ohms.xsd"
+
+
+def ohms_root(view: dict, today: dt.date) -> etree._Element:
+    """One testimony view as an OHMS <ROOT> element (the one global element of ohms.xsd, so what an
+    OAI-PMH record's metadata holds)."""
+    root = etree.Element(f"{{{NS}}}ROOT", nsmap={None: NS, "xsi": XSI})
+    root.set(f"{{{XSI}}}schemaLocation", f"{NS} {SCHEMA}")
+    root.append(record(view, today))
+    return root
+
+
 def ohms_xml(view: dict, today: dt.date) -> bytes:
     """One testimony view as an OHMS <ROOT> document (UTF-8 bytes)."""
-    root = etree.Element(f"{{{NS}}}ROOT", nsmap={None: NS, "xsi": XSI})
-    root.set(f"{{{XSI}}}schemaLocation", f"{NS} {NS}/ohms.xsd")
-    root.append(record(view, today))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return etree.tostring(ohms_root(view, today), xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def record(view: dict, today: dt.date) -> etree._Element:

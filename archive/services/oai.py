@@ -11,6 +11,7 @@ changed (a changed record moves to the end, where the harvest still finds it).
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from typing import IO, Callable
@@ -104,6 +105,7 @@ class OaiService(Service):
         request = None
         try:
             request = oai.parse_request(params)
+            ctx = dataclasses.replace(ctx, today=self.archive.today())
             root, _ = oai.envelope(ctx, request, params)
             with self.archive.db.session() as session:
                 getattr(self, "_" + request.verb)(session, root, request.args, ctx)

@@ -376,3 +376,50 @@ def test_the_api_serves_a_public_testimonys_dublin_core_only(client):
     assert dc.findtext("dc:identifier", namespaces=NS) == OPEN
     assert client.get(f"/api/v1/testimonies/{EMBARGOED}/dc").status_code == 404
     assert client.get("/api/v1/testimonies/OH-NOSUCH/dc").status_code == 404
+
+
+# -- OHMS as a metadata format ------------------------------------------------------------------
+
+OHMS = "https://www.weareavp.com/nunncenter/ohms"
+
+
+def test_ohms_is_offered_with_its_schema_and_namespace(client):
+    formats = harvest(client, verb="ListMetadataFormats")
+    offered = {f.findtext("o:metadataPrefix", namespaces=NS): (f.findtext("o:schema", namespaces=NS),
+                                                               f.findtext("o:metadataNamespace", namespaces=NS))
+               for f in formats.iter(f"{{{OAI}}}metadataFormat")}
+    assert offered["ohms"] == (f"{OHMS}/ohms.xsd", OHMS)
+    assert "oai_dc" in offered
+
+
+def _ohms_harvest(client, **params) -> etree._Element:
+    response = client.get("/oai", query_string=params)
+    assert response.status_code == 200
+    return assert_valid("OAI-PMH+ohms", response.get_data())
+
+
+def test_get_record_and_list_records_give_the_public_ohms_valid_against_ohms_xsd(client):
+    archive = client.application.extensions["archive"]
+    record = _ohms_harvest(client, verb="GetRecord", identifier=ID.format(OPEN), metadataPrefix="ohms")
+    roots = record.findall(f".//o:metadata/{{{OHMS}}}ROOT", NS)
+    assert len(roots) == 1
+    alone = assert_valid("ohms", etree.fromstring(etree.tostring(roots[0])))   # on its own, against ohms.xsd
+    ohms = {"h": OHMS}
+    assert alone.findtext("h:record/h:accession", namespaces=ohms) == OPEN
+    assert alone.find("h:record", ohms).get("dt") == TODAY.isoformat()
+    public = archive.testimonies.get(ANONYMOUS, OPEN)
+    assert alone.findtext("h:record/h:title", namespaces=ohms) == public["title"]
+    text = alone.findtext("h:record/h:transcript", namespaces=ohms) or \
+        alone.findtext("h:record/h:vtt_transcript", namespaces=ohms)
+    first_words = public["transcripts"][0]["segments"][0]["text"].split()[:3]
+    assert text and all(word in text for word in first_words)
+    # the same record as the public's OHMS download
+    bare = etree.XMLParser(remove_blank_text=True)
+    assert etree.tostring(etree.fromstring(etree.tostring(alone), bare)) == \
+        etree.tostring(etree.fromstring(archive.exchange.ohms(ANONYMOUS, OPEN), bare))
+
+    records = _ohms_harvest(client, verb="ListRecords", metadataPrefix="ohms")
+    listed = [h.findtext("o:identifier", namespaces=NS) for h in records.iter(f"{{{OAI}}}header")]
+    assert ID.format(OPEN) in listed and ID.format(EMBARGOED) not in listed
+    assert len(records.findall(f".//o:metadata/{{{OHMS}}}ROOT", NS)) == len(listed)
+    assert identifiers(_ohms_harvest(client, verb="ListIdentifiers", metadataPrefix="ohms")) == identifiers(records)

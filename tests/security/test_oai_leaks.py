@@ -27,13 +27,21 @@ from tests.xml_schemas import assert_valid
 O = {"o": oai.OAI}
 
 
+# OHMS records carry the transcripts (redactions applied), oai_dc only the description
+PREFIXES = ("oai_dc", "ohms")
+
+
+def _schema(prefix: str | None) -> str:
+    return "OAI-PMH+ohms" if prefix == "ohms" else "OAI-PMH"
+
+
 def _harvest_all(client, verb: str, **params) -> tuple[str, list[tuple[str, bool]]]:
     """Every page of a list, as one text, and its (accession id, deleted) headers."""
     texts, headers = [], []
     response = client.get("/oai", query_string={"verb": verb, **params})
     while True:
         texts.append(as_text(response))
-        root = assert_valid("OAI-PMH", response.get_data())
+        root = assert_valid(_schema(params.get("metadataPrefix")), response.get_data())
         headers += [(h.findtext("o:identifier", namespaces=O).rsplit(":", 1)[1], h.get("status") == "deleted")
                     for h in root.iter(f"{{{oai.OAI}}}header")]
         token = root.find(f"o:{verb}/o:resumptionToken", O)
@@ -50,10 +58,10 @@ def test_a_whole_harvest_holds_only_the_public_records(security_app):
     never = set(canaries.accession_ids()) - public
     # signed in or not, a harvester gets the public's records
     for client in (security_app.test_client(), _signed_in(security_app, "admin")):
-        for verb in ("ListRecords", "ListIdentifiers"):
-            text, headers = _harvest_all(client, verb, metadataPrefix="oai_dc")
+        for verb, prefix in (("ListRecords", "oai_dc"), ("ListRecords", "ohms"), ("ListIdentifiers", "oai_dc")):
+            text, headers = _harvest_all(client, verb, metadataPrefix=prefix)
             assert {i for i, _ in headers} == public and not any(d for _, d in headers)
-            assert not found_in(text, hidden), found_in(text, hidden)
+            assert not found_in(text, hidden), (prefix, found_in(text, hidden))
             assert not found_in(text, never)
         sets, _ = _harvest_all(client, "ListSets")
         assert canaries.COLLECTION in sets
@@ -61,10 +69,11 @@ def test_a_whole_harvest_holds_only_the_public_records(security_app):
     # each testimony asked for by name: a record if public, otherwise as unknown as a missing one
     client = security_app.test_client()
     for accession in [*canaries.accession_ids(), canaries.MISSING_ID]:
-        for verb, extra in (("GetRecord", {"metadataPrefix": "oai_dc"}), ("ListMetadataFormats", {})):
+        for verb, extra in (("GetRecord", {"metadataPrefix": "oai_dc"}), ("GetRecord", {"metadataPrefix": "ohms"}),
+                            ("ListMetadataFormats", {})):
             response = client.get("/oai", query_string={"verb": verb, "identifier": f"oai:localhost:{accession}",
                                                         **extra})
-            root = assert_valid("OAI-PMH", response.get_data())
+            root = assert_valid(_schema(extra.get("metadataPrefix")), response.get_data())
             error = root.find("o:error", O)
             assert (error is None) == (accession in public), (verb, accession)
             if error is not None:
@@ -76,10 +85,11 @@ def test_a_whole_harvest_holds_only_the_public_records(security_app):
 
     # withdrawn after a harvest: a deleted record, its words gone with it
     archive.consent.withdraw(for_role("archivist", username="archivist"), canaries.WITHDRAW_ID, "asked")
-    text, headers = _harvest_all(security_app.test_client(), "ListRecords", metadataPrefix="oai_dc")
-    assert (canaries.WITHDRAW_ID, True) in headers
-    assert {i for i, d in headers if not d} == public - {canaries.WITHDRAW_ID}
-    assert not found_in(text, hidden)
+    for prefix in PREFIXES:
+        text, headers = _harvest_all(security_app.test_client(), "ListRecords", metadataPrefix=prefix)
+        assert (canaries.WITHDRAW_ID, True) in headers
+        assert {i for i, d in headers if not d} == public - {canaries.WITHDRAW_ID}
+        assert not found_in(text, hidden)
 
 
 def _signed_in(app, username: str):
@@ -123,8 +133,9 @@ def test_a_disguised_name_never_reaches_a_harvester(gated_archive, case):
     except ValidationError as exc:
         assert "sensitive terms unredacted" in str(exc)
     ctx = oai.Context("http://x/oai", "X", "x", "a@b.org")
-    body = gated_archive.oai.respond(ANONYMOUS, {"verb": ["ListRecords"], "metadataPrefix": ["oai_dc"]}, ctx)
-    folded = normalize(" ".join(etree.fromstring(body).itertext()))
+    folded = " ".join(normalize(" ".join(etree.fromstring(body).itertext())) for body in (
+        gated_archive.oai.respond(ANONYMOUS, {"verb": ["ListRecords"], "metadataPrefix": [prefix]}, ctx)
+        for prefix in PREFIXES))
     out = io.BytesIO()
     gated_archive.oai.export_dc(SYSTEM, out, repository="X")
     folded_dc = normalize(" ".join(etree.fromstring(out.getvalue()).itertext()))
