@@ -46,7 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from archive.backup import keep_ledger
     keep_ledger(app.extensions["archive"], app.config["PURGE_LEDGER"])
 
-    from . import errors, identity, read_only, security
+    from . import errors, i18n, identity, read_only, security
     from .api.routes import bp as api_bp
     from .auth import throttle
     from .auth.routes import bp as auth_bp
@@ -56,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     security.init_app(app)
     identity.init_app(app)
+    i18n.init_app(app)
     errors.init_app(app)
     read_only.init_app(app)
     for blueprint in (public_bp, auth_bp, staff_bp, api_bp, oai_bp):

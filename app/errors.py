@@ -2,14 +2,22 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 
 from archive.errors import Busy, NotFound, PermissionDenied, ValidationError
 from archive.readonly import ReadOnly
 from archive.reserve import DiskFull
 
-MESSAGES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Method not allowed",
-            413: "Upload too large", 500: "Something went wrong", 503: "Busy"}
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogues; pages translate it, the JSON API keeps it in English."""
+    return message
+
+
+MESSAGES = {400: N_("Bad request"), 403: N_("Not allowed"), 404: N_("Not found"), 405: N_("Method not allowed"),
+            413: N_("Upload too large"), 500: N_("Something went wrong"), 503: N_("Busy")}
+EXPIRED_FORM = N_("The form expired or did not come from this site. Reload and try again.")
 
 
 def _render(code: int, detail: str | None = None):
@@ -17,7 +25,8 @@ def _render(code: int, detail: str | None = None):
     if (request.blueprint == "api" or request.path == "/api" or request.path.startswith("/api/")
             or request.accept_mimetypes.best == "application/json"):
         return jsonify({"error": MESSAGES.get(code, "Error"), "detail": detail}), code
-    return render_template("error.html", code=code, title=MESSAGES.get(code, "Error"), detail=detail), code
+    return render_template("error.html", code=code, title=gettext(MESSAGES.get(code, N_("Error"))),
+                           detail=gettext(detail) if detail == EXPIRED_FORM else detail), code
 
 
 def init_app(app: Flask) -> None:
@@ -31,4 +40,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DiskFull, lambda e: _render(503, str(e)))
     # A write reached on a read-only instance (an audited read of restricted material, say).
     app.register_error_handler(ReadOnly, lambda e: _render(503, str(e)))
-    app.register_error_handler(CSRFError, lambda e: _render(400, "The form expired or did not come from this site. Reload and try again."))
+    app.register_error_handler(CSRFError, lambda e: _render(400, EXPIRED_FORM))

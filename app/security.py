@@ -28,7 +28,8 @@ def _headers(response):
     anonymous_page = identity is not None and identity.audience == 0 and response.status_code == 200
     if anonymous_page:
         response.headers["Cache-Control"] = "no-cache"
-        response.headers["Vary"] = "Cookie"
+        # A page's interface language follows the language cookie, else the browser's Accept-Language.
+        response.headers["Vary"] = "Cookie, Accept-Language" if response.mimetype == "text/html" else "Cookie"
     else:
         # Anything a signed-in person sees may hold restricted material: never keep it in a cache.
         response.headers["Cache-Control"] = "no-store"
