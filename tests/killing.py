@@ -78,6 +78,25 @@ CHILD = textwrap.dedent('''
 ''').replace("CANARY", repr(CANARY))
 
 
+# A server (`python -m app serve`, tests/servers.py) whose worker kills itself with SIGKILL in the middle
+# of a write that touches a testimony named by KILL_ON (comma-separated): after that write's index rows
+# went into its transaction, before its commit. Every other request is served as usual.
+SERVE_KILLED_MID_WRITE = textwrap.dedent('''
+    import os, signal, sys
+    from archive.services.indexing import IndexService
+    doomed = set(os.environ["KILL_ON"].split(","))
+    original = IndexService.write_in_transaction
+    def write_in_transaction(self, session):
+        writing = set(session.info.get("in_transaction") or ())
+        original(self, session)
+        if writing & doomed:
+            os.kill(os.getpid(), signal.SIGKILL)
+    IndexService.write_in_transaction = write_in_transaction
+    from app.cli import main
+    main()
+''')
+
+
 def many(n: int, prefix: str = "KILL") -> dict:
     """The example file's open testimony n times under new ids (published, consent open), each
     transcript holding the canary word once, which the redaction scenario hides."""

@@ -8,20 +8,16 @@ Chromium is Debian's /usr/bin/chromium driven by the `playwright` package (see
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests import servers
 from tests.conftest import EXAMPLE, PASSWORD
+from tests.servers import ROOT, LiveServer
 
-ROOT = Path(__file__).resolve().parents[2]          # the repository root (holds app/ and archive/)
 DEMO_RELATIVE = "archive/demo/demo-collection.json"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -35,23 +31,6 @@ document.addEventListener('securitypolicyviolation', e => {
   window.__reportCsp(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} on ${document.location.pathname}`);
 });
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class LiveServer:
-    url: str
-    instance: Path
-    log: Path
-    process: subprocess.Popen
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
 
 
 def _environment(instance: Path) -> dict[str, str]:
@@ -72,25 +51,6 @@ def _cli(env: dict[str, str], *args: str) -> None:
         pytest.fail(f"`python -m app {' '.join(args)}` failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
 
 
-def _die_with_parent() -> None:
-    """In the server's child process (Linux): receive SIGTERM when pytest dies, even if it is killed
-    before the fixture's teardown, so no orphaned server keeps the port and the instance folder."""
-    try:
-        import ctypes
-        import signal
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)    # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (OSError, urllib.error.URLError):
-        return False
-
-
 @pytest.fixture(scope="session")
 def live(tmp_path_factory) -> LiveServer:
     """gunicorn serving a freshly initialised instance (example + demo + an archivist) on 127.0.0.1."""
@@ -102,28 +62,13 @@ def live(tmp_path_factory) -> LiveServer:
     _cli(env, "import", "--fictional", DEMO_RELATIVE)
     _cli(env, "user", "add", ARCHIVIST, "--role", "archivist")
 
-    port = _free_port()
-    log = base / "server.log"
-    with open(log, "wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None)
-    server = LiveServer(f"http://127.0.0.1:{port}", instance, log, process)
-    deadline = time.monotonic() + 60
-    while not _answers(server.url + "/"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            process.wait(timeout=10)
-            pytest.fail(f"the archive server did not start (exit {process.returncode}):\n{server.log_text()}")
-        time.sleep(0.2)
-    yield server
-    process.terminate()
+    server = servers.start(instance, env, workers=2, log=base / "server.log")
     try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+        server.wait_until_it_answers()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
