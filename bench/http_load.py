@@ -1,8 +1,9 @@
 """HTTP load: serve an archive with the README's command and drive it with wrk, page type by page type.
 
-    python bench/http_load.py [--n 1000] [--words 6000] [--engine sqlite|whoosh] [--duration 15]
+    python bench/http_load.py [--n 1000] [--words 6000] [--engine sqlite|whoosh|postgresql] [--duration 15]
                          [--connections 50] [--threads 2] [--workers 2] [--pages home,search mix,...]
-                         [--archive DIR] [--rebuild]
+                         [--archive DIR] [--rebuild] [--backend sqlite|postgresql] [--servers K]
+                         [--withdrawals]
 
 Builds an archive of N generated testimonies (bench/generate.py; the corpus is cached in bench/out/)
 into bench/out/http-<n>-w<words>-s<seed>-<engine>/, or reuses the one a previous run built there (a
@@ -13,6 +14,15 @@ Arabic, facet filter) and each of its kinds alone, a testimony page, the API's l
 page type cycles through its own list of URLs. Reports pages/s, latency p50/p95/p99 (wrk's), errors
 (non-2xx answers and socket errors), the workers' CPU per page and their RSS (from /proc), and the load
 average. Figures go to bench/out/http-<n>-<engine>.json.
+
+Several servers (issue 13): `--backend postgresql --engine postgresql --servers 2` builds the archive in a
+PostgreSQL database of its own (bench_http_<n>_<engine>, kept for later runs) and serves it from K servers,
+each with its own instance folder and the shared secret key and media folder, as README's "Running on
+several machines" says; wrk drives every server at once (connections split between them) and the
+figures add up pages/s and take the worst server's percentiles. `--withdrawals` withdraws testimonies
+(through the archive's service, as the CLI does) during the search mix's load and, as soon as each call
+returns, asks every server's search API for a word of that testimony only: the count of servers that
+still found it must be 0.
 
 Needs `wrk` (Debian: `apt-get install wrk`). Not called http.py: running any script in bench/ puts bench/
 first on sys.path, where an http.py would shadow the standard library's `http`.
@@ -43,7 +53,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from bench import generate as gen  # noqa: E402
-from bench.run import OUT, corpus_path, machine, query_pools  # noqa: E402
+from bench.run import OUT, PG_DEFAULT, corpus_path, machine, query_pools  # noqa: E402
 
 console = Console(stderr=True)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -86,15 +96,37 @@ end
 def archive_dir(args) -> Path:
     if args.archive:
         return Path(args.archive).resolve()
-    return OUT / f"http-{args.n}-w{args.words}-s{args.seed}-{args.engine}"
+    tag = "-pg" if args.backend == "postgresql" else ""
+    return OUT / f"http-{args.n}-w{args.words}-s{args.seed}-{args.engine}{tag}"
 
 
-def settings(work: Path, engine: str) -> dict[str, str]:
-    """The archive's settings as ARCHIVE_* environment variables (how an operator configures `serve`)."""
-    return {"ARCHIVE_INSTANCE_PATH": str(work / "instance"),
-            "ARCHIVE_DATABASE_URL": f"sqlite:///{work / 'archive.db'}",
-            "ARCHIVE_INDEX_DIR": str(work / "indexes"), "ARCHIVE_MEDIA_DIR": str(work / "media"),
-            "ARCHIVE_SEARCH_ENGINE": engine, "ARCHIVE_SESSION_COOKIE_SECURE": "false"}
+def database_url(args, work: Path) -> str:
+    if args.backend == "sqlite":
+        return f"sqlite:///{work / 'archive.db'}"
+    base = os.environ.get("ARCHIVE_TEST_DATABASE_URL") or PG_DEFAULT
+    return base.rsplit("/", 1)[0] + f"/bench_http_{args.n}_{args.engine}"
+
+
+def settings(work: Path, args, server: int = 0) -> dict[str, str]:
+    """The archive's settings as ARCHIVE_* environment variables (how an operator configures `serve`).
+    Server k > 0 gets an instance folder of its own and shares the rest, as several machines would."""
+    instance = work / ("instance" if server == 0 else f"instance-{server}")
+    out = {"ARCHIVE_INSTANCE_PATH": str(instance), "ARCHIVE_DATABASE_URL": database_url(args, work),
+           "ARCHIVE_INDEX_DIR": str(instance / "indexes" if server else work / "indexes"),
+           "ARCHIVE_MEDIA_DIR": str(work / "media"),
+           "ARCHIVE_SEARCH_ENGINE": args.engine, "ARCHIVE_SESSION_COOKIE_SECURE": "false"}
+    if args.servers > 1:
+        out["ARCHIVE_SECRET_KEY"] = "bench-shared-secret-key-of-several-servers"
+    return out
+
+
+def _create_database(url: str) -> None:
+    import psycopg
+    raw = url.replace("postgresql+psycopg", "postgresql")
+    admin, name = raw.rsplit("/", 1)[0] + "/postgres", raw.rsplit("/", 1)[1]
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def build(args, work: Path) -> dict:
@@ -113,15 +145,17 @@ def build(args, work: Path) -> dict:
     work.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=work.name + ".building-", dir=work.parent))
     console.log(f"importing {corpus.name} into {work} (once; later runs reuse it)")
-    archive = Archive(f"sqlite:///{partial / 'archive.db'}", partial / "indexes", partial / "media",
-                      search_engine=args.engine)
+    url = database_url(args, partial)
+    if args.backend == "postgresql":
+        _create_database(url)
+    archive = Archive(url, partial / "indexes", partial / "media", search_engine=args.engine)
     started, cpu = time.perf_counter(), time.process_time()
     try:
         archive.init()
         archive.transfer.import_file(SYSTEM, corpus)
     finally:
         archive.close()
-    built = {"n": args.n, "words": args.words, "seed": args.seed, "engine": args.engine,
+    built = {"n": args.n, "words": args.words, "seed": args.seed, "engine": args.engine, "backend": args.backend,
              "import_s": round(time.perf_counter() - started, 1),
              "import_cpu_s": round(time.process_time() - cpu, 1),
              "date": dt.datetime.now().isoformat(timespec="seconds")}
@@ -148,11 +182,11 @@ def get(url: str) -> tuple[int, bytes]:
 class Server:
     """`python -m app serve --workers W` on a free port, its access log in a file."""
 
-    def __init__(self, work: Path, engine: str, workers: int):
+    def __init__(self, work: Path, args, workers: int, number: int = 0):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.log = open(work / "serve.log", "w", encoding="utf-8")
-        env = {**os.environ, **settings(work, engine)}
+        self.log = open(work / (f"serve-{number}.log" if number else "serve.log"), "w", encoding="utf-8")
+        env = {**os.environ, **settings(work, args, number)}
         command = [sys.executable, "-m", "app", "serve", "--port", str(self.port), "--workers", str(workers)]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 300
@@ -231,32 +265,100 @@ def check(base: str, paths: list[str]) -> None:
             raise SystemExit(f"{path}: HTTP {status} before the load; nothing measured")
 
 
-def drive(server: Server, paths: list[str], args, script_dir: Path) -> dict:
+def drive(servers: list[Server], paths: list[str], args, script_dir: Path, during=None) -> dict:
+    """wrk on every server at once, the clients split between them; `during` runs beside the load."""
     script = script_dir / "pages.lua"
     script.write_text(WRK_SCRIPT % {"paths": ", ".join(json.dumps(p) for p in paths)}, encoding="utf-8")
-    before, load = server.usage(), os.getloadavg()[0]
-    spies = profile_start(server, args, script_dir) if args.profile else []
-    command = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s",
-               "--timeout", "60s", "-s", str(script), server.base]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    after = server.usage()
+    before, load = [s.usage() for s in servers], os.getloadavg()[0]
+    spies = [spy for s in servers for spy in profile_start(s, args, script_dir)] if args.profile else []
+    clients = max(1, args.connections // len(servers))
+    runs = [subprocess.Popen(["wrk", "-t", str(args.threads), "-c", str(clients), "-d", f"{args.duration}s",
+                              "--timeout", "60s", "-s", str(script), s.base],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for s in servers]
+    side = during() if during else None
+    outputs = [r.communicate() + (r.returncode,) for r in runs]
+    after = [s.usage() for s in servers]
     profile = profile_finish(spies, args.profile_name) if spies else None
-    line = next((l for l in result.stdout.splitlines() if l.startswith("RESULT ")), None)
-    if result.returncode != 0 or line is None:
-        raise SystemExit(f"wrk failed (exit {result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
-    figures = json.loads(line[len("RESULT "):])
+    results = []
+    for stdout, stderr, code in outputs:
+        line = next((l for l in stdout.splitlines() if l.startswith("RESULT ")), None)
+        if code != 0 or line is None:
+            raise SystemExit(f"wrk failed (exit {code}): {stderr.strip() or stdout.strip()}")
+        results.append(json.loads(line[len("RESULT "):]))
+    figures = {k: sum(r[k] for r in results) for k in ("requests", "non2xx", "socket_errors", "timeouts")}
+    figures.update({k: max(r[k] for r in results) for k in ("duration_us", "p50_us", "p95_us", "p99_us", "max_us")})
     seconds = figures["duration_us"] / 1e6
-    cpu = sum(after[p]["cpu_s"] - before.get(p, {"cpu_s": 0})["cpu_s"] for p in after)
+    cpu = sum(a[p]["cpu_s"] - b.get(p, {"cpu_s": 0})["cpu_s"] for a, b in zip(after, before) for p in a)
+    every = [u for a in after for u in a.values()]
     figures.update({
         "pages_per_s": figures["requests"] / seconds,
         "errors": figures["non2xx"] + figures["socket_errors"] + figures["timeouts"],
         "worker_cpu_ms_per_page": 1000 * cpu / max(1, figures["requests"]),
-        "worker_rss_mb": max((u["rss_mb"] for u in after.values()), default=0),
-        "worker_peak_rss_mb": max((u["peak_rss_mb"] for u in after.values()), default=0),
-        "load_before": load, "load_after": os.getloadavg()[0], "urls": len(paths)})
+        "worker_rss_mb": max((u["rss_mb"] for u in every), default=0),
+        "worker_peak_rss_mb": max((u["peak_rss_mb"] for u in every), default=0),
+        "load_before": load, "load_after": os.getloadavg()[0], "urls": len(paths), "servers": len(servers)})
+    if len(servers) > 1:
+        figures["per_server"] = results
+    if side is not None:
+        figures["withdrawals"] = side.result()
     if profile:
         figures["profile"] = profile
     return figures
+
+
+# -- withdrawals during the load ------------------------------------------------------------------
+class Withdrawals:
+    """Withdraws testimonies one after another while the load runs (through the archive's service, in
+    this process, as `python -m app withdraw` would), and right after each call returns asks every
+    server's search API for a word only that testimony holds. `found_after` must stay 0."""
+
+    def __init__(self, work: Path, args, servers: list[Server], count: int):
+        import threading
+
+        from archive.services import Archive
+        self.archive = Archive(database_url(args, work), work / "indexes", work / "media", search_engine=args.engine)
+        self.servers, self.rng, self.count = servers, random.Random(args.seed + 13), count
+        self.done: dict = {"withdrawn": 0, "servers_asked": 0, "found_after": 0, "call_s": [], "skipped": 0}
+        self.words = self._pick()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _pick(self) -> list[tuple[str, str]]:
+        from archive.identity import ANONYMOUS
+        from bench.run import unique_word
+        listed = json.loads(get(self.servers[0].base + "/api/v1/testimonies?per_page=100")[1])["testimonies"]
+        self.rng.shuffle(listed)
+        out = []
+        for item in listed:
+            found = unique_word(self.archive, item["id"], self.rng, ANONYMOUS)
+            if found:
+                out.append((item["id"], found[0]))
+            if len(out) == self.count:
+                break
+        return out
+
+    def __call__(self):
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        from archive.identity import SYSTEM
+        time.sleep(1)
+        for accession, word in self.words:
+            started = time.perf_counter()
+            self.archive.consent.withdraw(SYSTEM, accession, "benchmark: withdrawn during the load")
+            self.done["call_s"].append(round(time.perf_counter() - started, 3))
+            self.done["withdrawn"] += 1
+            for server in self.servers:
+                status, body = get(server.base + "/api/v1/search?" + urlencode({"q": word}))
+                self.done["servers_asked"] += 1
+                if status != 200 or accession in {t["accession_id"] for t in json.loads(body)["testimonies"]}:
+                    self.done["found_after"] += 1
+            time.sleep(1.0)
+
+    def result(self) -> dict:
+        self.thread.join()
+        self.archive.close()
+        return self.done
 
 
 # -- profiles ------------------------------------------------------------------------------------
@@ -323,10 +425,12 @@ def run(args) -> dict:
                "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(),
                "build": built, "command": " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
                "pages": {}}
-    console.log(f"serving with `python -m app serve --workers {args.workers}`")
-    server = Server(work, args.engine, args.workers)
+    console.log(f"serving with `python -m app serve --workers {args.workers}` x {args.servers}")
+    servers: list[Server] = []
     try:
-        every = urls(server.base, random.Random(args.seed))
+        servers.append(Server(work, args, args.workers))
+        servers += [Server(work, args, args.workers, k) for k in range(1, args.servers)]
+        every = urls(servers[0].base, random.Random(args.seed))
         chosen = args.pages.split(",") if args.pages else PAGE_TYPES
         unknown = [p for p in chosen if p not in every]
         if unknown:
@@ -334,15 +438,21 @@ def run(args) -> dict:
         with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
             for name in chosen:
                 console.log(f"{name}: {len(every[name])} URLs, {args.connections} clients, {args.duration} s")
-                check(server.base, every[name])
+                for server in servers:
+                    check(server.base, every[name])
                 args.profile_name = f"{args.n}-{args.engine}-{name.replace(' ', '').replace(':', '-')}"
-                figures["pages"][name] = drive(server, every[name], args, Path(tmp))
-        figures["workers_after"] = server.usage()
+                during = None
+                if args.withdrawals and name == "search mix":
+                    during = Withdrawals(work, args, servers, max(1, args.duration // 3))
+                figures["pages"][name] = drive(servers, every[name], args, Path(tmp), during)
+        figures["workers_after"] = [s.usage() for s in servers]
     finally:
-        server.stop()
+        for server in servers:
+            server.stop()
     figures["uptime_after"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"http-{args.n}-{args.engine}{'-profile' if args.profile else ''}.json"
+    tag = f"-{args.backend}-x{args.servers}" if args.backend != "sqlite" or args.servers > 1 else ""
+    path = OUT / f"http-{args.n}-{args.engine}{tag}{'-profile' if args.profile else ''}.json"
     path.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
     console.log(f"figures -> {path}")
     return figures
@@ -378,7 +488,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=1000, help="testimonies (1000)")
     parser.add_argument("--words", type=int, default=6000, help="average words per transcript (6000)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--engine", choices=["sqlite", "whoosh"], default="sqlite")
+    parser.add_argument("--engine", choices=["sqlite", "whoosh", "postgresql"], default="sqlite")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite",
+                        help="the database: SQLite in the archive's folder, or a PostgreSQL database of its own")
+    parser.add_argument("--servers", type=int, default=1, help="servers on one database (several need PostgreSQL)")
+    parser.add_argument("--withdrawals", action="store_true",
+                        help="withdraw testimonies during the search mix and check every server at once")
     parser.add_argument("--duration", type=int, default=15, help="seconds of load per page type (15)")
     parser.add_argument("--connections", type=int, default=50, help="concurrent clients (50)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
@@ -391,6 +506,8 @@ def main(argv: list[str] | None = None) -> None:
                              "(bench/out/profile-http-<n>-<engine>-<page>.txt, top functions in the JSON)")
     parser.add_argument("--rebuild", action="store_true", help="build the archive again even if one is there")
     args = parser.parse_args(argv)
+    if args.servers > 1 and args.backend != "postgresql":
+        raise SystemExit("--servers above 1 needs --backend postgresql (one SQLite file is one server's)")
     if shutil.which("wrk") is None:
         raise SystemExit("bench/http_load.py needs wrk, the HTTP load tool: `apt-get install wrk` on Debian or Ubuntu "
                          "(`sudo apt-get install wrk`), `brew install wrk` on macOS; then run this again")
@@ -401,6 +518,11 @@ def main(argv: list[str] | None = None) -> None:
     console = Console(width=160)
     console.print(show(figures))
     for name, f in figures["pages"].items():
+        if "withdrawals" in f:
+            w = f["withdrawals"]
+            console.print(f"{name}: {w['withdrawn']} withdrawals during the load (calls {w['call_s']} s); "
+                          f"{w['servers_asked']} searches of the servers right after a call returned, "
+                          f"{w['found_after']} still found the withdrawn testimony")
         if "profile" in f:
             console.print(profile_table(name, f["profile"]))
 
