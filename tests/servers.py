@@ -81,16 +81,18 @@ def start(instance: Path, env: dict[str, str], *, workers: int = 1, log: Path | 
             "--workers", str(workers)]
     with open(log, "wb") as sink:
         process = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=sink,
-                                   stderr=subprocess.STDOUT,
+                                   stderr=subprocess.STDOUT, start_new_session=True,   # (discard_all)
                                    preexec_fn=die_with_parent if sys.platform == "linux" else None)
     return LiveServer(f"http://127.0.0.1:{port}", instance, log, process)
 
 
-def stop_all(running) -> None:
-    """Stop servers at once, without gunicorn's graceful wait (SIGINT: its quick shutdown)."""
+
+def discard_all(running) -> None:
+    """Stop at once servers whose data is thrown away: SIGKILL to each one's process group (gunicorn's
+    quick shutdown still waits seconds for its workers to exit)."""
     running = list(running)
     for server in running:
         if server.process.poll() is None:
-            server.process.send_signal(signal.SIGINT)
+            os.killpg(server.process.pid, signal.SIGKILL)
     for server in running:
-        server.stop()
+        server.process.wait(timeout=30)

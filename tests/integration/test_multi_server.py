@@ -108,6 +108,7 @@ def cluster(tmp_path_factory, postgres_url):
     env.update(ARCHIVE_DATABASE_URL=url, ARCHIVE_SEARCH_ENGINE="postgresql",
                ARCHIVE_SECRET_KEY=secrets.token_hex(32), ARCHIVE_MEDIA_DIR=str(root / "media"),
                ARCHIVE_SESSION_COOKIE_SECURE="false", ARCHIVE_JOB_QUEUE="immediate",
+               ARCHIVE_PUBLIC_URL="https://archive.example.org",   # (README: the address behind the proxy)
                ARCHIVE_TWO_PERSON_RULE="false", ARCHIVE_DISK_RESERVE_MB="1", PYTHONUNBUFFERED="1")
     made = Cluster(url, env, root, {})
     try:
@@ -128,7 +129,7 @@ def cluster(tmp_path_factory, postgres_url):
             server.wait_until_it_answers()
         yield made
     finally:
-        servers.stop_all(made.servers.values())
+        servers.discard_all(made.servers.values())
         with psycopg.connect(_raw(postgres_url), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
@@ -264,3 +265,82 @@ def test_a_change_through_one_server_shows_on_every_other_at_the_next_request(cl
                 wrong.append(f"after the {what}, server {name.upper()}{' (researcher)' if reader else ''} "
                              f"differs on {[s for s in SURFACES if seen[s] != expected[s]]}")
     assert wrong == [], "\n".join(wrong)
+
+
+def test_a_server_killed_in_the_middle_of_a_withdrawal_leaves_the_others_answering_and_nothing_changed(cluster):
+    """A's worker is killed (SIGKILL) after the withdrawal's index rows went into its transaction, before
+    its commit: B and C go on answering, and the database holds none of the withdrawal."""
+    words = _words("T-KILL")
+    for base in (cluster.b, cluster.c):
+        assert shows(base, "T-KILL", **words) == every(True)
+    staff = sign_in(cluster.a, STAFF)
+    with pytest.raises(requests.ConnectionError):
+        submit(staff, cluster.a, "/staff/testimonies/T-KILL/withdraw", "/staff/testimonies/T-KILL/withdraw",
+               {"reason": "killed mid-way"})
+    for base in (cluster.b, cluster.c):
+        assert shows(base, "T-KILL", **words) == every(True)
+    archive = cluster.archive()
+    try:
+        assert archive.testimonies.get(SYSTEM, "T-KILL")["consent"]["status"] == "granted"
+        assert all(found == {"missing": [], "unexpected": []} for found in archive.index.check(SYSTEM).values())
+    finally:
+        archive.close()
+    cluster.servers["a"].wait_until_it_answers()    # gunicorn started A a new worker
+    assert shows(cluster.a, "T-KILL", **words) == every(True)
+
+
+def _exported(base: str, query: str) -> set[str]:
+    response = requests.get(f"{base}/search/export.json", params={"q": query})
+    assert response.status_code == 200
+    return set(re.findall(r'"(MSK-\d{4})"', response.text))
+
+
+def test_an_import_killed_at_a_random_moment_leaves_the_others_answering_and_whole_batches(cluster, tmp_path):
+    """A process importing into the same database is killed (SIGKILL) at a random moment while B and C are
+    read: every read answers, and what was imported is whole batches (ten testimonies per transaction), as
+    the database holds them, on every server, with no repair."""
+    data = killing.many(30, prefix="MSK")
+    answers, stop = [], threading.Event()
+
+    def read():
+        while not stop.is_set():
+            for base in (cluster.b, cluster.c):
+                answers.append(requests.get(f"{base}/api/v1/search", params={"q": "smuggling"}).status_code)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        killing.run_child(cluster.url, tmp_path, "import", data, delay=random.Random(13).uniform(0.5, 2.0),
+                          engine="postgresql")
+    finally:
+        stop.set()
+        reader.join()
+    assert answers and set(answers) == {200}
+    found = _exported(cluster.b, "smuggling")
+    assert len(found) % 10 == 0 and found == {f"MSK-{i:04d}" for i in range(len(found))}
+    assert _exported(cluster.c, "smuggling") == found
+    archive = cluster.archive()
+    try:
+        assert all(found == {"missing": [], "unexpected": []} for found in archive.index.check(SYSTEM).values())
+    finally:
+        archive.close()
+
+
+def test_a_server_started_later_answers_as_the_others_with_no_reindex(cluster):
+    archive = cluster.archive()
+    try:
+        generations = {a: archive.indexes.version(a) for a in ("public", "researcher", "staff")}
+        d = cluster.start("d")
+        d.wait_until_it_answers()
+        assert {a: archive.indexes.version(a) for a in generations} == generations   # nothing rebuilt
+    finally:
+        archive.close()
+    paths = ["/api/v1/search?q=", "/api/v1/search?q=mill", "/api/v1/search?q=mill&sort=date",
+             "/api/v1/suggest?q=gli", "/api/v1/testimonies?per_page=100", "/api/v1/collections",
+             "/api/v1/testimonies/T-EDIT", "/api/v1/testimonies/T-EDIT/citation", "/search/export.json?q=mill"]
+    for path in paths:
+        theirs, ours = requests.get(cluster.b + path), requests.get(d.url + path)
+        assert (theirs.status_code, theirs.json()) == (ours.status_code, ours.json()), path
+    for path in ["/search?q=mill", "/testimonies/T-WITHDRAW", "/testimonies/T-REDACT", "/search/export.csv?q=mill"]:
+        theirs, ours = requests.get(cluster.b + path), requests.get(d.url + path)
+        assert (theirs.status_code, CSRF.sub("", theirs.text)) == (ours.status_code, CSRF.sub("", ours.text)), path
