@@ -155,6 +155,8 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("public.transcript_captions", "GET"): ("state", {**CITE, "no-transcript": row(404, 404, 200, 200)}),
     ("api.transcript_captions", "GET"):  ("state", {**CITE, "no-transcript": row(404, 404, 200, 200)}),
     ("public.about", "GET"):             ("plain", EVERYONE),
+    # the header's language switch (issue 16): sets a cookie and goes back, to anyone
+    ("public.choose_language", "GET"):   ("plain", row(302, 302, 302, 302)),
     ("public.collections", "GET"):       ("plain", EVERYONE),
     ("public.collection", "GET"):        ("collection", COLLECTION),
     ("public.testimony", "GET"):         ("state", READ_TESTIMONY),
@@ -303,6 +305,7 @@ def _url(rule, kind: str, case: str, assets: dict[str, str] | None = None) -> st
               "narrator": "N-0001", "authority": "place:cnry-riverton", "job": "A" * 22,
               "job_id": "99999", "transcript": "t", "caption_format": "vtt"}
     values.update(username="nobody-here", token="not-a-reset-token")       # accounts and reset links
+    values["code"] = "en"                                                   # the language switch
     if kind == "asset":
         values["asset"] = assets[case]
     if kind == "state":

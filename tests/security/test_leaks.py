@@ -102,7 +102,9 @@ def dataset_values(archive) -> dict[str, list[str]]:
             "username": sorted(u["username"] for u in archive.users.list(SYSTEM)) + ["nosuch"],
             "token": [archive.users.reset_link(SYSTEM, "researcher")["token"], "nosuch"],
             # the job queue's pages (issue 16): every job the canary archive made, one that does not exist
-            "job_id": sorted(str(j["id"]) for j in archive.jobs.latest(SYSTEM)) + ["99999"]}
+            "job_id": sorted(str(j["id"]) for j in archive.jobs.latest(SYSTEM)) + ["99999"],
+            # the language switch (issue 16): English keeps the sweep's pages in one language
+            "code": ["en", "nosuch"]}
 
 
 def urls_for(rule, values: dict[str, list[str]]) -> list[str]:
@@ -259,6 +261,38 @@ def test_no_route_shows_a_hidden_canary(security_app, audience):
     assert requested > 200
     assert not leaks, f"canaries reached {audience}: {leaks}"
     assert archive.transfer.export(SYSTEM, "admin")["testimonies"] == before, "a refused POST changed the archive"
+
+
+# The interface's words are the web layer's, the same on either database: one backend, the sweep above runs both.
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_the_public_pages_in_arabic_and_french_show_no_hidden_canary(security_app, language):
+    """The translated interface is the same view in other words: a visitor who chose Arabic or French
+    sees no canary on any public page (every record, collection and asset), nor in a search."""
+    app = security_app
+    hidden = canaries.hidden_from("public")
+    values = dataset_values(app.extensions["archive"])
+    client = client_as(app, "public")
+    assert client.get(f"/language/{language}").status_code == 302
+    leaks, pages = {}, 0
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("public.") or "GET" not in rule.methods \
+                or rule.endpoint == "public.choose_language":
+            continue
+        extra = [{"q": "Riverton"}, {"q": "ريفرتون"}] if rule.endpoint == "public.search" else []
+        for url in urls_for(rule, values):
+            for args in [{}] + extra:
+                response = client.get(url, query_string=args)
+                assert response.status_code < 500, f"GET {url} {args} in {language}"
+                if response.mimetype == "text/html":
+                    pages += 1
+                    assert f'<html lang="{language}"' in response.get_data(as_text=True), url
+                bad = found_in(as_text(response), hidden)
+                response.close()
+                if bad:
+                    leaks[f"GET {url} {args}"] = bad
+    assert pages > 20
+    assert not leaks, f"canaries reached the public in {language}: {leaks}"
 
 
 # -- search, suggestions, facets, counts --------------------------------------------------------
