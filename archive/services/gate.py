@@ -12,7 +12,9 @@ before anything is written to an index:
   write is refused with the reasons.
 - A translation may not reach readers while a span redacted in its original has no counterpart
   redaction in the translation's paired segment(s) (archive/translations.py): a write that would
-  publish it, or change a published testimony while it is so, is refused with the segment and span.
+  publish it, or change a published testimony's transcripts, segments or redactions (a removal) while
+  it is so, is refused with the segment and span. Until it passes, the views leave it out below
+  archivist (so a redaction proposed in the original withholds the translation at once).
 - A write that only protects (a term registered, a narrator's name entered, a redaction proposed) is
   never refused: a testimony it shows to hold an unredacted term is *held* instead, out of every
   audience below archivist at once, listed on the dashboard, and back when the occurrences are gone.
@@ -26,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from ..audience import Audience
 from ..errors import ValidationError
-from ..model import Consent, Testimony
+from ..model import Consent, Redaction, Segment, Testimony, Transcript
 from ..policy import SCOPE_FLOOR
 from ..translations import problems as translation_problems
 
@@ -71,11 +73,32 @@ def _note_entering(session: Session, _context, _instances) -> None:
     """Every flush of every unit of work notes the testimonies it may bring to readers, so the gate knows
     them even after an earlier flush has cleared the pending changes."""
     entering = session.info.setdefault("entering", set())
+    translating = session.info.setdefault("translating", set())
+    deleted = set(session.deleted)
+    for obj in [*session.new, *session.dirty, *deleted]:
+        owner = _transcripts_owner(obj, deleted)
+        if owner is not None:
+            translating.add(owner)
     for obj, new in [*((o, True) for o in session.new), *((o, False) for o in session.dirty)]:
         if isinstance(obj, Testimony) and _entering(obj, new):
             entering.add(obj.accession_id)
         elif isinstance(obj, Consent) and _consent_entering(obj, new) and obj.testimony is not None:
             entering.add(obj.testimony.accession_id)
+
+
+def _transcripts_owner(obj, deleted: set) -> str | None:
+    """The accession id of the testimony whose transcripts, segments or (removed) redactions this change
+    touches: what may make a translation say what its original hides."""
+    if isinstance(obj, Segment):
+        obj = obj.transcript
+    elif isinstance(obj, Redaction):
+        return obj.testimony.accession_id if obj in deleted and obj.testimony is not None else None
+    elif isinstance(obj, Testimony):
+        # (a redaction removed from the collection is an orphan that no longer knows its testimony)
+        return obj.accession_id if inspect(obj).attrs.redactions.history.deleted else None
+    if isinstance(obj, Transcript) and obj.testimony is not None:
+        return obj.testimony.accession_id
+    return None
 
 
 def _may_reach_readers(testimony: Testimony) -> bool:
@@ -108,9 +131,11 @@ class PublicationGate:
                 if problems:
                     refused.append(f"{testimony.accession_id}: " + "; ".join(problems))
                 continue
-            untranslated = [] if protecting else translation_problems(testimony)
+            untranslated = translation_problems(testimony) \
+                if not protecting and testimony.accession_id in session.info.get("translating", ()) else []
             if untranslated:
-                # (a write that only hides is never refused: the views leave such a translation out)
+                # (only a write to the transcripts or segments, or a removal of a redaction: a write that
+                # only hides, or changes something else, is not refused; the views leave the translation out)
                 refused.append(f"{testimony.accession_id}: " + "; ".join(untranslated))
                 continue
             findings = scan_testimony(session, testimony)

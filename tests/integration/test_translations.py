@@ -106,6 +106,16 @@ def test_a_redaction_proposed_after_publication_withholds_the_translation_at_onc
     assert archive.search.search(_anonymous(), "Talrik").total == 0
     staff = archive.testimonies.get(ANN, ACCESSION)
     assert [t["key"] for t in staff["transcripts"]] == ["en", "sk"]       # staff still read it, to fix it
-    # A write that is not only protective is refused while it is so (the segment and span named).
+    # A change of its transcripts or segments is refused while it is so (the segment and span named);
+    # a change of anything else is not (the translation stays out of the lower views).
     with pytest.raises(ValidationError, match="translation sk: redaction"):
         archive.segments.describe(ANN, ACCESSION, "en", 0, title="The river")
+    archive.records.edit_testimony(ANN, ACCESSION, title="Crossing the river at night")
+    assert [t["key"] for t in public_view(archive)["transcripts"]] == ["en"]
+
+
+def test_removing_the_counterpart_redaction_of_a_published_translation_is_refused(archive, tmp_path):
+    archive.transfer.import_file(SYSTEM, write(tmp_path, document()))
+    with pytest.raises(ValidationError, match="translation sk: redaction R-1 .* segment 0"):
+        archive.redactions.remove(ANN, ACCESSION, "R-2", two_person=False)
+    assert CANARY not in str(public_view(archive))
