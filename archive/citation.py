@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import re
 
-from . import edtf
+from . import csl, edtf
 
 STYLES = {"chicago": "Chicago", "apa": "APA", "bibtex": "BibTeX", "ris": "RIS", "csl-json": "CSL-JSON"}
 # What a downloaded citation is: (file extension, media type).
@@ -89,19 +89,16 @@ def cite(view: dict, style: str, url: str, *, repository: str, accessed: dt.date
     title = view["title"]
     collection = view["collection"]["title"]
     accession = view["accession_id"]
-    date = view.get("interview_date") if isinstance(view.get("interview_date"), str) else None
     at = ""
     if seg is not None:
         at = (" at %s" % timecode(seg["start"])) if seg.get("start") is not None else ""
         at += (", “%s”" % seg["title"]) if seg.get("title") and style != "bibtex" else ""
-    if style == "chicago":
-        by = " Interview by %s." % _join(interviewers) if interviewers else " Oral history interview."
-        return (f"{_join(names)}.{by} {date or 'Undated'}. “{title}”{at}. {accession}. "
-                f"{collection}, {repository}. Accessed {accessed:%B} {accessed.day}, {accessed.year}. {url}.")
-    if style == "apa":
-        by = f", interviewed by {_join(interviewers)}" if interviewers else ""
-        return (f"{_join(names)} ({year}). {title} [Oral history interview{by}; {accession}{at}]. "
-                f"{collection}. {repository}. {url}")
+    if style in ("chicago", "apa"):
+        item = csl_json(view, url, repository=repository, accessed=accessed, segment=segment)
+        if seg is None:
+            return csl.render(item, style)
+        note = item["note"]          # where in the recording: after the entry, its period inside a closing quote
+        return csl.render(item, style) + " " + (note[:-1] + ".”" if note.endswith("”") else note + ".")
     key = re.sub(r"[^A-Za-z0-9]", "", accession) + (("-" + segment) if segment else "")
     fields = [("author", " and ".join("{%s}" % _bibtex_escape(n) for n in names)),
               ("title", "{%s}" % _bibtex_escape(title)),
@@ -120,19 +117,22 @@ _EDTF_DAY = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?([?~%]?)\Z")
 
 
 def _csl_date(value) -> dict | None:
-    """An EDTF interview date as a CSL date: date-parts for a year, month or day (circa when uncertain or
-    approximate), the raw text for anything else (an interval, an unknown digit)."""
+    """An EDTF interview date as a CSL date: date-parts for a year, month or day ("2015-06" is June 2015),
+    circa when uncertain or approximate; an interval or a date with unknown digits ("201X") as the range
+    of years it spans, an open end as its known year."""
     if not isinstance(value, str) or not value.strip():
         return None
     try:
-        edtf.parse(value)
+        span = edtf.parse(value)
     except edtf.EdtfError:
         return None           # withheld (its replacement text) or not a date
     match = _EDTF_DAY.match(value.strip())
-    if not match:
-        return {"raw": value.strip()}
-    out: dict = {"date-parts": [[int(p) for p in match.groups()[:3] if p]]}
-    if match.group(4):
+    if match and int(match.group(2) or 1) <= 12:
+        out: dict = {"date-parts": [[int(p) for p in match.groups()[:3] if p]]}
+    else:                     # an interval, unknown digits, or a season (months 21-41)
+        years = [y for y in (span.first_year, span.last_year) if y is not None]
+        out = {"date-parts": [[years[0]]] if len(set(years)) == 1 else [[years[0]], [years[1]]]}
+    if span.uncertain:
         out["circa"] = True
     return out
 
