@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext, ngettext
 from flask_limiter import RateLimitExceeded
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -38,7 +39,7 @@ def signin():
             session.permanent = True
             session["user_id"] = identity.user_id
             return redirect(_safe_next(request.args.get("next")))
-        flash("Those credentials were not accepted.", "error")
+        flash(gettext("Those credentials were not accepted."), "error")
         return render_template("auth/signin.html", form=form), 401
     return render_template("auth/signin.html", form=form)
 
@@ -46,8 +47,9 @@ def signin():
 @bp.errorhandler(RateLimitExceeded)
 def refused(_error):
     wait = throttle.refused()
-    flash(f"Too many failed sign-ins from here: try again in {-(-wait // 60)} minute"
-          f"{'' if wait <= 60 else 's'}.", "error")
+    minutes = -(-wait // 60)
+    flash(ngettext("Too many failed sign-ins from here: try again in %(num)d minute.",
+                   "Too many failed sign-ins from here: try again in %(num)d minutes.", minutes), "error")
     response = make_response(render_template("auth/signin.html", form=SignInForm()), 429)
     response.headers["Retry-After"] = str(wait)
     return response

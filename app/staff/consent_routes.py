@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField
@@ -78,9 +79,10 @@ def consent(accession_id: str):
         permissions={p: bool(getattr(form, f"perm_{p}").data) for p in PERMISSIONS},
         date=form.date.data, obtained_by=form.obtained_by.data))
     if done:
-        flash(f"Consent for {accession_id} recorded ({', '.join(done['changed']) or 'nothing changed'}); "
-              f"it takes effect in every page and index now. The workflow state stays "
-              f"{done['state'].replace('_', ' ')}.", "ok")
+        flash(gettext("Consent for %(id)s recorded (%(changed)s); it takes effect in every page and index now. "
+                      "The workflow state stays %(state)s.", id=accession_id,
+                      changed=", ".join(done["changed"]) or gettext("nothing changed"),
+                      state=done["state"].replace("_", " ")), "ok")
         return redirect(url_for("staff.consent", accession_id=accession_id))
     return page("staff/consent.html", form, upload_form=ConsentFormUpload(formdata=None), **context)
 
@@ -98,7 +100,7 @@ def upload_consent_form(accession_id: str):
             raise ValidationError(exc.message, record=accession_id, field="file") from None
 
     if submitted(form, save):
-        flash("Signed consent form attached; only archivists can read it.", "ok")
+        flash(gettext("Signed consent form attached; only archivists can read it."), "ok")
         return redirect(url_for("staff.consent", accession_id=accession_id) + "#signed-forms")
     # Refused (no file, or not a PDF or image): the consent page again, the reason beside the file field;
     # its consent form shows the record as it is (formdata=None: not filled from this upload's POST).
@@ -116,8 +118,8 @@ def purge(accession_id: str):
     form = PurgeForm()
     done = submitted(form, lambda: archive().consent.purge(identity, accession_id, form.confirmation.data))
     if done:
-        flash(f"{accession_id} purged: its content, media files and revisions are deleted. Its tombstone "
-              "remains at its address, and the audit log keeps the purge.", "ok")
+        flash(gettext("%(id)s purged: its content, media files and revisions are deleted. Its tombstone "
+                      "remains at its address, and the audit log keeps the purge.", id=accession_id), "ok")
         return redirect(url_for("staff.dashboard"))
     return page("staff/purge.html", form, t=view,
                 revisions=len(archive().audit.revisions(identity, accession_id)))

@@ -4,6 +4,7 @@ hidden now), and the audit log with filters and pages."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -72,9 +73,9 @@ def restore_revision(accession_id: str):
         raise ValidationError("; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()), record=accession_id)
     result = archive().history.restore(current(), accession_id, form.revision.data)
     proposed = result["redactions_proposed"]
-    flash(f"{accession_id} {result['summary']}"
-          + (f"; redactions {', '.join(proposed)} came back as proposals for a second archivist" if proposed else ""),
-          "ok")
+    summary = f"{accession_id} {result['summary']}"     # the service's account of what was restored
+    flash(gettext("%(summary)s; redactions %(keys)s came back as proposals for a second archivist",
+                  summary=summary, keys=", ".join(proposed)) if proposed else summary, "ok")
     return redirect(url_for("staff.history", accession_id=accession_id))
 
 

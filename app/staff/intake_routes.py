@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField
@@ -117,8 +118,9 @@ def intake_preview():
         # Recordings, photos and PDFs are attached on a testimony's media page, not imported here.
         kind, what = media
         if form.into.data:
-            flash(f"{filename} is {what}: recordings, photos and documents are attached here, on the testimony's "
-                  "media page, not imported as records. Choose the file again below and attach it.", "ok")
+            flash(gettext("%(file)s is %(what)s: recordings, photos and documents are attached here, on the "
+                          "testimony's media page, not imported as records. Choose the file again below and attach it.",
+                          file=filename, what=what), "ok")
             return redirect(url_for("staff.media", accession_id=form.into.data, kind=kind) + "#attach", 303)
         return _upload_page(form, f"{filename} is {what}: recordings, photos and documents are attached on a "
                                   "testimony's media page, not imported as records. Choose its testimony in "
@@ -168,19 +170,21 @@ def intake_confirm():
         if kind == "json":
             result = intake_service.import_json(identity, data, filename)
             _discard(digest)
-            flash(f"Imported {len(result['testimonies'])} testimonies from {filename}.", "ok")
+            flash(ngettext("Imported %(num)d testimony from %(file)s.", "Imported %(num)d testimonies from %(file)s.",
+                           len(result["testimonies"]), file=filename), "ok")
             return redirect(url_for("staff.dashboard"))
         if into:
             key = intake_service.add_transcript(identity, into, data, filename, language=language,
                                                 key=form.key.data or None, replace=form.replace.data == "1")
             _discard(digest)
-            flash(f"Transcript {key} of {into} saved from {filename}.", "ok")
+            flash(gettext("Transcript %(key)s of %(id)s saved from %(file)s.", key=key, id=into, file=filename), "ok")
             return redirect(url_for("staff.testimony", accession_id=into))
         if kind == "ohms":
             accession = intake_service.import_ohms(identity, data, filename, form.collection.data or None,
                                                    language=language)
             _discard(digest)
-            flash(f"{filename} imported as draft testimony {accession}: consent pending, seen by staff only.", "ok")
+            flash(gettext("%(file)s imported as draft testimony %(id)s: consent pending, seen by staff only.",
+                          file=filename, id=accession), "ok")
             return redirect(url_for("staff.testimony", accession_id=accession))
         raise ValidationError(f"a {kind} file holds a transcript only: choose the testimony it belongs to",
                               file=filename)

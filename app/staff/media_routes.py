@@ -6,6 +6,7 @@ import re
 from urllib.parse import quote
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import Field, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
@@ -148,8 +149,9 @@ def upload_media(accession_id: str):
     waiting = [p["redaction"] for p in _placements(asset) if p["on_recording"] and p["confirmed"] is None]
     if waiting:
         # Said at once: otherwise the recording silently stays away from readers.
-        flash(f"Readers below archivist hear this recording only once you confirm where each transcript "
-              f"redaction is heard on it ({', '.join(waiting)}): start from each estimate below.", "error")
+        flash(gettext("Readers below archivist hear this recording only once you confirm where each transcript "
+                      "redaction is heard on it (%(keys)s): start from each estimate below.",
+                      keys=", ".join(waiting)), "error")
     if asset["kind"] in ("photo", "audio", "video"):
         return redirect(url_for("staff.media_asset", asset=asset["id"]))
     return redirect(url_for("staff.media", accession_id=accession_id))
@@ -184,7 +186,8 @@ def add_image_redaction(asset: str):
     box = archive().media.add_redaction(
         current(), asset, box=[form.x0.data, form.y0.data, form.x1.data, form.y1.data],
         category=form.category.data, reason=form.reason.data or "", visible_to=form.visible_to.data)
-    flash(f"Box {box['key']} proposed; it is already filled in every copy below {box['visible_to']}.", "ok")
+    flash(gettext("Box %(key)s proposed; it is already filled in every copy below %(audience)s.",
+                  key=box["key"], audience=box["visible_to"]), "ok")
     return redirect(url_for("staff.media_asset", asset=asset))
 
 
@@ -194,7 +197,7 @@ def approve_image_redaction(asset: str, key: str):
     ActionForm().validate_on_submit() or _csrf_failed()
     archive().media.approve_redaction(current(), asset, key,
                                       two_person=bool(current_app.config["TWO_PERSON_RULE"]))
-    flash(f"Box {key} approved.", "ok")
+    flash(gettext("Box %(key)s approved.", key=key), "ok")
     return redirect(url_for("staff.media_asset", asset=asset))
 
 
@@ -214,15 +217,17 @@ def add_audio_range(asset: str):
     if form.redaction.data:
         placed = archive().media.confirm_transcript_range(current(), asset, form.redaction.data,
                                                           start=form.start.data, end=form.end.data)
-        flash(f"Range {placed['key']} ({clock(placed['start'])}–{clock(placed['end'])}) confirmed for "
-              f"{placed['redaction']}: it is what is silenced for that redaction, widened to the "
-              "grid, in every audience below " + placed["visible_to"] + ".", "ok")
+        flash(gettext("Range %(key)s (%(start)s–%(end)s) confirmed for %(redaction)s: it is what is silenced for "
+                      "that redaction, widened to the grid, in every audience below %(audience)s.",
+                      key=placed["key"], start=clock(placed["start"]), end=clock(placed["end"]),
+                      redaction=placed["redaction"], audience=placed["visible_to"]), "ok")
         return redirect(url_for("staff.media_asset", asset=asset) + "#placements")
     drawn = archive().media.add_audio_redaction(
         current(), asset, start=form.start.data, end=form.end.data, category=form.category.data,
         reason=form.reason.data or "", visible_to=form.visible_to.data)
-    flash(f"Range {drawn['key']} ({clock(drawn['start'])}–{clock(drawn['end'])}) proposed; it is already "
-          f"silenced for every audience below {drawn['visible_to']}.", "ok")
+    flash(gettext("Range %(key)s (%(start)s–%(end)s) proposed; it is already silenced for every audience "
+                  "below %(audience)s.", key=drawn["key"], start=clock(drawn["start"]), end=clock(drawn["end"]),
+                  audience=drawn["visible_to"]), "ok")
     return redirect(url_for("staff.media_asset", asset=asset) + "#ranges")
 
 
@@ -232,7 +237,7 @@ def approve_audio_range(asset: str, key: str):
     ActionForm().validate_on_submit() or _csrf_failed()
     archive().media.approve_audio_redaction(current(), asset, key,
                                             two_person=bool(current_app.config["TWO_PERSON_RULE"]))
-    flash(f"Range {key} approved.", "ok")
+    flash(gettext("Range %(key)s approved.", key=key), "ok")
     return redirect(url_for("staff.media_asset", asset=asset) + "#ranges")
 
 

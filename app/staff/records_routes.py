@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -160,7 +161,7 @@ def new_collection():
     done = submitted(form, lambda: archive().records.create_collection(
         current(), form.slug.data, form.title.data, form.description.data or ""))
     if done:
-        flash(f"Collection {done['id']} created.", "ok")
+        flash(gettext("Collection %(id)s created.", id=done["id"]), "ok")
         return redirect(url_for("staff.records") + "#collections")
     return page("staff/record_collection.html", form, collection=None)
 
@@ -173,7 +174,7 @@ def edit_collection(slug: str):
     done = submitted(form, lambda: archive().records.edit_collection(
         current(), slug, title=form.title.data, description=form.description.data or ""))
     if done:
-        flash(f"Collection {slug} saved.", "ok")
+        flash(gettext("Collection %(id)s saved.", id=slug), "ok")
         return redirect(url_for("staff.records") + "#collections")
     return page("staff/record_collection.html", form, collection=found)
 
@@ -227,8 +228,14 @@ def new_testimony():
                                                         **_testimony_fields(form)))
     if done:
         linked = _narrator_keys(form.narrators.data)
-        flash(f"Testimony {done['accession_id']} created as a draft" + (f" with narrator{'s' if len(linked) > 1 else ''} "
-              f"{', '.join(linked)}" if linked else "") + "; consent is pending until you record it.", "ok")
+        if linked:
+            flash(ngettext("Testimony %(id)s created as a draft with narrator %(narrators)s; consent is pending "
+                           "until you record it.", "Testimony %(id)s created as a draft with narrators %(narrators)s; "
+                           "consent is pending until you record it.", len(linked), id=done["accession_id"],
+                           narrators=", ".join(linked)), "ok")
+        else:
+            flash(gettext("Testimony %(id)s created as a draft; consent is pending until you record it.",
+                          id=done["accession_id"]), "ok")
         return redirect(url_for("staff.edit_testimony", accession_id=done["accession_id"]))
     return page("staff/record_testimony.html", form, record=None, **_picker_lists(identity))
 
@@ -244,7 +251,8 @@ def edit_testimony(accession_id: str):
     done = submitted(form, lambda: archive().records.edit_testimony(identity, accession_id, **_testimony_fields(form)),
                      check=lambda: archive().records.check_testimony(identity, None, **_testimony_fields(form)))
     if done:
-        flash(f"{accession_id} saved ({', '.join(done['changed']) or 'nothing changed'}).", "ok")
+        flash(gettext("%(id)s saved (%(changed)s).", id=accession_id,
+                      changed=", ".join(done["changed"]) or gettext("nothing changed")), "ok")
         return redirect(url_for("staff.edit_testimony", accession_id=accession_id))
     return page("staff/record_testimony.html", form, record=record, link_form=LinkNarratorForm(formdata=None),
                 action_form=ActionForm(), **_picker_lists(identity))
@@ -259,7 +267,7 @@ def link_narrator(accession_id: str):
             _csrf_failed()
         raise ValidationError("name the narrator to link by its key", record=accession_id, field="narrator")
     done = archive().records.link_narrator(current(), accession_id, form.narrator.data.strip())
-    flash(f"Narrator {done['narrator']} linked to {accession_id}.", "ok")
+    flash(gettext("Narrator %(narrator)s linked to %(id)s.", narrator=done["narrator"], id=accession_id), "ok")
     return redirect(url_for("staff.edit_testimony", accession_id=accession_id) + "#narrators")
 
 
@@ -268,7 +276,7 @@ def link_narrator(accession_id: str):
 def unlink_narrator(accession_id: str, narrator: str):
     ActionForm().validate_on_submit() or _csrf_failed()
     archive().records.unlink_narrator(current(), accession_id, narrator)
-    flash(f"Narrator {narrator} is no longer linked to {accession_id}.", "ok")
+    flash(gettext("Narrator %(narrator)s is no longer linked to %(id)s.", narrator=narrator, id=accession_id), "ok")
     return redirect(url_for("staff.edit_testimony", accession_id=accession_id) + "#narrators")
 
 
@@ -295,7 +303,8 @@ def new_narrator():
     form = NarratorForm()
     done = submitted(form, save)
     if done:
-        flash(f"Narrator {done['key']} created" + (f" and linked to {into}." if into else "."), "ok")
+        flash(gettext("Narrator %(narrator)s created and linked to %(id)s.", narrator=done["key"], id=into) if into
+              else gettext("Narrator %(narrator)s created.", narrator=done["key"]), "ok")
         if into:
             return redirect(url_for("staff.edit_testimony", accession_id=into) + "#narrators")
         return redirect(url_for("staff.records") + "#narrators")
@@ -311,7 +320,8 @@ def edit_narrator(narrator: str):
     form = _drop(NarratorForm(**prefilled({k: ("" if v is None else v) for k, v in found.items()})), "key")
     done = submitted(form, lambda: archive().records.edit_narrator(identity, narrator, **_narrator_fields(form)))
     if done:
-        flash(f"Narrator {narrator} saved ({', '.join(done['changed']) or 'nothing changed'}).", "ok")
+        flash(gettext("Narrator %(narrator)s saved (%(changed)s).", narrator=narrator,
+                      changed=", ".join(done["changed"]) or gettext("nothing changed")), "ok")
         return redirect(url_for("staff.edit_narrator", narrator=narrator))
     return page("staff/record_narrator.html", form, narrator=found, into=None,
                 public_fields=PUBLIC_NARRATOR_FIELDS, restricted_fields=RESTRICTED_NARRATOR_FIELDS)
@@ -326,7 +336,7 @@ def new_authority():
     done = submitted(form, lambda: archive().records.create_authority(
         current(), form.key.data, form.type.data, form.label.data, _lines(form.variants.data)))
     if done:
-        flash(f"Authority record {done['id']} created.", "ok")
+        flash(gettext("Authority record %(id)s created.", id=done["id"]), "ok")
         return redirect(url_for("staff.records") + "#authorities")
     return page("staff/record_authority.html", form, authority=None)
 
@@ -339,7 +349,8 @@ def edit_authority(authority: str):
     done = submitted(form, lambda: archive().records.edit_authority(
         current(), authority, type=form.type.data, label=form.label.data, variants=_lines(form.variants.data)))
     if done:
-        flash(f"Authority record {authority} saved; {len(done['reindexed'])} testimon"
-              f"{'y' if len(done['reindexed']) == 1 else 'ies'} re-indexed.", "ok")
+        flash(ngettext("Authority record %(id)s saved; %(num)d testimony re-indexed.",
+                       "Authority record %(id)s saved; %(num)d testimonies re-indexed.",
+                       len(done["reindexed"]), id=authority), "ok")
         return redirect(url_for("staff.edit_authority", authority=authority))
     return page("staff/record_authority.html", form, authority=found)

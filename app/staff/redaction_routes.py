@@ -8,6 +8,7 @@ the redaction. With TWO_PERSON_RULE off, one archivist's removal takes effect at
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -67,9 +68,10 @@ def edit_redaction(accession_id: str, key: str):
         show_error(form, exc)
         return _testimony_page(accession_id, edit_form=(key, form)), 400
     if result["changed"]:
-        flash(f"Redaction {key} changed ({', '.join(result['changed'])}); a second archivist approves it again.", "ok")
+        flash(gettext("Redaction %(key)s changed (%(changed)s); a second archivist approves it again.",
+                      key=key, changed=", ".join(result["changed"])), "ok")
     else:
-        flash(f"Redaction {key}: nothing changed.", "ok")
+        flash(gettext("Redaction %(key)s: nothing changed.", key=key), "ok")
     return _back(accession_id)
 
 
@@ -79,9 +81,11 @@ def remove_redaction(accession_id: str, key: str):
     ActionForm().validate_on_submit() or _csrf_failed()
     result = archive().redactions.remove(current(), accession_id, key, two_person=_two_person())
     if result["state"] == "removed":
-        flash(f"Redaction {key} removed: its original shows again wherever its audience may read it.", "ok")
+        flash(gettext("Redaction %(key)s removed: its original shows again wherever its audience may read it.",
+                      key=key), "ok")
     else:
-        flash(f"Removal of {key} proposed; it keeps hiding the text until a second archivist confirms.", "ok")
+        flash(gettext("Removal of %(key)s proposed; it keeps hiding the text until a second archivist confirms.",
+                      key=key), "ok")
     return _back(accession_id)
 
 
@@ -90,7 +94,8 @@ def remove_redaction(accession_id: str, key: str):
 def confirm_removal(accession_id: str, key: str):
     ActionForm().validate_on_submit() or _csrf_failed()
     archive().redactions.confirm_removal(current(), accession_id, key, two_person=_two_person())
-    flash(f"Redaction {key} removed: its original shows again wherever its audience may read it.", "ok")
+    flash(gettext("Redaction %(key)s removed: its original shows again wherever its audience may read it.",
+                  key=key), "ok")
     return _back(accession_id)
 
 
@@ -99,7 +104,7 @@ def confirm_removal(accession_id: str, key: str):
 def keep_redaction(accession_id: str, key: str):
     ActionForm().validate_on_submit() or _csrf_failed()
     archive().redactions.keep(current(), accession_id, key)
-    flash(f"Redaction {key} kept; as a proposal it needs a second archivist's approval.", "ok")
+    flash(gettext("Redaction %(key)s kept; as a proposal it needs a second archivist's approval.", key=key), "ok")
     return _back(accession_id)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -95,8 +96,8 @@ def withdraw(accession_id: str):
     form = WithdrawForm()
     if form.validate_on_submit():
         archive().consent.withdraw(identity, accession_id, form.reason.data)
-        flash(f"Consent for {accession_id} withdrawn: it is gone from every public and researcher "
-              "page and index; a tombstone remains.", "ok")
+        flash(gettext("Consent for %(id)s withdrawn: it is gone from every public and researcher page and index; "
+                      "a tombstone remains.", id=accession_id), "ok")
         return redirect(url_for("staff.testimony", accession_id=accession_id))
     return render_template("staff/withdraw.html", t=view, form=form)
 
@@ -119,7 +120,7 @@ def add_redaction(accession_id: str):
     except ValidationError as exc:
         show_error(form, exc)
         return _testimony_page(accession_id, redaction_form=form), 400
-    flash(f"Redaction {result['key']} proposed; it already hides the text from lower audiences.", "ok")
+    flash(gettext("Redaction %(key)s proposed; it already hides the text from lower audiences.", key=result["key"]), "ok")
     return redirect(url_for("staff.testimony", accession_id=accession_id))
 
 
@@ -128,7 +129,7 @@ def add_redaction(accession_id: str):
 def approve_redaction(accession_id: str, key: str):
     ActionForm().validate_on_submit() or _csrf_failed()
     archive().redactions.approve(current(), accession_id, key, two_person=_two_person())
-    flash(f"Redaction {key} approved.", "ok")
+    flash(gettext("Redaction %(key)s approved.", key=key), "ok")
     return redirect(url_for("staff.testimony", accession_id=accession_id))
 
 
@@ -146,7 +147,7 @@ def set_state(accession_id: str):
         # Refused with its reasons: shown on the testimony's own page, each beside the way to resolve
         # it (an error page offered only "Home", and the archivist had to find their way back).
         return _testimony_page(accession_id, refused=exc.message.removeprefix(PUBLISH_REFUSED).split("; ")), 400
-    flash(f"{accession_id} is now {form.state.data.replace('_', ' ')}.", "ok")
+    flash(gettext("%(id)s is now %(state)s.", id=accession_id, state=form.state.data.replace("_", " ")), "ok")
     return redirect(url_for("staff.testimony", accession_id=accession_id))
 
 
@@ -213,8 +214,8 @@ def reindex():
     if job["state"] == "finished":      # (an immediate queue has done it already)
         flash(job["message"], "ok")
         return redirect(url_for("staff.dashboard"))
-    flash(f"Rebuilding the search indexes in the background (job {job['id']}); searches answer from the "
-          "current indexes meanwhile.", "ok")
+    flash(gettext("Rebuilding the search indexes in the background (job %(job)s); searches answer from the "
+                  "current indexes meanwhile.", job=job["id"]), "ok")
     return redirect(url_for("staff.job", job_id=job["id"]))
 
 

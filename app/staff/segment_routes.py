@@ -4,6 +4,7 @@ what was wrong and where, and writes nothing."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -111,7 +112,8 @@ def split_segment(accession_id: str):
                               field="offset")
     archive().segments.split(current(), accession_id, form.transcript.data, form.seq.data, offset,
                              start=_seconds(form.start.data), title=form.title.data or "")
-    flash(f"Segment {form.seq.data} of {form.transcript.data} split at {offset}.", "ok")
+    flash(gettext("Segment %(seq)s of %(transcript)s split at %(offset)s.", seq=form.seq.data,
+                  transcript=form.transcript.data, offset=offset), "ok")
     return _back(accession_id, form.transcript.data, form.seq.data + 1)
 
 
@@ -121,7 +123,8 @@ def split_segment(accession_id: str):
 def merge_segments(accession_id: str):
     form = _valid(SegmentForm(), accession_id)
     archive().segments.merge(current(), accession_id, form.transcript.data, form.seq.data)
-    flash(f"Segments {form.seq.data} and {form.seq.data + 1} of {form.transcript.data} merged.", "ok")
+    flash(gettext("Segments %(seq)s and %(next)s of %(transcript)s merged.", seq=form.seq.data,
+                  next=form.seq.data + 1, transcript=form.transcript.data), "ok")
     return _back(accession_id, form.transcript.data, form.seq.data)
 
 
@@ -132,7 +135,7 @@ def retime_segment(accession_id: str):
     form = _valid(RetimeForm(), accession_id)
     archive().segments.retime(current(), accession_id, form.transcript.data, form.seq.data,
                               _seconds(form.start.data), _seconds(form.end.data))
-    flash(f"Segment {form.seq.data} of {form.transcript.data} retimed.", "ok")
+    flash(gettext("Segment %(seq)s of %(transcript)s retimed.", seq=form.seq.data, transcript=form.transcript.data), "ok")
     return _back(accession_id, form.transcript.data, form.seq.data)
 
 
@@ -144,8 +147,9 @@ def describe_segment(accession_id: str):
     result = archive().segments.describe(current(), accession_id, form.transcript.data, form.seq.data,
                                          title=_given(form.title), synopsis=_given(form.synopsis),
                                          keywords=_given(form.keywords))
-    changed = ", ".join(result["changed"]) or "nothing changed"
-    flash(f"Segment {form.seq.data} of {form.transcript.data}: {changed}.", "ok")
+    changed = ", ".join(result["changed"]) or gettext("nothing changed")
+    flash(gettext("Segment %(seq)s of %(transcript)s: %(changed)s.", seq=form.seq.data,
+                  transcript=form.transcript.data, changed=changed), "ok")
     return _back(accession_id, form.transcript.data, form.seq.data)
 
 
@@ -158,6 +162,6 @@ def transcript_translation(accession_id: str):
                                             translation_of=form.translation_of.data,
                                             translator=form.translator.data,
                                             translator_key=form.translator_key.data, machine=form.machine.data)
-    changed = ", ".join(result["changed"]) or "nothing changed"
-    flash(f"Transcript {form.transcript.data}: {changed}.", "ok")
+    changed = ", ".join(result["changed"]) or gettext("nothing changed")
+    flash(gettext("Transcript %(transcript)s: %(changed)s.", transcript=form.transcript.data, changed=changed), "ok")
     return redirect(url_for("staff.segments", accession_id=accession_id) + f"#translation-{form.transcript.data}")

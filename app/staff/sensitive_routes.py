@@ -3,6 +3,7 @@ spellings and scripts, and "redact all" (proposals) for a term's unredacted occu
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -100,7 +101,8 @@ def add_sensitive_term():
     except ValidationError as exc:
         show_error(form, exc)
         return _register_page(form, 400)
-    flash(f"Archive-wide sensitive term {added['term']!r} added with {len(added['variants'])} variant(s).", "ok")
+    flash(gettext("Archive-wide sensitive term %(term)s added with %(num)d variant(s).",
+                  num=len(added["variants"]), term=repr(added["term"])), "ok")
     return _back_to(None)
 
 
@@ -118,7 +120,8 @@ def add_testimony_term(accession_id: str):
         if not isinstance(exc, FormRefused):
             show_error(form, exc)
         return _testimony_page(accession_id, term_form=form), 400    # on the testimony's page, as typed
-    flash(f"Sensitive term {added['term']!r} added to {accession_id} with {len(added['variants'])} variant(s).", "ok")
+    flash(gettext("Sensitive term %(term)s added to %(id)s with %(num)d variant(s).",
+                  num=len(added["variants"]), term=repr(added["term"]), id=accession_id), "ok")
     return _back_to(accession_id)
 
 
@@ -128,7 +131,7 @@ def edit_sensitive_term(term_id: str):
     form = _valid(TermForm())
     edited = archive().sensitive.edit(current(), term_id, term=form.term.data, variants=_variants(form),
                                       category=form.category.data, visible_to=_visible_to(form))
-    flash(f"Sensitive term {edited['term']!r} saved.", "ok")
+    flash(gettext("Sensitive term %(term)s saved.", term=repr(edited["term"])), "ok")
     return _back_to(edited["testimony"])
 
 
@@ -137,7 +140,7 @@ def edit_sensitive_term(term_id: str):
 def remove_sensitive_term(term_id: str):
     ActionForm().validate_on_submit() or _csrf_failed()
     removed = archive().sensitive.remove(current(), term_id)
-    flash(f"Sensitive term {term_id} removed.", "ok")
+    flash(gettext("Sensitive term %(term)s removed.", term=term_id), "ok")
     return _back_to(removed["testimony"])
 
 
@@ -148,12 +151,15 @@ def redact_all(accession_id: str, term_id: str):
     result = archive().sensitive.redact_all(current(), accession_id, term_id, replacement=form.replacement.data,
                                             category=form.category.data, reason=form.reason.data or "",
                                             visible_to=form.visible_to.data)
-    message = f"{len(result['proposed'])} redaction(s) proposed as {result['replacement']!r}"
+    proposed = {"num": len(result["proposed"]), "replacement": repr(result["replacement"])}
     if result["left"]:
-        message += (f"; {len(result['left'])} occurrence(s) in segment titles, synopses, keywords, subjects, "
-                    "places or names cannot be redacted: edit those fields")
-    flash(message + ". A second archivist approves them.", "ok")
+        flash(gettext("%(num)d redaction(s) proposed as %(replacement)s; %(left)d occurrence(s) in segment titles, "
+                      "synopses, keywords, subjects, places or names cannot be redacted: edit those fields. "
+                      "A second archivist approves them.", left=len(result["left"]), **proposed), "ok")
+    else:
+        flash(gettext("%(num)d redaction(s) proposed as %(replacement)s. A second archivist approves them.",
+                      **proposed), "ok")
     if archive().jobs.latest(current(), testimony=accession_id, live_only=True):
-        flash("The recording is being re-encoded in the background (see Jobs, or the media page); readers "
-              "below archivist get no recording until it is done.", "ok")
+        flash(gettext("The recording is being re-encoded in the background (see Jobs, or the media page); readers "
+                      "below archivist get no recording until it is done."), "ok")
     return redirect(url_for("staff.testimony", accession_id=accession_id) + "#redactions")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -89,7 +90,7 @@ def set_user_role(username: str):
         raise ValidationError("choose one of the roles", record=username, field="role")
     _refuse_self(username, "change your own role")
     archive().users.set_role(current(), username, form.role.data)
-    flash(f"{username} is now {form.role.data}.", "ok")
+    flash(gettext("%(user)s is now %(role)s.", user=username, role=form.role.data), "ok")
     return redirect(url_for("staff.users") + f"#user-{username}")
 
 
@@ -99,7 +100,8 @@ def disable_user(username: str):
     ActionForm().validate_on_submit() or _csrf_failed()
     _refuse_self(username, "disable your own account")
     archive().users.disable(current(), username)
-    flash(f"{username} is disabled: signed out everywhere at their next request, and cannot sign in.", "ok")
+    flash(gettext("%(user)s is disabled: signed out everywhere at their next request, and cannot sign in.",
+                  user=username), "ok")
     return redirect(url_for("staff.users") + f"#user-{username}")
 
 
@@ -108,7 +110,7 @@ def disable_user(username: str):
 def enable_user(username: str):
     ActionForm().validate_on_submit() or _csrf_failed()
     archive().users.enable(current(), username)
-    flash(f"{username} may sign in again.", "ok")
+    flash(gettext("%(user)s may sign in again.", user=username), "ok")
     return redirect(url_for("staff.users") + f"#user-{username}")
 
 
@@ -134,7 +136,7 @@ def reset_password(token: str):
         return render_template("auth/reset.html", form=None, username=None), 404
     done = submitted(form, lambda: archive().users.use_reset(current(), token, form.password.data))
     if done:
-        flash(f"Password set for {done['username']}: sign in with it.", "ok")
+        flash(gettext("Password set for %(user)s: sign in with it.", user=done["username"]), "ok")
         return redirect(url_for("auth.signin"))
     return render_template("auth/reset.html", form=form, username=username), 400 if request.method == "POST" else 200
 

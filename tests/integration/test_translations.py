@@ -119,3 +119,15 @@ def test_removing_the_counterpart_redaction_of_a_published_translation_is_refuse
     with pytest.raises(ValidationError, match="translation sk: redaction R-1 .* segment 0"):
         archive.redactions.remove(ANN, ACCESSION, "R-2", two_person=False)
     assert CANARY not in str(public_view(archive))
+
+
+def test_a_restore_that_would_bring_back_an_unredacted_translation_is_refused(archive, tmp_path):
+    archive.transfer.import_file(SYSTEM, write(tmp_path, document(counterpart=None, linked=False)))
+    archive.testimonies.set_state(SYSTEM, ACCESSION, "draft", two_person=False)
+    archive.segments.translation(ANN, ACCESSION, "sk", translation_of="en")       # a draft takes the link
+    linked = archive.history.revisions(ANN, ACCESSION)[0]["id"]
+    archive.segments.translation(ANN, ACCESSION, "sk", translation_of=None)
+    archive.testimonies.set_state(SYSTEM, ACCESSION, "published", two_person=False)
+    with pytest.raises(ValidationError, match="translation sk: redaction R-1 .* segment 0"):
+        archive.history.restore(ANN, ACCESSION, linked)
+    assert public_view(archive)["transcripts"][1]["kind"] == "original"                # nothing restored
