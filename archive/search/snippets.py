@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import html
 import re
-from itertools import compress, count
+from array import array
+from itertools import chain, compress, count
 
 from .analysis import TOKEN_PATTERN, term_memo
 
 FALLBACK_CHARS = 200
 WINDOW_WORDS = 40
 _SPLIT = re.compile("(%s)" % TOKEN_PATTERN)  # the pattern has no group of its own
+_TOKEN = re.compile(TOKEN_PATTERN)
 # html.escape(quote=True) as one table: a snippet escapes every gap between its words.
 _ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
 
@@ -27,32 +29,48 @@ def plain_snippet(text: str) -> str:
     return html.escape(text)
 
 
+def word_offsets(text: str) -> bytes | None:
+    """Where each word of `text` starts and ends (the tokeniser's words, as the index analyses them), as
+    an index stores them so that a snippet need not tokenise the text again: a type code ("H" when
+    every offset fits in 16 bits, else "I") and the array's bytes, start and end of each word in turn.
+    None for a text without words."""
+    spans = array("I", chain.from_iterable(m.span() for m in _TOKEN.finditer(text)))
+    if not spans:
+        return None
+    if len(text) < 1 << 16:
+        return b"H" + array("H", spans).tobytes()
+    return b"I" + spans.tobytes()
+
+
+def _offsets(stored: bytes) -> array:
+    found = array(chr(stored[0]))
+    found.frombytes(stored[1:])
+    return found
+
+
 def highlight(text: str, terms: set[str], window: int = WINDOW_WORDS, lang: str = "en",
-              analysed: str | None = None) -> str | None:
+              analysed: str | None = None, offsets: bytes | None = None) -> str | None:
     """The densest window of `window` words holding matched terms, with those words marked.
 
     `analysed`: the text's index terms, space-separated, as the index holds them (one per word, words
     whose analysis is empty left out). When it has a term for every word, the words are matched by
-    it; otherwise each word is analysed here (a memo, but a process's first pages meet new words)."""
+    it; otherwise each word is analysed here (a memo, but a process's first pages meet new words).
+    `offsets`: word_offsets(text) as the index stored it; with `analysed` holding a term for each of
+    its words, the text is not tokenised again (only the window's words are cut out of it)."""
+    index_terms = analysed.split() if analysed is not None else ()
+    if offsets is not None and index_terms:
+        spans = _offsets(offsets)
+        if len(spans) == 2 * len(index_terms):
+            return _window(text, spans, list(compress(count(), map(terms.__contains__, index_terms))), window)
     # One pass of the tokeniser: the gaps and the words, alternately (gap, word, gap, ..., word, gap).
     parts = _SPLIT.split(text)
     words = parts[1::2]
-    index_terms = analysed.split() if analysed is not None else ()
     if len(index_terms) != len(words):
         index_terms = map(term_memo(lang).__getitem__, words)
     hits = list(compress(count(), map(terms.__contains__, index_terms)))
     if not hits:
         return None
-    # The window starting at the hit with most hits in the next `window` words (one pass: a common
-    # word can be hit hundreds of times in a long segment).
-    best, most, end = hits[0], 0, 0
-    for start, i in enumerate(hits):
-        while end < len(hits) and hits[end] < i + window:
-            end += 1
-        if end - start > most:
-            best, most = i, end - start
-    first = max(0, min(best - 5, len(words) - window))
-    last = min(len(words), first + window) - 1
+    first, last = _best_window(hits, len(words), window)
     marked = set(hits)
     out = []
     for i in range(first, last + 1):
@@ -63,6 +81,39 @@ def highlight(text: str, terms: set[str], window: int = WINDOW_WORDS, lang: str 
     more = last < len(words) - 1
     if not more:
         out.append(parts[-1].translate(_ESCAPE))
+    return ("… " if first else "") + "".join(out).strip() + (" …" if more else "")
+
+
+def _best_window(hits: list[int], words: int, window: int) -> tuple[int, int]:
+    """The first and last word of the window starting near the hit with most hits in the next `window`
+    words (one pass: a common word can be hit hundreds of times in a long segment)."""
+    best, most, end = hits[0], 0, 0
+    for start, i in enumerate(hits):
+        while end < len(hits) and hits[end] < i + window:
+            end += 1
+        if end - start > most:
+            best, most = i, end - start
+    first = max(0, min(best - 5, words - window))
+    return first, min(words, first + window) - 1
+
+
+def _window(text: str, spans: array, hits: list[int], window: int) -> str | None:
+    """highlight's window cut out of the text by its words' stored offsets (spans: start, end of each
+    word in turn); the same words, gaps and marks as the tokenised path above."""
+    if not hits:
+        return None
+    words = len(spans) // 2
+    first, last = _best_window(hits, words, window)
+    marked = set(hits)
+    out = []
+    for i in range(first, last + 1):
+        if i > first:
+            out.append(text[spans[2 * i - 1]:spans[2 * i]].translate(_ESCAPE))  # the gap before word i
+        word = text[spans[2 * i]:spans[2 * i + 1]].translate(_ESCAPE)
+        out.append(f"<mark>{word}</mark>" if i in marked else word)
+    more = last < words - 1
+    if not more:
+        out.append(text[spans[2 * last + 1]:].translate(_ESCAPE))
     return ("… " if first else "") + "".join(out).strip() + (" …" if more else "")
 
 
@@ -79,14 +130,16 @@ def snippet(hit, kind: str, stored: dict, highlight_terms: bool) -> str:
 _DISPLAYED = ("text", "text_fr", "title", "summary")
 
 
-def best_snippet(kind: str, stored: dict, terms: dict[str, set[str]], analysed: dict | None = None) -> str:
+def best_snippet(kind: str, stored: dict, terms: dict[str, set[str]], analysed: dict | None = None,
+                 offsets: dict | None = None) -> str:
     """The first of a document's display fields with a matched term highlighted, else its text plain.
-    `analysed`: the fields' index terms where the engine holds them (see highlight)."""
+    `analysed`, `offsets`: the fields' index terms and words' offsets where the engine holds them (see
+    highlight)."""
     fields = ("text", "text_fr", "title") if kind == "segment" else ("summary", "title")
     for name in fields:
         if terms.get(name) and stored.get(name):
             out = highlight(stored[name], terms[name], lang="fr" if name == "text_fr" else "en",
-                            analysed=(analysed or {}).get(name))
+                            analysed=(analysed or {}).get(name), offsets=(offsets or {}).get(name))
             if out:
                 return out
     for name in fields:

@@ -118,6 +118,37 @@ def test_a_snippet_window_keeps_the_text_between_its_words_escaped_and_says_wher
     assert highlight(text, {"end"}, window=10) == \
         "… w53 w54 w55 w56 w57 w58 w59 &lt;b&gt;&amp;&quot;<mark>end</mark>&quot;&lt;/b&gt;!"
 
+def test_a_snippet_cut_by_stored_word_offsets_is_the_one_the_tokeniser_makes():
+    """The SQLite engine stores each display text's word offsets (snippets.word_offsets) so that a
+    snippet need not tokenise the text again: over random texts (Arabic, marks, invisible characters,
+    punctuation, a text past 65,535 characters) both ways give the same window, marks and escapes."""
+    from archive.search import snippets
+    from archive.search.sqlite import store
+    rng = random.Random(5)
+    words = ["border", "Mothers", "crossed", "l'été", "الرقة", "عُمر", "Zor\u200bvath", "w3", "x", "Été", "dawn"]
+    gaps = [" ", "  ", ", ", " «", "» ", " <b>&", "\n", " - ", "'", "…"]
+    checked = 0
+    for n in range(300):
+        count = rng.randrange(0, 120) if n else 11000
+        text = rng.choice(["", " ", "«"]) + "".join(rng.choice(words) + rng.choice(gaps) for _ in range(count))
+        offsets = snippets.word_offsets(text)
+        if not count:
+            assert offsets is None
+            continue
+        assert offsets[:1] == (b"I" if len(text) >= 1 << 16 else b"H")
+        analysed = store.analysed(text)[0]
+        terms = set(rng.sample(analysed.split(), min(3, len(analysed.split()))))
+        for window in (5, 40):
+            assert snippets.highlight(text, terms, window, analysed=analysed, offsets=offsets) == \
+                snippets.highlight(text, terms, window, analysed=analysed)
+            checked += 1
+    assert checked > 500
+    # Offsets that do not fit the terms (a word whose analysis was empty) fall back to the tokeniser.
+    text = "The Mothers crossed at dawn"
+    assert snippets.highlight(text, {"mother"}, analysed="the mother cross dawn", offsets=snippets.word_offsets(text)) \
+        == "The <mark>Mothers</mark> crossed at dawn"
+
+
 def test_a_segment_test_answers_as_an_fts5_match_over_the_same_terms_would():
     """SegmentMatcher against FTS5 itself: random segments in an FTS5 table without positions (how
     `seg` was held before it became a plain table), random queries of every construct."""

@@ -101,17 +101,19 @@ class HitFinder:
                 % HITS_PER_TESTIMONY, (lo, hi))]
         scores = dict(found)
         rows = {row[0]: row for row in self.conn.execute(
-            'SELECT rowid, doc_id, kind, seq, transcript, start, "end", title, summary, text, text_fr'
-            " FROM doc WHERE rowid IN (%s)" % ", ".join("?" * len(found)), [r for r, _ in found])} if found else {}
+            "SELECT rowid, %s FROM doc WHERE rowid IN (%s)" % (store._DOC_COLUMNS, ", ".join("?" * len(found))),
+            [r for r, _ in found])} if found else {}
         hits = []
         for rowid, _ in found:
             if rowid not in rows:
                 continue
-            _, doc_id, kind, seq, transcript, start, end, title, summary, text, text_fr = rows[rowid]
-            stored = {"title": title, "summary": summary, "text": text, "text_fr": text_fr}
+            _, doc_id, kind, seq, transcript, start, end, *shown = rows[rowid]
+            title = shown[0]
+            stored, offsets = dict(zip(store.DISPLAYED, shown)), dict(zip(store.DISPLAYED, shown[4:]))
             hits.append(SegmentHit(doc_id=doc_id, kind=kind, seq=seq if seq is not None else -1,
                                    transcript=transcript or "", start=start, end=end, title=title or "",
-                                   snippet_html=best_snippet(kind, stored, self.terms, self.analysed.get(rowid)),
+                                   snippet_html=best_snippet(kind, stored, self.terms, self.analysed.get(rowid),
+                                                             offsets),
                                    score=scores[rowid]))
         return hits
 

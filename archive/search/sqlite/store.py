@@ -31,9 +31,10 @@ from pathlib import Path
 import apsw
 
 from ..analysis import READABLE, TOKEN_PATTERN, term_memo
+from ..snippets import word_offsets
 
 FILE = "index.sqlite"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5  # 5: doc holds its display fields' word offsets (*_at)
 DOC_BITS = 16
 MAX_DOCS = (1 << DOC_BITS) - 1
 COLUMNS = ("title", "narrator", "place", "subject", "summary", "text", "text_fr", "lang", "keys")
@@ -56,7 +57,8 @@ CREATE TABLE testimony(num INTEGER PRIMARY KEY, accession TEXT NOT NULL UNIQUE, 
     year INTEGER, year_from INTEGER, year_to INTEGER, facets TEXT NOT NULL, fingerprint TEXT NOT NULL,
     ndocs INTEGER NOT NULL);
 CREATE TABLE doc(rowid INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER,
-    transcript TEXT, start REAL, "end" REAL, title TEXT, summary TEXT, text TEXT, text_fr TEXT);
+    transcript TEXT, start REAL, "end" REAL, title TEXT, summary TEXT, text TEXT, text_fr TEXT,
+    title_at BLOB, summary_at BLOB, text_at BLOB, text_fr_at BLOB);
 CREATE TABLE seg(id INTEGER PRIMARY KEY, {cols});
 CREATE VIRTUAL TABLE whole USING fts5({cols}, tokenize="{tok}");
 CREATE TABLE spell(word TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
@@ -125,6 +127,17 @@ def analysed(value: str, lang: str = "en") -> tuple[str, tuple[str, ...]]:
     return terms, tuple(dict.fromkeys(map(READABLE.__getitem__, dict.fromkeys(words))))
 
 
+# A document's text shown in snippets; `doc` holds each with its words' offsets (`<name>_at`), so a
+# snippet is cut from the text by the offsets and the terms `seg` holds, without tokenising it again.
+DISPLAYED = ("title", "summary", "text", "text_fr")
+
+
+@lru_cache(maxsize=20000)
+def offsets(value: str | None) -> bytes | None:
+    """snippets.word_offsets of a display text. Cached as `analysed` is (each audience writes it)."""
+    return word_offsets(value) if value else None
+
+
 def _keys(fields: dict) -> list[str]:
     out = [ALL]
     for name in ("collection", "has_audio"):
@@ -183,7 +196,8 @@ def prepare(fields_list: list[dict]) -> Prepared:
     spelling: dict[str, None] = {}
     rows = [_terms(f, spelling) for f in fields_list]
     docs = [(f["doc_id"], f["kind"], f.get("seq"), f.get("transcript"), f.get("start"), f.get("end"),
-             f.get("title"), f.get("summary"), f.get("text"), f.get("text_fr")) for f in fields_list]
+             *(f.get(name) for name in DISPLAYED), *(offsets(f.get(name)) for name in DISPLAYED))
+            for f in fields_list]
     testimony = (first.get("testimony_title") or "", first.get("year"), first.get("year_from"),
                  first.get("year_to"), first["facets"].decode("utf-8"), first["fingerprint"], len(fields_list))
     return Prepared(rows, docs, _whole(rows), " ".join(w for w in spelling if w), testimony)
@@ -209,8 +223,9 @@ def _held(conn: apsw.Connection, accession: str) -> tuple | None:
 
 _SEG_INSERT = "INSERT INTO seg(rowid, %s) VALUES (?%s)" % (", ".join(COLUMNS), ", ?" * len(COLUMNS))
 _WHOLE_INSERT = _SEG_INSERT.replace("seg", "whole", 1)
-_DOC_COLUMNS = 'doc_id, kind, seq, transcript, start, "end", title, summary, text, text_fr'
-_DOC_INSERT = "INSERT INTO doc(rowid, %s) VALUES (?%s)" % (_DOC_COLUMNS, ", ?" * 10)
+_DOC_COLUMNS = 'doc_id, kind, seq, transcript, start, "end", title, summary, text, text_fr, ' \
+    'title_at, summary_at, text_at, text_fr_at'
+_DOC_INSERT = "INSERT INTO doc(rowid, %s) VALUES (?%s)" % (_DOC_COLUMNS, ", ?" * 14)
 
 
 def put(conn: apsw.Connection, accession: str, prepared: Prepared | None, held: tuple | None = (),
