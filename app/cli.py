@@ -19,6 +19,8 @@ from archive.audience import ROLES, Audience
 from archive.errors import ArchiveError, database_refusal
 from archive.identity import SYSTEM
 
+from . import public_address
+
 # Messages are never broken across lines, and written to a file or a pipe, tables are not cut to a
 # terminal's 80 columns: a path or an id cut in two cannot be copied or searched for.
 console = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 240)
@@ -547,6 +549,9 @@ def serve(host, port, workers):
             return app
 
     console.print(f"Serving the archive on http://{host}:{port}")
+    notice = public_address.warning(app.config.get("PUBLIC_URL"), host)
+    if notice:
+        click.echo(notice, err=True)
     Server().run()
 
 

@@ -126,7 +126,10 @@ def citation(accession_id: str):
             "Content-Disposition": f'attachment; filename="{accession_id}.{ext}"'})
     citations = {name: cite(view, key, url, repository=current_app.config["SITE_NAME"],
                             accessed=archive().today(), segment=segment) for key, name in STYLES.items()}
-    return render_template("public/cite.html", t=view, citations=citations, segment=segment, url=url)
+    # Without PUBLIC_URL the address is the host this request named: the page says which.
+    asked_host = None if current_app.config.get("PUBLIC_URL") else request.host
+    return render_template("public/cite.html", t=view, citations=citations, segment=segment, url=url,
+                           asked_host=asked_host)
 
 
 @bp.get("/testimonies/<accession_id>")
