@@ -90,13 +90,14 @@ def _transcript(transcript, redactions, audience: Audience, staff: bool, shown=N
             "cues": _cues(transcript, spans, bounds, segments)}
 
 
-def _translation(out: dict, transcript, original, staff: bool, shown_test) -> dict:
+def _translation(out: dict, transcript, original, staff: bool, shown_test, authorities: dict) -> dict:
     """A translation's link to its original, and per segment the original's segments it pairs with and
     the moment it is said (its own start, else its original's): where a search hit lands."""
     from .translations import pairs, parts
     out["translation_of"] = transcript.translation_of
     out["machine"] = bool(transcript.machine)
-    translator = transcript.translator or transcript.translator_key
+    person = authorities.get(transcript.translator_key) if transcript.translator_key else None
+    translator = transcript.translator or (person.label if person is not None else transcript.translator_key)
     # A translator may be at risk as a narrator is: below archivist, only a name that shows no hidden one.
     if translator and (staff or shown_test()(translator)):
         out["translator"] = translator
@@ -264,7 +265,7 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
         # transcript redaction hiding anything from this audience.
         view["media_url"] = testimony.media_url
     publish_transcript = staff or (consent is not None and consent.permits("publish_transcript"))
-    view["transcripts"] = _transcripts(testimony, audience, staff, shown, archive_terms) \
+    view["transcripts"] = _transcripts(testimony, audience, staff, shown, archive_terms, authorities) \
         if publish_transcript and transcripts else []
     view["transcript_withheld"] = not publish_transcript
     if transcripts:
@@ -285,7 +286,7 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
     return view
 
 
-def _transcripts(testimony, audience: Audience, staff: bool, shown, archive_terms) -> list[dict]:
+def _transcripts(testimony, audience: Audience, staff: bool, shown, archive_terms, authorities: dict) -> list[dict]:
     """The transcripts `audience` may read: below archivist, no translation that still says what a
     redaction of its original hides (archive/translations.py)."""
     from .translations import blocked
@@ -304,7 +305,7 @@ def _transcripts(testimony, audience: Audience, staff: bool, shown, archive_term
         item = _transcript(t, testimony.redactions, audience, staff, shown)
         if t.translation_of or t.kind == "translation":
             original = by_key.get(t.translation_of) if t.translation_of not in withheld else None
-            _translation(item, t, original, staff, shown_test)
+            _translation(item, t, original, staff, shown_test, authorities)
         out.append(item)
     return out
 

@@ -131,3 +131,15 @@ def test_a_restore_that_would_bring_back_an_unredacted_translation_is_refused(ar
     with pytest.raises(ValidationError, match="translation sk: redaction R-1 .* segment 0"):
         archive.history.restore(ANN, ACCESSION, linked)
     assert public_view(archive)["transcripts"][1]["kind"] == "original"                # nothing restored
+
+
+def test_a_translator_named_by_a_person_record_is_shown_by_its_label_and_a_hidden_name_not_at_all(archive, tmp_path):
+    doc = document(linked=False)
+    doc["authorities"] = [{"id": "person:t-p", "type": "person", "label": "Tomáš Prekladateľ"}]
+    archive.transfer.import_file(SYSTEM, write(tmp_path, doc))
+    archive.segments.translation(ANN, ACCESSION, "sk", translation_of="en", translator_key="person:t-p")
+    assert public_view(archive)["transcripts"][1]["translator"] == "Tomáš Prekladateľ"
+    # A translator whose name is a redacted text of the testimony (at risk as the narrator is) is not shown.
+    archive.segments.translation(ANN, ACCESSION, "sk", translation_of="en", translator=CANARY)
+    assert "translator" not in public_view(archive)["transcripts"][1]
+    assert archive.testimonies.get(ANN, ACCESSION)["transcripts"][1]["translator"] == CANARY
