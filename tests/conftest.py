@@ -42,7 +42,7 @@ ENGINE_DEPENDENT = (
     "tests/integration/test_record_service.py", "tests/integration/test_segment_service.py",
     "tests/integration/test_cli.py", "tests/integration/test_kills.py", "tests/integration/test_disk_full.py",
     "tests/web/test_pages.py", "tests/web/test_api.py", "tests/web/test_staff_web.py",
-    "tests/web/test_web_security.py",
+    "tests/web/test_web_security.py", "tests/web/test_suggest_spelling.py",
 )
 
 

@@ -170,4 +170,12 @@ class SearchService(Service):
         prefix = (prefix or "").strip()
         if len(prefix) < 2:
             return []
-        return self.archive.indexes.suggest(identity.audience.index_name, prefix, limit=limit)
+        index = identity.audience.index_name
+        found = list(self.archive.indexes.suggest(index, prefix, limit=limit))
+        if len(found) < limit and len(prefix) >= 4:
+            # A misspelt word ("Raqa") starts no word of the index: offer the spelling search would
+            # suggest, from the same audience's index.
+            correction = self.archive.indexes.did_you_mean(index, prefix)
+            if correction and correction.lower() != prefix.lower() and correction not in found:
+                found.append(correction)
+        return found
