@@ -169,6 +169,9 @@ MATRIX: dict[tuple[str, str], tuple[str, dict]] = {
     ("api.search", "GET"):               ("plain", EVERYONE),
     ("api.suggest", "GET"):              ("plain", EVERYONE),
     ("api.collections", "GET"):          ("plain", EVERYONE),
+    # the API's OpenAPI description and its page: no records, the same to everyone
+    ("api.openapi_json", "GET"):         ("plain", EVERYONE),
+    ("api.docs", "GET"):                 ("plain", EVERYONE),
     # OAI-PMH: the public's records whoever asks; an error of the protocol is reported in a 200 response
     ("oai.endpoint", "GET"):             ("plain", EVERYONE),
     ("oai.endpoint", "POST"):            ("plain", EVERYONE),
