@@ -39,7 +39,8 @@ def test_the_translation_is_read_beside_its_original_and_a_hit_lands_on_its_mome
     assert "Original" in head.xpath("./p[contains(@class, 'original-label')]")[0].text_content()
     assert "T. Prekladateľ" in head.xpath("./p[contains(@class, 'translation-label')]")[0].text_content()
     results = html(client.get("/search", query_string={"q": "rieke"}))
-    assert results.xpath("//a[@class='seg-link']/@href") == [f"{PAGE}#seg-sk-0"]
+    [link] = results.xpath("//a[@class='seg-link']/@href")
+    assert link.startswith(PAGE) and link.endswith("#seg-sk-0")
 
 
 def test_the_form_links_a_translation_or_says_which_segment_and_span_stop_it(app, signed_in, tmp_path):
