@@ -57,14 +57,15 @@ def highlight(text: str, terms: set[str], window: int = WINDOW_WORDS, lang: str 
     it; otherwise each word is analysed here (a memo, but a process's first pages meet new words).
     `offsets`: word_offsets(text) as the index stored it; with `analysed` holding a term for each of
     its words, the text is not tokenised again (only the window's words are cut out of it)."""
-    index_terms = analysed.split() if analysed is not None else ()
-    if offsets is not None and index_terms:
+    if offsets is not None and analysed:
         spans = _offsets(offsets)
-        if len(spans) == 2 * len(index_terms):
-            return _window(text, spans, list(compress(count(), map(terms.__contains__, index_terms))), window)
+        padded = analysed if analysed[0] == " " else " %s " % analysed
+        if len(spans) == 2 * (padded.count(" ") - 1):  # a term for every word
+            return _window(text, spans, _hit_words(padded, terms), window)
     # One pass of the tokeniser: the gaps and the words, alternately (gap, word, gap, ..., word, gap).
     parts = _SPLIT.split(text)
     words = parts[1::2]
+    index_terms = analysed.split() if analysed is not None else ()
     if len(index_terms) != len(words):
         index_terms = map(term_memo(lang).__getitem__, words)
     hits = list(compress(count(), map(terms.__contains__, index_terms)))
@@ -82,6 +83,29 @@ def highlight(text: str, terms: set[str], window: int = WINDOW_WORDS, lang: str 
     if not more:
         out.append(parts[-1].translate(_ESCAPE))
     return ("… " if first else "") + "".join(out).strip() + (" …" if more else "")
+
+
+def _hit_words(padded: str, terms: set[str]) -> list[int]:
+    """The places of the words whose term is in `terms`, in a text's terms padded with spaces (" a b "):
+    each term found by C's search, its place the number of spaces before it; a few hits in a long
+    segment cost a few searches, not a Python step per word."""
+    if len(terms) > 16:  # a prefix's hundreds of terms: one pass over the words is quicker
+        return list(compress(count(), map(terms.__contains__, padded.split())))
+    found = []
+    for term in terms:
+        needle = " %s " % term
+        step = len(needle) - 1  # the next word starts at this one's closing space
+        at = padded.find(needle)
+        while at >= 0:
+            found.append(at)
+            at = padded.find(needle, at + step)
+    found.sort()
+    hits, word, last = [], 0, 0
+    for at in found:
+        word += padded.count(" ", last, at)
+        last = at
+        hits.append(word)
+    return hits
 
 
 def _best_window(hits: list[int], words: int, window: int) -> tuple[int, int]:
@@ -104,16 +128,17 @@ def _window(text: str, spans: array, hits: list[int], window: int) -> str | None
         return None
     words = len(spans) // 2
     first, last = _best_window(hits, words, window)
-    marked = set(hits)
-    out = []
-    for i in range(first, last + 1):
-        if i > first:
-            out.append(text[spans[2 * i - 1]:spans[2 * i]].translate(_ESCAPE))  # the gap before word i
-        word = text[spans[2 * i]:spans[2 * i + 1]].translate(_ESCAPE)
-        out.append(f"<mark>{word}</mark>" if i in marked else word)
     more = last < words - 1
-    if not more:
-        out.append(text[spans[2 * last + 1]:].translate(_ESCAPE))
+    # The text from the first word to the last (to the end if nothing is cut), escaped a stretch at a
+    # time: the stretches between marked words, and each marked word. (Escaping is per character, so
+    # this is the word-by-word escaping of the tokenised path above.)
+    out, at = [], spans[2 * first]
+    for i in hits:
+        if first <= i <= last and spans[2 * i] >= at:  # (a word hit twice is marked once)
+            out.append(text[at:spans[2 * i]].translate(_ESCAPE))
+            out.append("<mark>%s</mark>" % text[spans[2 * i]:spans[2 * i + 1]].translate(_ESCAPE))
+            at = spans[2 * i + 1]
+    out.append(text[at:spans[2 * last + 1] if more else len(text)].translate(_ESCAPE))
     return ("… " if first else "") + "".join(out).strip() + (" …" if more else "")
 
 

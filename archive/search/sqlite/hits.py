@@ -1,8 +1,10 @@
 """The best few documents of one testimony on a results page, with highlighted snippets.
 
-The testimony's segments are read from `seg` (their terms per column) and tested against the query
-in Python (translate.SegmentMatcher); those that match are ranked here with BM25 over their analysed
-text, the terms' weights taken once per query from `whole`'s vocabulary.
+The testimony's segments are read from `seg` (their terms per column, only the columns the query and
+the ranking use) as plain tuples and tested against the query in Python (translate.SegmentMatcher);
+those that match are ranked here with BM25 over their analysed text, the terms' weights taken once per
+query from `whole`'s vocabulary. Snippets are cut from the display text by the word offsets `doc`
+holds and the segment's terms read for the ranking: no text is tokenised or analysed here.
 """
 from __future__ import annotations
 
@@ -13,35 +15,18 @@ import apsw
 from ..results import HITS_PER_TESTIMONY, SegmentHit
 from ..snippets import best_snippet
 from . import store
-from .translate import EVERY, SegmentMatcher
+from .translate import AT, EVERY, SegmentMatcher
 
 _K1, _B = 1.2, 0.75
 _WEIGHT = dict(zip(store.COLUMNS, store.WEIGHTS))
+_DOC_SELECT = "SELECT rowid, %s FROM doc WHERE rowid IN (%%s)" % store._DOC_COLUMNS
 
 
-# Each column padded with spaces by SQLite ("" when empty): a term is in it if " term " is.
-_SELECT = "SELECT rowid, %s FROM seg WHERE rowid BETWEEN ? AND ?" % ", ".join(
-    "coalesce(' ' || nullif(%s, '') || ' ', '')" % c for c in store.COLUMNS)
-
-
-class _Terms(dict):
-    """A segment's terms per column as the index holds them (space-separated), each padded with a
-    space at both ends: a term is in a column if the padded string holds " term ", which C finds
-    faster than Python splits the text into a set (translate.SegmentMatcher tests rows so)."""
-    __slots__ = ("_sets",)
-
-    def __init__(self, text, padded: bool = False):
-        super().__init__(text if padded else ((c, " %s " % t if t else "") for c, t in dict(text).items()))
-        self._sets: dict[str, frozenset] | None = None
-
-    def words(self, column: str) -> frozenset:
-        """The column's terms as a set, made once: for a wildcard's hundreds of terms it is quicker."""
-        if self._sets is None:
-            self._sets = {}
-        found = self._sets.get(column)
-        if found is None:
-            found = self._sets[column] = frozenset(self[column].split())
-        return found
+def _select(columns: frozenset) -> str:
+    """The segments of a testimony as translate.Row tuples: the asked columns padded with spaces by
+    SQLite ("" when empty), the others "" (their text is neither copied nor made a Python string)."""
+    return "SELECT rowid, %s FROM seg WHERE rowid BETWEEN ? AND ?" % ", ".join(
+        "coalesce(' ' || nullif(%s, '') || ' ', '')" % c if c in columns else "''" for c in store.COLUMNS)
 
 
 class HitFinder:
@@ -49,50 +34,54 @@ class HitFinder:
         self.conn, self.terms = conn, {c: t for c, t in terms.items() if c in store.TEXT_COLUMNS and t}
         self.analysed: dict[int, dict[str, str]] = {}  # rowid -> column -> its index terms
         self.idf = {t: self._idf(t, testimonies) for t in set().union(*self.terms.values())}
-        # Per column: (" term ", its weight in a score), made once a page.
-        self.padded = {c: [(" %s " % t, _WEIGHT[c] * self.idf[t]) for t in terms] for c, terms in self.terms.items()}
+        # The ranked columns in store's order, each as (its place in a Row, its name, [(" term ", its
+        # weight in a score)]), made once a page.
+        self.ranked = [(AT[c], c, [(" %s " % t, _WEIGHT[c] * self.idf[t]) for t in self.terms[c]])
+                       for c in store.TEXT_COLUMNS if c in self.terms]
+        self._selects: dict[frozenset, str] = {}
 
     def _idf(self, term: str, testimonies: int) -> float:
         df = next(self.conn.execute("SELECT max(doc) FROM whole_terms WHERE term = ?", (term,)))[0] or 0
         return math.log(1 + (testimonies - df + 0.5) / (df + 0.5))
 
-    def _any_word(self, row: _Terms) -> bool:
+    def _any_word(self, row: tuple) -> bool:
         """Holds any of the words: for a testimony found as a whole (its words in different segments)."""
-        return any(p in row[c] for c, padded in self.padded.items() for p, _ in padded)
+        return any(p in row[at] for at, _, padded in self.ranked for p, _ in padded)
 
-    def _ranked(self, rows: dict[int, _Terms]) -> list[tuple[int, float]]:
+    def _ranked(self, rows: list[tuple]) -> list[tuple[int, float]]:
         """The rows by BM25 over their analysed text, which is kept (self.analysed) for the snippets."""
-        columns = [c for c in store.TEXT_COLUMNS if c in self.terms]
-        if not columns:
-            return [(r, 0.0) for r in rows]
-        self.analysed.update((rowid, {c: row[c] for c in columns}) for rowid, row in rows.items())
-        # Terms are one space apart: a padded column of n terms holds n + 1 spaces.
-        lengths = {c: [row[c].count(" ") - 1 if row[c] else 0 for row in rows.values()] for c in columns}
-        average = {c: (sum(v) / len(v)) or 1.0 for c, v in lengths.items()}
-        scored = []
-        for n, (rowid, row) in enumerate(rows.items()):
-            score = 0.0
-            for column in columns:
-                padded = row[column]
-                if not padded:
+        if not self.ranked:
+            return [(row[0], 0.0) for row in rows]
+        self.analysed.update((row[0], {c: row[at] for at, c, _ in self.ranked}) for row in rows)
+        # Each row's score sums its columns' terms in the same order, whichever loop is outside.
+        scores = [0.0] * len(rows)
+        for at, _, padded in self.ranked:
+            texts = [row[at] for row in rows]
+            norms = None
+            for term, weight in padded:
+                counts = [text.count(term) for text in texts]
+                if not any(counts):
                     continue
-                norm = _K1 * (1 - _B + _B * lengths[column][n] / average[column])
-                for term, weight in self.padded[column]:
-                    tf = padded.count(term)
+                if norms is None:
+                    # Terms are one space apart: a padded column of n terms holds n + 1 spaces.
+                    lengths = [text.count(" ") - 1 if text else 0 for text in texts]
+                    average = (sum(lengths) / len(lengths)) or 1.0
+                    norms = [_K1 * (1 - _B + _B * length / average) for length in lengths]
+                for n, tf in enumerate(counts):
                     if tf:
-                        score += weight * tf * (_K1 + 1) / (tf + norm)
-            scored.append((rowid, score))
-        return sorted(scored, key=lambda rs: (-rs[1], rs[0]))
+                        scores[n] += weight * tf * (_K1 + 1) / (tf + norms[n])
+        return sorted(((row[0], score) for row, score in zip(rows, scores)), key=lambda rs: (-rs[1], rs[0]))
 
-    def hits(self, num: int, test) -> list[SegmentHit]:
-        """`test`: SegmentMatcher's test of a segment, or EVERY."""
+    def hits(self, num: int, test, columns: frozenset = frozenset()) -> list[SegmentHit]:
+        """`test`: SegmentMatcher's test of a segment, or EVERY; `columns`: those the test reads."""
         lo, hi = num << store.DOC_BITS, (num << store.DOC_BITS) | store.MAX_DOCS
         found: list[tuple[int, float]] = []
         if test is not EVERY and test is not SegmentMatcher.NOTHING:
-            rows = {row[0]: _Terms(zip(store.COLUMNS, row[1:]), padded=True)
-                    for row in self.conn.execute(_SELECT, (lo, hi))}
-            matched = {r: row for r, row in rows.items() if test(row)} \
-                or {r: row for r, row in rows.items() if self._any_word(row)}
+            select = self._selects.get(columns)
+            if select is None:
+                select = self._selects[columns] = _select(columns | self.terms.keys())
+            rows = list(self.conn.execute(select, (lo, hi)))
+            matched = [rows[i] for i in sorted(test(rows))] or [row for row in rows if self._any_word(row)]
             if matched:
                 found = self._ranked(matched)[:HITS_PER_TESTIMONY]
         if not found:
@@ -100,9 +89,8 @@ class HitFinder:
                 "SELECT rowid FROM doc WHERE rowid BETWEEN ? AND ? ORDER BY rowid LIMIT %d"
                 % HITS_PER_TESTIMONY, (lo, hi))]
         scores = dict(found)
-        rows = {row[0]: row for row in self.conn.execute(
-            "SELECT rowid, %s FROM doc WHERE rowid IN (%s)" % (store._DOC_COLUMNS, ", ".join("?" * len(found))),
-            [r for r, _ in found])} if found else {}
+        rows = {row[0]: row for row in self.conn.execute(_DOC_SELECT % ", ".join("?" * len(found)),
+                                                         [r for r, _ in found])} if found else {}
         hits = []
         for rowid, _ in found:
             if rowid not in rows:
@@ -116,4 +104,3 @@ class HitFinder:
                                                              offsets),
                                    score=scores[rowid]))
         return hits
-

@@ -188,10 +188,10 @@ class Reader:
             return result
         finder = HitFinder(self.conn, len(self.snap.accession),
                            positive_terms(q, self._expand_prefix) if scored else {})
-        segment_test = self.segment_test(q) if scored else EVERY
+        segment_test, columns = self.segment_test.test(q) if scored else (EVERY, frozenset())
         for num in shown:
             result.testimonies.append(TestimonyHit(self.snap.accession[num], self.snap.title[num],
-                                                   scores[num], finder.hits(num, segment_test)))
+                                                   scores[num], finder.hits(num, segment_test, columns)))
         return result
 
     def browse(self, filters, page: int, pagesize: int) -> SearchResult:

@@ -223,53 +223,81 @@ class Translator:
         raise QueryError("This query cannot be searched here (%s)." % type(q).__name__)
 
 
-Row = dict  # a segment: column -> its terms padded with spaces (" a b "), `.words(column)` their set: hits._Terms
+# A segment as HitFinder reads it: (rowid, then each of store.COLUMNS padded with a space at both ends,
+# "" when empty or not asked for). A term is in a column if the padded text holds " term ": C finds
+# that faster than Python splits the text, and a plain tuple costs nothing to make.
+Row = tuple
+AT = {column: i + 1 for i, column in enumerate(store.COLUMNS)}
 
 
-def _never(row: Row) -> bool:
-    return False
+def _none(rows: list) -> set:
+    return set()
+
+
+def _every(rows: list) -> set:
+    return set(range(len(rows)))
 
 
 class SegmentMatcher(Translator):
-    """The query as a test of one segment (`Row`): does it hold the query's words? Like the FTS5
-    expression for a table without positions, a phrase asks for all of its words."""
-    NOTHING = staticmethod(_never)
-    ALL = staticmethod(lambda row: True)
+    """The query as a test of a testimony's segments (a list of `Row`s): which of them (their places in
+    the list) hold the query's words? Like the FTS5 expression for a table without positions, a phrase
+    asks for all of its words. Each word is looked for in each segment once, in a comprehension, and
+    the query's operators are set operations over the segments found."""
+    NOTHING = staticmethod(_none)
+    ALL = staticmethod(_every)
 
     def __init__(self, years: Iterable[int], expand: Callable[[str, str | None, str, str], list[str]]):
         super().__init__(years, expand, phrases=False)
+        self.columns: set[str] = set()
+
+    def test(self, q: wq.Query) -> tuple:
+        """The test of `q`, and the columns it reads (the only ones a page needs read of its segments)."""
+        self.columns = set()
+        return self(q), frozenset(self.columns)
+
+    def _at(self, column: str) -> int:
+        self.columns.add(column)
+        return AT[column]
 
     # A term is in a column if the padded column holds " term " (made once per query, not per row).
+    def _found(self, columns: list[str], padded: str):
+        ats = [self._at(c) for c in columns]
+        if len(ats) == 1:
+            at = ats[0]
+            return lambda rows: {i for i, row in enumerate(rows) if padded in row[at]}
+        return lambda rows: {i for at in ats for i, row in enumerate(rows) if padded in row[at]}
+
     def term_in(self, columns: list[str], term: str):
-        padded = " %s " % term
-        if len(columns) == 1:
-            column = columns[0]
-            return lambda row: padded in row[column]
-        return lambda row: any(padded in row[c] for c in columns)
+        return self._found(columns, " %s " % term)
 
     def words_in(self, columns: list[str], words: list[str], slop: int):
-        padded = [" %s " % w for w in words]
-        return lambda row: all(any(p in row[c] for c in columns) for p in padded)
+        return self.all_of([self._found(columns, " %s " % w) for w in words])
 
     def prefix_in(self, column: str, prefix: str):
-        padded = " " + prefix
-        return lambda row: padded in row[column]
+        return self._found([column], " " + prefix)
 
     def any_in(self, column: str, terms: list[str]):
-        if len(terms) > 8:
-            wanted = frozenset(terms)
-            return lambda row: not wanted.isdisjoint(row.words(column))
-        padded = [" %s " % t for t in terms]
-        return lambda row: any(p in row[column] for p in padded)
+        if len(terms) > 8:  # a wildcard's hundreds of terms: a set of the column's words is quicker
+            at, wanted = self._at(column), frozenset(terms)
+            return lambda rows: {i for i, row in enumerate(rows) if not wanted.isdisjoint(row[at].split())}
+        return self.any_of([self._found([column], " %s " % t) for t in terms])
 
     def all_of(self, parts: list):
-        return lambda row: all(p(row) for p in parts)
+        def test(rows):
+            found = parts[0](rows)
+            for part in parts[1:]:
+                if not found:
+                    break
+                found &= part(rows)
+            return found
+        return test
 
     def any_of(self, parts: list):
-        return lambda row: any(p(row) for p in parts)
+        return lambda rows: set().union(*(part(rows) for part in parts))
 
     def but_not(self, positives: list, negatives: list):
-        return lambda row: all(p(row) for p in positives) and not any(n(row) for n in negatives)
+        kept = self.all_of(positives) if positives else self.ALL
+        return lambda rows: kept(rows).difference(*(n(rows) for n in negatives))
 
 
 def positive_terms(q: wq.Query, expand_prefix: Callable[[str, str], list[str]]) -> dict[str, set[str]]:
