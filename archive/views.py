@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
+from sqlalchemy.orm.exc import UnmappedInstanceError
 
 from . import policy
 from .audience import Audience
@@ -286,6 +287,18 @@ def view_for(testimony, audience: Audience, today: dt.date, authorities: dict | 
     return view
 
 
+def _terms_or_none(testimony, archive_terms: list | None) -> list:
+    """The archive-wide terms: given, read from the testimony's session, or none for a stand-in record
+    (a restore's what-if view: a plain object, not a loaded row)."""
+    if archive_terms is not None:
+        return archive_terms
+    try:
+        session = object_session(testimony)
+    except UnmappedInstanceError:
+        return []
+    return archive_wide_terms(session) if session is not None else []
+
+
 def _transcripts(testimony, audience: Audience, staff: bool, shown, archive_terms, authorities: dict) -> list[dict]:
     """The transcripts `audience` may read: below archivist, no translation that still says what a
     redaction of its original hides (archive/translations.py)."""
@@ -296,7 +309,7 @@ def _transcripts(testimony, audience: Audience, staff: bool, shown, archive_term
 
     def shown_test():
         if not tests:
-            tests.append(shown or _shown_test(testimony, audience, archive_terms))
+            tests.append(shown or _shown_test(testimony, audience, _terms_or_none(testimony, archive_terms)))
         return tests[0]
     out = []
     for t in testimony.transcripts:

@@ -124,7 +124,8 @@ def test_removing_the_counterpart_redaction_of_a_published_translation_is_refuse
 def test_a_restore_that_would_bring_back_an_unredacted_translation_is_refused(archive, tmp_path):
     archive.transfer.import_file(SYSTEM, write(tmp_path, document(counterpart=None, linked=False)))
     archive.testimonies.set_state(SYSTEM, ACCESSION, "draft", two_person=False)
-    archive.segments.translation(ANN, ACCESSION, "sk", translation_of="en")       # a draft takes the link
+    # a draft takes the link (a translator too: the restore's what-if views show or hide the name)
+    archive.segments.translation(ANN, ACCESSION, "sk", translation_of="en", translator="T. P.")
     linked = archive.history.revisions(ANN, ACCESSION)[0]["id"]
     archive.segments.translation(ANN, ACCESSION, "sk", translation_of=None)
     archive.testimonies.set_state(SYSTEM, ACCESSION, "published", two_person=False)
@@ -143,3 +144,12 @@ def test_a_translator_named_by_a_person_record_is_shown_by_its_label_and_a_hidde
     archive.segments.translation(ANN, ACCESSION, "sk", translation_of="en", translator=CANARY)
     assert "translator" not in public_view(archive)["transcripts"][1]
     assert archive.testimonies.get(ANN, ACCESSION)["transcripts"][1]["translator"] == CANARY
+
+
+def test_a_restores_what_if_view_of_a_translation_with_its_translator_reads_as_the_public_would(archive, tmp_path):
+    from archive import restoring
+    from archive.audience import Audience
+    archive.transfer.import_file(SYSTEM, write(tmp_path, document()))
+    record = archive.transfer.export(SYSTEM, "admin")["testimonies"][0]
+    text = restoring._reader_text(record, Audience.PUBLIC)          # (a stand-in record: no session)
+    assert "prekladateľ" in text and CANARY.lower() not in text
