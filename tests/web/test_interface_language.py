@@ -122,3 +122,14 @@ def test_the_catalogue_template_holds_what_the_sources_mark(tmp_path):
     kept, extracted = _ids(_catalogue(TRANSLATIONS / "messages.pot")), _ids(_catalogue(fresh))
     assert not extracted - kept, f"not in messages.pot (run make messages): {sorted(map(str, extracted - kept))[:10]}"
     assert not kept - extracted, f"in messages.pot but no longer in the sources: {sorted(map(str, kept - extracted))[:10]}"
+
+
+def test_the_staff_pages_and_their_messages_speak_the_archivist_language(signed_in):
+    archivist = signed_in("archivist")
+    archivist.get("/language/ar")
+    doc = page(archivist, "/staff/")
+    assert doc.xpath("string(//h1)") == "لوحة أمين الأرشيف" and doc.getroottree().getroot().get("dir") == "rtl"
+    manage = page(archivist, "/staff/testimonies/OH-2015-0001")
+    assert "عمليات الحجب" in [h.text_content() for h in manage.xpath("//h2")]
+    archivist.get("/language/fr")
+    assert page(archivist, "/staff/").xpath("string(//h1)") == "Tableau de bord de l'archiviste"
