@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
@@ -64,7 +66,19 @@ def search():
                            labels=labels, languages=archive().search.hit_languages(current(), result),
                            direction=direction, state=lambda **extra: search_state(query, filters, sort, **extra),
                            clear_url=url_for("public.search", **search_state(query, {}, sort)),
-                           toggle=lambda name, value: _toggle(query, filters, sort, name, value))
+                           toggle=lambda name, value: _toggle(query, filters, sort, name, value),
+                           hit_url=_hit_url)
+
+
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+
+
+def _hit_url(accession_id: str, hit) -> str:
+    """A segment hit's link: the testimony at the segment, with the words its snippet marked (hl=) so the
+    page can mark them where the reader lands. The words are the audience's own text, as the snippet is."""
+    words = list(dict.fromkeys(html.unescape(w).strip() for w in _MARK.findall(hit.snippet_html or "")))[:8]
+    return (url_for("public.testimony", accession_id=accession_id, hl=[w for w in words if w] or None)
+            + f"#seg-{hit.transcript}-{hit.seq}")
 
 
 def _toggle(query: str, filters: dict[str, list[str]], sort: str, name: str, value: str) -> str:

@@ -53,9 +53,9 @@ def test_search_from_the_home_page_and_open_a_hit_at_its_segment(live_server, pa
 
     link = hit.locator("a.seg-link").first
     href = link.get_attribute("href")
-    assert re.fullmatch(r"/testimonies/OH-2015-0001#seg-en-\d+", href), href
+    assert re.fullmatch(r"/testimonies/OH-2015-0001\?hl=Raqqa#seg-en-\d+", href), href
     link.click()
-    page.wait_for_url(re.compile(r"/testimonies/OH-2015-0001#seg-en-\d+$"))
+    page.wait_for_url(re.compile(r"/testimonies/OH-2015-0001\?hl=Raqqa#seg-en-\d+$"))
     fragment = page.url.split("#", 1)[1]
     target = page.locator(f"#{fragment}")
     assert target.evaluate("e => e.matches(':target')")

@@ -55,7 +55,9 @@ def test_search_shows_count_highlighted_snippets_and_facets(client):
     first = doc.xpath("//li[@class='hit'][1]")[0]
     assert [m.text for m in first.xpath(".//p[@class='snippet']/mark")][:1] == ["Raqqa"]
     seg_links = first.xpath(".//a[@class='seg-link']/@href")
-    assert seg_links and all(re.fullmatch(r"/testimonies/OH-2015-0001#seg-en-\d+", h) for h in seg_links)
+    # (hl= carries the words the snippet marked, for the page to mark where the reader lands)
+    assert seg_links and all(re.fullmatch(r"/testimonies/OH-2015-0001(\?hl=Raqqa)?#seg-en-\d+", h) for h in seg_links)
+    assert "?hl=Raqqa#" in seg_links[0]
     assert first.xpath(".//a[@class='seg-link']/span[@class='tc']")[0].text == "0:00:00"
     # The snippet of a segment with a redaction carries the replacement, never the original.
     assert "[name withheld]" in text
