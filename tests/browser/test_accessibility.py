@@ -24,6 +24,7 @@ IN_REVIEW = "DEMO-2017-0009"       # not published: a recording can be attached 
 PUBLIC = [("/", 200), ("/search?q=Raqqa", 200), ("/search?q=Raqa", 200), ("/search?q=%D8%A7%D9%84%D8%B1%D9%82%D8%A9", 200),
           ("/search?q=Raqqa&collection=leaving-raqqa", 200), ("/search/help", 200),
           ("/testimonies/OH-2015-0001", 200), ("/testimonies/DEMO-2016-0006", 200),
+          ("/testimonies/OH-2015-0001?hl=Raqqa#seg-en-0", 200),
           ("/testimonies/OH-2015-0001/cite", 200), ("/testimonies/DEMO-2017-0011", 410),
           ("/collections", 200), ("/collections/leaving-raqqa", 200), ("/about", 200), ("/signin", 200),
           ("/no-such-page", 404)]
@@ -71,6 +72,12 @@ def test_axe_finds_no_violation_on_any_page_of_any_audience(live_server, browser
     try:
         page = context.new_page()
         found = [v for path, status in PUBLIC for v in violations(page, live_server, path, status)]
+        # the search box with its suggestions open (the combobox's listbox and options)
+        page.goto(live_server + "/")
+        page.locator("#q").press_sequentially("Raqa", delay=20)
+        page.locator("#q-suggestions [role=option]").first.wait_for()
+        found += [f"/ (suggestions open): {v['id']} ({v['impact']}) {v['help']}" for v in
+                  page.evaluate("axe.run({resultTypes: ['violations']}).then(r => r.violations)")]
 
         sign_in(page, live_server, RESEARCHER)
         found += [v for path, status in RESEARCHERS for v in violations(page, live_server, path, status)]
@@ -82,7 +89,7 @@ def test_axe_finds_no_violation_on_any_page_of_any_audience(live_server, browser
         page.goto(live_server + "/staff/jobs")
         job = page.locator("a[href^='/staff/jobs/']").first.get_attribute("href")
         assert re.fullmatch(r"/staff/media/\w+", asset) and re.fullmatch(r"/staff/jobs/\w+", job), (asset, job)
-        checked = len(PUBLIC) + len(RESEARCHERS) + len(STAFF)
+        checked = len(PUBLIC) + 1 + len(RESEARCHERS) + len(STAFF)
         found += [v for path in STAFF for v in violations(page, live_server, path.format(asset=asset, job=job), 200)]
     finally:
         context.close()
