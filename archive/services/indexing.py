@@ -284,18 +284,24 @@ class IndexService(Service):
     def reindex(self, identity: Identity, progress: Callable[[str, int], None] | None = None) -> dict:
         """Rebuild every audience's index from the database into fresh directories, then swap."""
         with self.archive.indexes.writing(), self.archive.db.session() as session:
-            ids = self.all_testimony_ids(session)
-            prepare = self.archive.indexes.prepare
-            if reindexing.usable(self.archive.db.url, prepare, len(ids)):
-                testimonies = reindexing.prepared_views(self.archive.db.url, self.archive.today(), ids, prepare)
-            else:
-                testimonies = self._all_views(session, ids)
+            testimonies = self._every_view(session)
             self.archive.indexes.rebuild(testimonies=testimonies, progress=progress,
                                          audiences=[a.index_name for a in INDEXED_AUDIENCES])
             # Every committed change is in the new indexes: nothing is pending any more.
             self.archive.indexes.clear_pending(self.archive.indexes.pending())
             self.archive.audit.record(session, identity, "index.rebuild")
         return {a.index_name: len(self.archive.indexes.testimony_ids(a.index_name)) for a in INDEXED_AUDIENCES}
+
+    def _every_view(self, session: Session) -> Iterator[tuple[str, dict]]:
+        """Every testimony's views, listed only when the rebuild first asks for them: once it holds its
+        lock. (An engine in the database locks its tables inside `rebuild`, not in `writing`; listed
+        before, a testimony another server committed in between was left out of the rebuilt tables.)"""
+        ids = self.all_testimony_ids(session)
+        prepare = self.archive.indexes.prepare
+        if reindexing.usable(self.archive.db.url, prepare, len(ids)):
+            yield from reindexing.prepared_views(self.archive.db.url, self.archive.today(), ids, prepare)
+        else:
+            yield from self._all_views(session, ids)
 
     @gated("index.manage")
     def check(self, identity: Identity) -> dict[str, dict[str, list[str]]]:

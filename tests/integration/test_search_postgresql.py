@@ -4,7 +4,10 @@ as of the last commit, with no search state of its own."""
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 
+import psycopg
 import pytest
 
 from archive.errors import ArchiveError
@@ -131,3 +134,36 @@ def test_a_local_index_on_a_database_the_postgresql_engine_indexes_is_refused(se
 def test_the_engine_refuses_a_sqlite_database(tmp_path):
     with pytest.raises(ValueError, match="PostgreSQL database"):
         Archive(f"sqlite:///{tmp_path / 'archive.db'}", tmp_path / "indexes", search_engine="postgresql")
+
+
+
+def test_a_rebuild_keeps_what_another_server_committed_while_it_started(servers, monkeypatch):
+    """A rebuild on one server while another writes: what the other commits as the rebuild starts (a new
+    testimony, a withdrawal) is in the rebuilt tables, either read by the rebuild or written after it.
+    The rebuild used to list the testimonies before locking the tables, and lost one published between."""
+    a, b = servers
+    a.transfer.import_document(SYSTEM, document(record("T-CLOCK", "We met near the clock tower at dawn.")))
+    listed, writes = a.index.all_testimony_ids, []
+
+    def write():
+        b.transfer.import_document(SYSTEM, document(record("T-FERRY", "The ferry crossed at dawn.")))
+        b.consent.withdraw(SYSTEM, "T-CLOCK", "the narrator asked")
+
+    def listed_while_another_server_writes(session, *args, **kwargs):
+        ids = listed(session, *args, **kwargs)
+        if not writes:
+            writes.append(threading.Thread(target=write))
+            writes[0].start()
+            # Until the other server is done, or waits for a lock (the rebuild's, on its tables).
+            with psycopg.connect(a.db.url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
+                while writes[0].is_alive() and not conn.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND datname = current_database()").fetchone()[0]:
+                    time.sleep(0.02)
+        return ids
+
+    monkeypatch.setattr(a.index, "all_testimony_ids", listed_while_another_server_writes)
+    a.index.reindex(SYSTEM)
+    writes[0].join(timeout=60)
+    assert ids(b, "dawn") == ids(a, "dawn") == ["T-FERRY"]
+    assert a.index.check(SYSTEM)["public"] == {"missing": [], "unexpected": []}
