@@ -45,7 +45,7 @@ logging.getLogger("bagit").setLevel(logging.WARNING)
 # What goes into a testimony's folder: each renderer takes the testimony's record as the bag's
 # audience may see it (a dict of the JSON format: `serialize.view_testimony` below archivist,
 # `serialize.full_testimony` for staff) and that audience, and gives (path inside the folder, bytes).
-# Other formats (OHMS, Dublin Core) add themselves here.
+# Other formats add themselves here (OHMS needs the audience view itself: services/bags.py writes ohms.xml).
 Renderer = Callable[[dict, Audience], Iterable[tuple[str, bytes]]]
 
 

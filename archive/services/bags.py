@@ -15,11 +15,12 @@ from sqlalchemy import select
 
 from ..audience import Audience
 from ..errors import NotFound, ValidationError
-from ..formats import bagit_format, json_format, serialize
+from ..formats import bagit_format, json_format, ohms_out, serialize
 from ..identity import Identity
 from ..intake import limits
 from ..model import Collection, Testimony
 from ..policy import gated
+from ..views import view_for
 from .base import Service
 from .transfer import TransferService, _Export
 
@@ -112,6 +113,7 @@ class BagService(Service):
             items = []
             for item in export.items():
                 bagit_format.render_testimony(payload, item, audience)
+                self._ohms(session, payload, item["id"], audience, export.authorities)
                 items.append(item)
             if accession_id is not None and not items:
                 raise NotFound(f"{accession_id} is not visible to the {audience.label} audience")
@@ -123,6 +125,14 @@ class BagService(Service):
                                       audience=audience.label, testimonies=len(items))
         media = self._media(identity, payload, audience, [item["id"] for item in items])
         return {"testimonies": len(items), "media": media, "audience": audience.label}
+
+    def _ohms(self, session, payload: Path, accession_id: str, audience: Audience, authorities: dict) -> None:
+        """The testimony's OHMS XML, made from the bag audience's view as its OHMS download is."""
+        today = self.archive.today()
+        view = view_for(self.load_testimony(session, accession_id), audience, today, authorities)
+        if view is not None:
+            bagit_format.write_file(payload, f"{bagit_format.testimony_folder(accession_id)}/ohms.xml",
+                                    ohms_out.ohms_xml(view, today))
 
     def _media(self, identity: Identity, payload: Path, audience: Audience, accession_ids: list[str]) -> int:
         """The derivatives the audience may have (never an original): photos at each size, redacted

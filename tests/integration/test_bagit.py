@@ -74,6 +74,25 @@ def test_what_a_bag_of_one_testimony_holds(example_archive, tmp_path):
     assert "Suluk" in text and "Khaled" not in text
 
 
+def test_a_bag_carries_each_testimonys_ohms_as_its_audience_sees_it(example_archive, tmp_path):
+    from lxml import etree
+
+    from archive.identity import ANONYMOUS
+    from tests.xml_schemas import assert_valid
+    folder = "data/testimonies/OH-2015-0001"
+    bare = etree.XMLParser(remove_blank_text=True)
+    for who, name in ((ANONYMOUS, "public"), (RESEARCHER, "researcher")):
+        example_archive.bags.export_bag(SYSTEM if who is ANONYMOUS else who, tmp_path / name,
+                                        "public" if who is ANONYMOUS else None, accession_id="OH-2015-0001")
+        ohms = files(tmp_path / name)[f"{folder}/ohms.xml"]
+        assert_valid("ohms", ohms)
+        # the same document as that audience's OHMS download
+        assert etree.tostring(etree.fromstring(ohms, bare)) == \
+            etree.tostring(etree.fromstring(example_archive.exchange.ohms(who, "OH-2015-0001"), bare))
+    assert b"Suluk" in files(tmp_path / "researcher")[f"{folder}/ohms.xml"]
+    assert b"Suluk" not in files(tmp_path / "public")[f"{folder}/ohms.xml"]
+
+
 def test_a_bag_of_one_collection_and_what_is_refused(example_archive, tmp_path):
     example_archive.bags.export_bag(SYSTEM, tmp_path / "c", "admin", collection="leaving-raqqa")
     document = json.loads((tmp_path / "c" / "data" / "archive.json").read_text())
