@@ -4,7 +4,9 @@ Written so that archive/intake/ohms.py reads it back to the same records: metada
 (segments with a title, synopsis, keywords, links or GPS points) with their synopses, keywords,
 hyperlinks and GPS points, and the transcript with its timing. A transcript whose cues are OHMS
 legacy sync points (every n minutes) is written as <transcript> + <sync>; one with caption cues as a
-WebVTT <vtt_transcript> (speakers as voices); one without cues as <transcript> alone.
+WebVTT <vtt_transcript> (speakers as voices); one without cues as <transcript> alone. A second
+transcript the audience may read (the original's translation first) goes in the alternate transcript's
+elements (<transcript_alt> + <sync_alt>, or <vtt_transcript_alt>), its language in <transcript_alt_lang>.
 """
 from __future__ import annotations
 
@@ -62,7 +64,7 @@ def record(view: dict, today: dt.date) -> etree._Element:
             el.text = _xml_safe(text)
         return el
 
-    transcript = next(iter(view.get("transcripts") or []), None)
+    transcript, alternate = pick_transcripts(view.get("transcripts") or [])
     add("version", VERSION)
     add("date", value=view.get("interview_date") or "", format="yyyy-mm-dd")
     add("date_nonpreferred_format", view.get("interview_date_text"))
@@ -83,7 +85,12 @@ def record(view: dict, today: dt.date) -> etree._Element:
     for interviewer in view.get("interviewers") or []:
         add("interviewer", interviewer)
     body, sync, vtt = _transcript_parts(transcript)
+    alt_body, alt_sync, alt_vtt = _transcript_parts(alternate)
     add("sync", sync)
+    if alternate is not None:      # (none of the alternate's elements without one)
+        add("sync_alt", alt_sync)
+        add("transcript_alt_lang", alternate["language"])
+        add("translate", "1")
     add("media_url", view.get("media_url"))
     language = transcript["language"] if transcript else next(iter(view.get("languages") or []), "")
     add("language", "" if language == "und" else language)
@@ -109,9 +116,26 @@ def record(view: dict, today: dt.date) -> etree._Element:
             add("hyperlink_text", link.get("text") or "", parent=el)
     add("description", view.get("summary"))
     add("transcript", body)
+    if alternate is not None:
+        add("transcript_alt", alt_body)
     add("vtt_transcript", vtt)
+    if alternate is not None:
+        add("vtt_transcript_alt", alt_vtt)
     add("rights", view.get("rights"))
     return rec
+
+
+def pick_transcripts(transcripts: list[dict]) -> tuple[dict | None, dict | None]:
+    """(the transcript, the alternate transcript) OHMS carries of a view's transcripts: an original
+    (the first, else the first of all), and its translation if the view holds one, else the next
+    transcript. OHMS has room for two; the view holds only what its audience may read."""
+    if not transcripts:
+        return None, None
+    first = next((t for t in transcripts if not t.get("translation_of")), transcripts[0])
+    others = [t for t in transcripts if t is not first]
+    alternate = next((t for t in others if t.get("translation_of") == first["key"]), None) or \
+        next(iter(others), None)
+    return first, alternate
 
 
 def _opening(text: str, words: int = 12) -> str:

@@ -146,15 +146,34 @@ def _metadata(record: etree._Element, warnings: list[str]) -> dict:
     return {k: v for k, v in meta.items() if v not in ("", [], None) or k in ("title", "duration")}
 
 
-def parse_ohms(data: bytes, filename: str, *, language: str | None = None) -> ParsedTranscript:
+def has_alternate(data: bytes, filename: str) -> bool:
+    """Whether an OHMS file carries an alternate transcript (<transcript_alt> or <vtt_transcript_alt>)."""
+    record = load(data, filename)
+    return any(_text(e) for name in ("transcript_alt", "vtt_transcript_alt")
+               for e in record.findall(f"{{*}}{name}"))
+
+
+def says_translated(data: bytes, filename: str) -> bool:
+    """Whether the file marks its alternate transcript as a translation (<translate>1</translate>)."""
+    return _field(load(data, filename), "translate") == "1"
+
+
+def parse_ohms(data: bytes, filename: str, *, language: str | None = None,
+               alternate: bool = False) -> ParsedTranscript:
+    """The OHMS file's transcript, with its index as segments; with alternate=True its alternate
+    transcript instead (often a translation: <transcript_alt>/<sync_alt> or <vtt_transcript_alt>, its
+    language in <transcript_alt_lang>), which the index does not describe."""
     record = load(data, filename)
     warnings: list[str] = []
     meta = _metadata(record, warnings)
-    vtt_el = record.find("{*}vtt_transcript")
+    alt = "_alt" if alternate else ""
+    if alternate:
+        meta["language"] = _field(record, "transcript_alt_lang")
+    vtt_el = record.find(f"{{*}}vtt_transcript{alt}")
     if vtt_el is not None and _text(vtt_el):
         parsed, interpolate = _from_vtt(vtt_el, filename, meta), False
     else:
-        parsed, interpolate = _from_legacy(record, warnings, meta), True
+        parsed, interpolate = _from_legacy(record, warnings, meta, alt), True
     parsed.warnings[:0] = warnings
     raw_language = meta.get("language", "")
     parsed.language = language or LANGUAGES.get(raw_language.lower()) or (
@@ -164,7 +183,7 @@ def parse_ohms(data: bytes, filename: str, *, language: str | None = None) -> Pa
         parsed.warnings.append(f"field language: {raw_language!r} is not a known language; "
                                f"pass language= to set it")
 
-    points = _points(record, filename, parsed.warnings)
+    points = [] if alternate else _points(record, filename, parsed.warnings)
     if points:
         parsed.segments = _index_segments(parsed, points, meta.get("duration"), interpolate)
     if not parsed.text.strip():
@@ -185,8 +204,8 @@ def _from_vtt(vtt_el: etree._Element, filename: str, meta: dict) -> ParsedTransc
     return transcript_from_captions(captions, "ohms", None, meta)
 
 
-def _from_legacy(record: etree._Element, warnings: list[str], meta: dict) -> ParsedTranscript:
-    raw = _raw_text(record.find("{*}transcript"))
+def _from_legacy(record: etree._Element, warnings: list[str], meta: dict, alt: str = "") -> ParsedTranscript:
+    raw = _raw_text(record.find(f"{{*}}transcript{alt}"))
     if raw.strip().lower() in PLACEHOLDERS:
         warnings.append(f"the transcript is OHMS's placeholder {raw.strip()!r}; read as empty")
         raw = ""
@@ -206,7 +225,7 @@ def _from_legacy(record: etree._Element, warnings: list[str], meta: dict) -> Par
         text += "\n\nNotes\n" + "\n".join(f"[{i}] {n}" for i, n in enumerate(notes, start=1))
     turns, _ = find_turns(text)
     meta["speakers"] = speakers(turns)
-    cues = _sync_cues(_field(record, "sync"), body_lines, line_starts, len(body), warnings)
+    cues = _sync_cues(_field(record, f"sync{alt}"), body_lines, line_starts, len(body), warnings)
     speaker_at = speaker_lookup(turns)
     for i, cue in enumerate(cues):
         cue.text_end = cues[i + 1].text_start if i + 1 < len(cues) else len(text)

@@ -21,6 +21,8 @@ from ..errors import ConflictError, ValidationError
 from ..formats import csv_format, json_format, serialize
 from ..identity import Identity
 from ..intake import DEFAULT_MAX_BYTES, ParsedTranscript, decode, detect, parse
+from ..intake import limits
+from ..intake import ohms as ohms_intake
 from ..intake.decoding import bom_encoding, check_size
 from ..model import Collection, Consent, Narrator, Segment, SensitiveTerm, Testimony, Transcript
 from ..policy import gated
@@ -142,6 +144,9 @@ class IntakeService(Service):
             if parsed.text.strip() or parsed.segments:     # an index without a transcript is kept too
                 testimony.transcripts.append(_transcript(parsed, record["transcript_key"],
                                                          record["transcript_language"]))
+            alternate = _ohms_alternate(data, filename, testimony.transcripts)
+            if alternate is not None:
+                testimony.transcripts.append(alternate)
             self.archive.audit.record(session, identity, "testimony.import", accession, source=filename,
                                       format="ohms", sha256=hashlib.sha256(data).hexdigest())
             self.archive.audit.revision(session, identity, accession, f"imported from {filename} (OHMS)",
@@ -451,6 +456,30 @@ def _target(testimony: Testimony, parsed: ParsedTranscript, filename: str, langu
             problems.append(f"the testimony already has a transcript {key!r}: choose to replace it, or "
                             f"add this file under another key")
     return {"key": key, "language": lang, "existing": existing, "problems": problems}
+
+
+def _ohms_alternate(data: bytes, filename: str, transcripts: list[Transcript]) -> Transcript | None:
+    """An OHMS file's alternate transcript as a second transcript: the translation of the first where
+    the file says it translates (<translate>1</translate>) and has a first, else another original."""
+    if not ohms_intake.has_alternate(data, filename):
+        return None
+    parsed = ohms_intake.parse_ohms(data, filename, alternate=True)
+    for count, limit, what in ((len(parsed.text), limits.MAX_CHARACTERS, "characters"),
+                               (len(parsed.cues), limits.MAX_CUES, "cues"),
+                               (len(parsed.segments), limits.MAX_SEGMENTS, "segments")):
+        limits.over(count, limit, what, f"{filename} (alternate transcript)")
+    parsed.check()
+    language = parsed.language or UNDETERMINED
+    if not json_format.LANGUAGE.match(language):
+        raise ValidationError(f"{language!r} is not a language code (e.g. en, ar, fr)", file=filename,
+                              field="transcript_alt_lang")
+    taken = {t.key for t in transcripts}
+    key = next(k for k in (language if language != UNDETERMINED else "alt", "alt", "t2", "t3") if k not in taken)
+    original = transcripts[0].key if transcripts and ohms_intake.says_translated(data, filename) else None
+    transcript = _transcript(parsed, key, language)
+    if original:
+        transcript.kind, transcript.translation_of = "translation", original
+    return transcript
 
 
 def _transcript(parsed: ParsedTranscript, key: str, language: str) -> Transcript:

@@ -166,3 +166,50 @@ def test_the_players_captions_and_bags_land_on_the_cue(captioned):
     [film] = [t for t in captioned.transfer.export(SYSTEM, "archivist")["testimonies"] if t["id"] == "FILM-1"]
     bagged = dict(captions(film, A.ARCHIVIST))
     assert len(webvtt.from_buffer(io.StringIO(bagged["captions/en.vtt"].decode("utf-8"))).captions) == 670
+
+
+FRENCH = ("Intervieweur : Merci d'avoir accepté de nous parler.\nOmar : Je suis né à Raqqa.\n\n"
+          "Intervieweur : Comment avez-vous commencé ?\nOmar : Un cousin m'a demandé de conduire un jeune homme.")
+
+
+def test_the_second_transcript_travels_as_the_alternate_transcript(shared_archives, ohms_schema):
+    """OHMS holds a transcript and an alternate one: a translation goes there, and comes back as the
+    translation of the first transcript."""
+    import copy
+    import json
+
+    from tests.conftest import EXAMPLE
+    first, second = shared_archives
+    raw = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    item = copy.deepcopy(raw["testimonies"][0])
+    item.update(id="OH-ALT-0001", redactions=[], sensitive_terms=[])
+    original = item["transcripts"][0]
+    item["transcripts"].append({"id": "fr", "language": "fr", "kind": "translation", "translation_of": original["id"],
+                                "text": FRENCH, "segments": [{"start": 0.0, "end": 30.0, "title": "",
+                                                              "text_start": 0, "text_end": len(FRENCH)}]})
+    raw["testimonies"] = [item]
+    first.transfer.import_document(SYSTEM, parse_document(raw, "alt.json"))
+
+    exported = first.exchange.ohms(ARCHIVIST, "OH-ALT-0001")
+    document = etree.fromstring(exported)
+    assert ohms_schema.validate(document), [str(e) for e in ohms_schema.error_log]
+    ns = {"o": "https://www.weareavp.com/nunncenter/ohms"}
+    assert document.findtext(".//o:transcript_alt_lang", namespaces=ns) == "fr"
+    assert document.findtext(".//o:translate", namespaces=ns) == "1"
+    assert FRENCH in document.findtext(".//o:transcript_alt", namespaces=ns)
+
+    again = second.intake.import_ohms(ARCHIVIST, exported, "OH-ALT-0001.ohms.xml")
+    before, after = _record(first, "OH-ALT-0001"), _record(second, again)
+    assert [(t["id"], t["language"], t["kind"], t.get("translation_of")) for t in after["transcripts"]] == \
+        [("en", "en", "original", None), ("fr", "fr", "translation", "en")]
+    assert after["transcripts"][1]["text"] == FRENCH
+    # (the first keeps its text, less its last newline; its index times are OHMS's whole seconds)
+    assert after["transcripts"][0]["text"] == before["transcripts"][0]["text"].rstrip()
+
+
+def test_a_file_with_one_transcript_has_no_alternate(shared_archives):
+    first, _ = shared_archives
+    exported = first.exchange.ohms(ARCHIVIST, first.intake.import_ohms(
+        ARCHIVIST, (OHMS_DIR / OHMS_FILES[0]).read_bytes(), OHMS_FILES[0]))
+    for name in ("transcript_alt", "vtt_transcript_alt", "transcript_alt_lang", "translate"):
+        assert etree.fromstring(exported).find(f".//{{*}}{name}") is None

@@ -94,3 +94,6 @@ def test_a_name_left_in_a_translation_reaches_no_reader_through_any_output(secur
     assert DISGUISED in page and "rieke" in page and CANARY in as_text(
         client_as(app, "archivist").get(f"/testimonies/{ACCESSION}"))
     assert index_leaks(archive, "staff", {"rieke"}) == {"rieke"}
+    # OHMS carries a second transcript as its alternate: staff's holds the translation, with the name
+    staff_ohms = as_text(client_as(app, "archivist").get(f"/api/v1/testimonies/{DISGUISED_ID}/ohms"))
+    assert "<transcript_alt_lang>sk</transcript_alt_lang>" in staff_ohms and DISGUISED in staff_ohms
