@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from pathlib import Path
 
 import pytest
 
@@ -142,6 +143,25 @@ def test_derivatives_are_keyed_by_sha_audience_and_size(store):
     with pytest.raises(NotFound):
         store.read_derivative(SHA, "public", "medium")
 
+
+
+def test_a_derivative_replaced_while_another_server_reads_it_is_never_half_written(store, monkeypatch):
+    """Several servers share one media folder (README, "Running on several machines"): a derivative is
+    written under a temporary name in its own folder (the same filesystem) and renamed over the old one,
+    so a reader on any server opens the old bytes or the new, whole."""
+    old = store.put_derivative(SHA, "public", "audio-0", b"old recording", ext="ogg")
+    real_replace, seen = os.replace, []
+
+    def replace(src, dst):
+        seen.append((os.path.dirname(src) == os.path.dirname(dst), os.path.basename(src).startswith(".tmp-"),
+                     Path(src).read_bytes(), Path(dst).read_bytes()))   # what another server reads now
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    store.put_derivative(SHA, "public", "audio-0", b"new recording, longer", ext="ogg")
+    assert seen == [(True, True, b"new recording, longer", b"old recording")]
+    assert old.read_bytes() == b"new recording, longer"
+    assert store.derivative_names(SHA, "public", "ogg") == ["audio-0"]   # the temporary name is never listed
 
 def test_remove_derivatives(store):
     for audience in ("public", "researcher"):
