@@ -106,14 +106,15 @@ def gaps(original, translation, redactions) -> list[str]:
               and _hides_below_staff(r)]
     if not theirs:
         return []
-    ours = [r for r in redactions if r.transcript_id == translation.id and r.start is not None]
+    ours = sorted((r for r in redactions if r.transcript_id == translation.id and r.start is not None),
+                  key=lambda c: (c.start, c.end))
     paired = counterparts(o_parts, t_parts)
     used: set[str] = set()
     problems = []
     for r in sorted(theirs, key=lambda r: (r.start, r.end)):
         held = _holding(o_parts, r.start, r.end)
         targets = sorted({j for i in held for j in paired.get(i, [])})
-        match = next((c for c in sorted(ours, key=lambda c: (c.start, c.end)) if c.key not in used
+        match = next((c for c in ours if c.key not in used
                       and Audience.parse(c.visible_to) >= Audience.parse(r.visible_to)
                       and any(t_parts[j].lo < c.end and c.start < t_parts[j].hi for j in targets)), None)
         if match is not None:
@@ -131,15 +132,19 @@ def _still_readable(original, translation, theirs, ours, t_parts) -> list[str]:
     """The original's redacted texts, in any spelling the scanner folds, left outside the translation's
     own redactions."""
     from .scanning import find_terms
-    problems = []
-    redacted = [(c.start, c.end) for c in ours]
+    keys: dict[str, list[str]] = {}
     for r in theirs:
-        if not (r.text or "").strip():
-            continue
-        for occurrence in find_terms(translation.text or "", [r.text], redacted=redacted):
-            seq = _holding(t_parts, occurrence.start, occurrence.end)[0]
+        if (r.text or "").strip():
+            keys.setdefault(r.text, []).append(r.key)
+    if not keys:
+        return []
+    problems = []
+    # (one pass over the translation for all the texts: a view is made per audience at every write)
+    for occurrence in find_terms(translation.text or "", list(keys), redacted=[(c.start, c.end) for c in ours]):
+        seq = _holding(t_parts, occurrence.start, occurrence.end)[0]
+        for key in keys.get(occurrence.term_key, [occurrence.term_key]):
             problems.append(f"translation {translation.key}: segment {seq} (characters {occurrence.start}.."
-                            f"{occurrence.end}) still reads what redaction {r.key} of {original.key} hides")
+                            f"{occurrence.end}) still reads what redaction {key} of {original.key} hides")
     return problems
 
 
