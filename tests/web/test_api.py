@@ -94,7 +94,11 @@ def test_search_answers_a_documented_shape(client):
                                             "الرَّقَّة"] in body["expanded"]
     assert body["query"] == "Raqqa" and body["error"] is None and body["page"] == 1 and body["pagesize"] > 0
     assert body["total"] == 3 == len(body["testimonies"])
-    assert [t["accession_id"] for t in body["testimonies"]][0] == "OH-2015-0001"
+    # (The shape, not the ranking: the engines rank by their own scores, judged by tests/quality/.)
+    found = {t["accession_id"]: t for t in body["testimonies"]}
+    assert "OH-2015-0001" in found
+    scores = [t["score"] for t in body["testimonies"]]
+    assert scores == sorted(scores, reverse=True)     # by relevance, best first, whatever the engine's scale
     hit_keys = {"doc_id", "kind", "seq", "transcript", "start", "end", "title", "snippet_html", "score"}
     for testimony in body["testimonies"]:
         assert set(testimony) == {"accession_id", "title", "score", "hits"}
@@ -102,7 +106,7 @@ def test_search_answers_a_documented_shape(client):
         for hit in testimony["hits"]:
             assert set(hit) == hit_keys
             assert hit["kind"] in ("segment", "meta")
-    segment = next(h for h in body["testimonies"][0]["hits"] if h["kind"] == "segment")
+    segment = next(h for h in found["OH-2015-0001"]["hits"] if h["kind"] == "segment")
     assert segment["transcript"] == "en" and isinstance(segment["seq"], int) and segment["start"] == 0.0
     assert "<mark>Raqqa</mark>" in segment["snippet_html"]
     assert set(body["facets"]) == {"collection", "language", "place", "subject", "role", "decade", "year", "audio"}
