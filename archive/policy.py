@@ -17,6 +17,8 @@ RULES: dict[str, Audience] = {
     "collection.read": Audience.PUBLIC,
     "search": Audience.PUBLIC,
     "export.audience": Audience.PUBLIC,        # an export for the caller's own audience or below
+    "export.queue": Audience.ARCHIVIST,        # an export of many testimonies made by a job
+    "export.download": Audience.ARCHIVIST,     # its file, for the audience it was made for or above
     "oai.harvest": Audience.PUBLIC,            # OAI-PMH: the public's views, whoever asks
     "testimony.read_original": Audience.ARCHIVIST,
     "testimony.write": Audience.ARCHIVIST,

@@ -245,6 +245,21 @@ def csrf_from(client, url: str) -> str:
     return match.group(1)
 
 
+def export_by_job(client, audience: str, fmt: str = "json", collection: str = ""):
+    """An export asked for on the dashboard (a job, which the tests' immediate queue runs at once) and
+    downloaded from the job's page; the refusal itself when it is refused."""
+    token = csrf_from(client, "/staff/")
+    asked = client.post("/staff/exports", data={"audience": audience, "format": fmt, "collection": collection,
+                                                "csrf_token": token})
+    if asked.status_code != 302:
+        return asked
+    job_id = asked.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    response = client.get(f"/staff/jobs/{job_id}/download")
+    response.get_data()     # read whole and closed: the file it was sent from is let go
+    response.close()
+    return response
+
+
 def sign_in(client, username: str):
     token = csrf_from(client, "/signin")
     response = client.post("/signin", data={"username": username, "password": PASSWORD, "csrf_token": token})

@@ -56,7 +56,8 @@ def dashboard():
     listed = archive().testimonies.page(identity, page=page_arg(), per_page=rows)
     return render_template("staff/dashboard.html", listed=listed, testimonies=listed["testimonies"],
                            stats=archive().testimonies.stats(identity),
-                           panels=archive().dashboard.panels(identity, rows=rows))
+                           panels=archive().dashboard.panels(identity, rows=rows),
+                           collections=archive().records.list_collections(identity))
 
 
 @bp.get("/testimonies/<accession_id>")
@@ -175,32 +176,41 @@ def audit():
     return history_routes.audit_page()      # filters and pages: app/staff/history_routes.py
 
 
-@bp.get("/export.json")
+@bp.post("/exports")
 @audience("archivist")
-def export():
-    chosen = request.args.get("audience", "public")
+def queue_export():
+    """An export of a collection or of the whole archive, as one audience sees it: made by a job (its
+    time grows with the archive), offered on the job's page when ready. What would refuse it is said
+    at once."""
+    ActionForm().validate_on_submit() or _csrf_failed()
+    chosen = request.form.get("audience", "public")
     try:
         Audience.parse(chosen)
     except ValueError as exc:
         raise ValidationError(str(exc), field="audience") from None
-    # Streamed a batch of testimonies at a time: the export of a large archive is never whole in memory.
-    return Response(archive().transfer.export_stream(current(), chosen), mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="archive-{Audience.parse(chosen).label}.json"'})
+    job = archive().exports.queue(current(), request.form.get("format", "json"), chosen,
+                                  collection=request.form.get("collection") or None,
+                                  organization=current_app.config["SITE_NAME"])
+    return redirect(url_for("staff.job", job_id=job["id"]))
 
 
 @bp.get("/export.bag.zip")
 @audience("archivist")
 def export_bag():
-    """A BagIt bag (zipped) of one testimony (?id=), one collection (?collection=) or the archive, as the
-    chosen audience sees it: made whole (and refused, if it must be) before the first byte is sent."""
+    """A BagIt bag (zipped) of one testimony (?id=), as the chosen audience sees it: made whole (and
+    refused, if it must be) before the first byte is sent. A collection or the archive is a job
+    (`queue_export`): its time grows with the archive."""
     chosen = request.args.get("audience", "public")
     try:
         Audience.parse(chosen)
     except ValueError as exc:
         raise ValidationError(str(exc), field="audience") from None
-    name, stream = archive().bags.export_bag_zip(
-        current(), chosen, collection=request.args.get("collection") or None,
-        accession_id=request.args.get("id") or None, organization=current_app.config["SITE_NAME"])
+    accession_id = request.args.get("id") or None
+    if accession_id is None:
+        raise ValidationError("a bag of a collection or of the archive is made by a job: ask for it under "
+                              "Exports on the dashboard", field="id")
+    name, stream = archive().bags.export_bag_zip(current(), chosen, accession_id=accession_id,
+                                                 organization=current_app.config["SITE_NAME"])
     return Response(stream, mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

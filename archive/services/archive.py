@@ -48,6 +48,7 @@ class Archive:
         from .consent import ConsentService
         from .dashboard import DashboardService
         from .exchange import ExchangeService
+        from .exports import ExportService
         from .gate import PublicationGate
         from .history import HistoryService
         from .indexing import IndexService
@@ -86,6 +87,7 @@ class Archive:
         # Slow work off the request (services/jobs.py); the app configures its queue (JOB_QUEUE).
         self.jobs = JobService(self)
         self.bags = BagService(self)
+        self.exports = ExportService(self)    # collections and the archive, exported by a job (issue 16)
         self.exchange = ExchangeService(self)   # OHMS, WebVTT and SRT of one testimony (issue 14)
 
     @contextmanager

@@ -37,7 +37,7 @@ from .base import Service
 
 log = logging.getLogger(__name__)
 
-KINDS = {"recording": "Recording re-encoded", "reindex": "Search indexes rebuilt"}
+KINDS = {"recording": "Recording re-encoded", "reindex": "Search indexes rebuilt", "export": "Export made"}
 # Progress is written to the job's row at most this often (and always at the end).
 WRITE_EVERY = 0.5
 LIVE = ("queued", "running")
@@ -353,4 +353,8 @@ def _reindex(archive, job: dict, report: Progress) -> str:
     return "Indexes rebuilt: " + ", ".join(f"{k} {v}" for k, v in counts.items())
 
 
-HANDLERS: dict[str, Callable] = {"recording": _recording, "reindex": _reindex}
+def _export(archive, job: dict, report: Progress) -> str:
+    return archive.exports.build(job, report)
+
+
+HANDLERS: dict[str, Callable] = {"recording": _recording, "reindex": _reindex, "export": _export}

@@ -206,9 +206,18 @@ class TransferService(Service):
         return self._stream(audience)
 
     def _stream(self, audience: Audience):
+        return self.stream_for(audience)
+
+    def stream_for(self, audience: Audience, *, collection: str | None = None, progress: Progress | None = None):
+        """The export's JSON text in pieces, of one collection or of everything; no gate: for callers
+        that passed one (`export_stream`, and the export job queued through `exports.queue`)."""
         dumps = partial(json.dumps, ensure_ascii=False)
         with self.archive.db.session() as session:
-            export = _Export(self, session, audience)
+            ids = None
+            if collection is not None:
+                ids = list(session.scalars(select(Testimony.id).join(Collection).where(Collection.slug == collection)
+                                           .order_by(Testimony.accession_id)))
+            export = _Export(self, session, audience, progress, ids=ids)
             yield dumps(export.head())[:-1] + ', "testimonies": [\n'
             for n, item in enumerate(export.items()):
                 yield (",\n" if n else "") + dumps(item)

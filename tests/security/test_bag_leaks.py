@@ -18,7 +18,8 @@ from archive.formats.json_format import parse_document
 from archive.identity import SYSTEM, Identity
 from archive.scanning import find_terms
 from archive.services import Archive
-from tests.conftest import EXAMPLE, TODAY
+from tests.conftest import EXAMPLE, TODAY, csrf_from
+from tests.conftest import export_by_job as exported
 from tests.security import canaries, media_canaries
 from tests.security.conftest import client_as
 from tests.security.disguises import ARABIC_TERM, LATIN_TERM
@@ -71,8 +72,8 @@ def test_a_bag_holds_nothing_hidden_from_its_audience(security_app, originals, t
     archive.bags.export_bag(Identity(Audience.parse(audience), username=f"leak-{audience}"), tmp_path / "bag")
     bagit_format.check(tmp_path / "bag")
     made = bag_files(tmp_path / "bag")
-    # the same bag downloaded zipped by an archivist
-    response = client_as(security_app, "archivist").get("/staff/export.bag.zip", query_string={"audience": audience})
+    # the same bag made by an export job for an archivist, downloaded zipped from the job's page
+    response = exported(client_as(security_app, "archivist"), audience, "bag")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     downloaded = zip_files(response.data)
     for files in (made, downloaded):
@@ -152,3 +153,33 @@ def test_a_public_bag_holds_no_name_in_disguise(disguised_archive):
     text = (root / "admin" / "data" / "testimonies" / "BAG-DISGUISED" / "transcripts" / "en.txt").read_text()
     assert all(w in text for w in DISGUISED)
     assert len(find_terms(text, TERMS)) >= len(DISGUISED)
+
+
+@pytest.mark.parametrize("audience", LOWER)
+def test_an_export_job_holds_nothing_hidden_from_its_audience(security_app, audience):
+    response = exported(client_as(security_app, "archivist"), audience, "json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    text = response.get_data(as_text=True)
+    assert not found_in(text, canaries.hidden_from(audience)), found_in(text, canaries.hidden_from(audience))
+    assert {t["id"] for t in json.loads(text)["testimonies"]} == canaries.visible_to(audience)
+
+
+def test_an_export_job_is_refused_at_once_and_read_only_by_its_audience(security_app):
+    archivist, admin = client_as(security_app, "archivist"), client_as(security_app, "admin")
+    jobs = security_app.extensions["archive"].jobs
+    before = len(jobs.latest(SYSTEM))
+    # CNRY-OPEN holds a redaction only an admin may lift: an archivists' export would carry its original.
+    token = csrf_from(archivist, "/staff/")
+    refused = archivist.post("/staff/exports", data={"audience": "archivist", "csrf_token": token})
+    assert refused.status_code == 403
+    assert archivist.post("/staff/exports", data={"audience": "admin", "csrf_token": token}).status_code == 403
+    assert len(jobs.latest(SYSTEM)) == before      # nothing queued
+    # an admin's export is the admin's to download, not an archivist's
+    token = csrf_from(admin, "/staff/")
+    asked = admin.post("/staff/exports", data={"audience": "admin", "format": "json", "csrf_token": token})
+    download = f"/staff/jobs/{asked.headers['Location'].rstrip('/').rsplit('/', 1)[1]}/download"
+    assert archivist.get(download).status_code == 403
+    got = admin.get(download)
+    got.get_data()
+    got.close()
+    assert got.status_code == 200 and canaries.OPEN_ID in got.get_data(as_text=True)

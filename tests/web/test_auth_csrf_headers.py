@@ -204,7 +204,7 @@ PUBLIC_PAGES = ["/", "/search?q=Raqqa", "/testimonies/OH-2015-0001", "/collectio
                 "/about", "/signin", "/testimonies/DEMO-2017-0011", "/testimonies/NOPE", "/api/v1/testimonies",
                 "/api/v1/search?q=raqqa", "/search?q=title:("]
 STAFF_PAGES = ["/staff/", "/staff/testimonies/OH-2015-0001", "/staff/testimonies/OH-2015-0001/withdraw",
-               "/staff/audit", "/staff/export.json?audience=public", "/testimonies/OH-2015-0001",
+               "/staff/audit", "/staff/jobs", "/testimonies/OH-2015-0001",
                "/api/v1/testimonies/OH-2015-0002", "/"]
 
 

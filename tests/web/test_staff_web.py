@@ -9,6 +9,7 @@ import pytest
 
 from archive.identity import SYSTEM
 from tests.conftest import csrf_from
+from tests.conftest import export_by_job as export
 
 OH1 = "OH-2015-0001"
 STAFF_OH1 = f"/staff/testimonies/{OH1}"
@@ -195,9 +196,9 @@ def test_an_unknown_state_is_refused(app, signed_in):
 
 def test_the_public_export_is_valid_and_holds_nothing_restricted(signed_in):
     archivist = signed_in("archivist")
-    response = archivist.get("/staff/export.json?audience=public")
+    response = export(archivist, "public")
     assert response.status_code == 200 and response.mimetype == "application/json"
-    assert 'filename="archive-public.json"' in response.headers["Content-Disposition"]
+    assert 'filename=archive-public.json' in response.headers["Content-Disposition"]
     text = response.get_data(as_text=True)
     document = json.loads(text)
     assert document["format"] == "testimony-archive/1"
@@ -207,18 +208,43 @@ def test_the_public_export_is_valid_and_holds_nothing_restricted(signed_in):
     for secret in ("Khaled", "Haddad", "Suluk", "Gaziantep, Turkey", "EXAMPLE-LEGAL-NAME-1", "EXAMPLE-CONTACT-1",
                    "legal_name", "sensitive_terms\": [{"):
         assert secret not in text, secret
-    researcher_export = archivist.get("/staff/export.json?audience=researcher").get_data(as_text=True)
+    researcher_export = export(archivist, "researcher").get_data(as_text=True)
     assert "the farm near Suluk" in researcher_export and "Khaled" not in researcher_export
     assert "DEMO-2015-0003" in researcher_export
 
 
+def test_an_export_is_a_job_whose_file_only_its_audience_downloads(signed_in, app):
+    archivist = signed_in("archivist")
+    token = csrf_from(archivist, "/staff/")
+    asked = archivist.post("/staff/exports", data={"audience": "researcher", "format": "bag",
+                                                   "collection": "leaving-raqqa", "csrf_token": token})
+    job_id = asked.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    job = app.extensions["archive"].jobs.get(SYSTEM, job_id)
+    assert job["kind"] == "export" and job["state"] == "finished", job
+    download = f"/staff/jobs/{job_id}/download"
+    bag = archivist.get(download)
+    bag.get_data()
+    bag.close()
+    assert bag.status_code == 200 and bag.mimetype == "application/zip"
+    assert "leaving-raqqa-researcher-bag.zip" in bag.headers["Content-Disposition"]
+    assert signed_in("researcher").get(download).status_code == 403      # not staff
+    assert archivist.get("/staff/jobs/999999/download").status_code == 404
+
+
+def test_a_bag_of_a_collection_in_the_request_is_refused_with_the_way_to_ask(signed_in):
+    response = signed_in("archivist").get("/staff/export.bag.zip?collection=leaving-raqqa&audience=public")
+    assert response.status_code == 400 and "made by a job" in response.get_data(as_text=True)
+
+
 def test_export_is_for_staff_only(signed_in, client):
-    assert signed_in("researcher").get("/staff/export.json?audience=public").status_code == 403
-    assert client.get("/staff/export.json?audience=public").status_code == 302
+    token = csrf_from(signed_in("archivist"), "/staff/")
+    assert signed_in("researcher").post("/staff/exports", data={"audience": "public", "csrf_token": token}
+                                        ).status_code in (400, 403)
+    assert client.post("/staff/exports", data={"audience": "public"}).status_code in (302, 400)
 
 
 def test_an_unknown_export_audience_is_a_clear_400(signed_in):
-    response = signed_in("archivist").get("/staff/export.json?audience=everyone")
+    response = export(signed_in("archivist"), "everyone")
     assert response.status_code == 400
     assert "unknown audience &#39;everyone&#39;" in response.get_data(as_text=True)
 
@@ -232,7 +258,7 @@ def test_the_audit_page_lists_what_was_done_and_by_whom(signed_in):
     approve(reviewer, OH1, key)
     token = csrf_from(archivist, "/staff/testimonies/DEMO-2017-0010/withdraw")
     archivist.post("/staff/testimonies/DEMO-2017-0010/withdraw", data={"reason": "asked", "csrf_token": token})
-    archivist.get("/staff/export.json?audience=public")
+    export(archivist, "public")
 
     page = archivist.get("/staff/audit")
     assert page.status_code == 200
