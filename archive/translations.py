@@ -11,6 +11,7 @@ that would publish it is refused (services/gate.py).
 """
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 
@@ -58,12 +59,20 @@ def pairs(original: list[Part], translation: list[Part]) -> list[list[int]]:
         return [[] for _ in translation]
     if _timed(original) and _timed(translation):
         o_ranges, t_ranges = _ranges(original), _ranges(translation)
+        starts = [o0 for o0, _ in o_ranges]
+        reach, furthest = [], -math.inf      # reach[i]: the latest end among segments 0..i
+        for _, o1 in o_ranges:
+            furthest = max(furthest, o1)
+            reach.append(furthest)
+        ordered = starts == sorted(starts)
         out = []
         for t0, t1 in t_ranges:
-            hit = [i for i, (o0, o1) in enumerate(o_ranges)
-                   if (o0 < t1 and t0 < o1) or o0 == t0]
+            # (segments in time order: only those starting before t1 and reaching past t0 are looked at)
+            lo, hi = (bisect.bisect_right(reach, t0), bisect.bisect_right(starts, t1)) if ordered \
+                else (0, len(o_ranges))
+            hit = [i for i in range(lo, hi) if (starts[i] < t1 and t0 < o_ranges[i][1]) or starts[i] == t0]
             if not hit:    # (an instant, or past the original's end: the one starting last before it)
-                before = [i for i, (o0, _) in enumerate(o_ranges) if o0 <= t0]
+                before = [i for i, o0 in enumerate(starts) if o0 <= t0]
                 hit = [before[-1] if before else 0]
             out.append(hit)
         return out
@@ -95,8 +104,23 @@ def _hides_below_staff(redaction) -> bool:
     return Audience.parse(redaction.visible_to) > Audience.PUBLIC
 
 
-def _holding(items: list[Part], lo: int, hi: int) -> list[int]:
-    return [p.seq for p in items if p.lo < hi and lo < p.hi] or [len(items) - 1]
+def _holding(items: list[Part], lo: int, hi: int, los: list[int] | None = None) -> list[int]:
+    """Positions of the segments holding text lo..hi (segments tile their text in order: `los`, their
+    starts, lets a long transcript be searched by bisection)."""
+    if los is None:
+        return [p.seq for p in items if p.lo < hi and lo < p.hi] or [len(items) - 1]
+    out = []
+    for k in range(max(bisect.bisect_right(los, lo) - 1, 0), len(items)):
+        if items[k].lo >= hi and out:
+            break
+        if items[k].lo < hi and lo < items[k].hi:
+            out.append(items[k].seq)
+    return out or [len(items) - 1]
+
+
+def _starts(items: list[Part]) -> list[int] | None:
+    los = [p.lo for p in items]
+    return los if los == sorted(los) else None
 
 
 def gaps(original, translation, redactions) -> list[str]:
@@ -109,14 +133,22 @@ def gaps(original, translation, redactions) -> list[str]:
     ours = sorted((r for r in redactions if r.transcript_id == translation.id and r.start is not None),
                   key=lambda c: (c.start, c.end))
     paired = counterparts(o_parts, t_parts)
+    o_los, t_los = _starts(o_parts), _starts(t_parts)
+    # The translation's redactions by the segments they touch, each bucket in text order.
+    buckets: dict[int, list] = {}
+    for n, c in enumerate(ours):
+        for j in _holding(t_parts, c.start, c.end, t_los):
+            buckets.setdefault(j, []).append(n)
     used: set[str] = set()
     problems = []
     for r in sorted(theirs, key=lambda r: (r.start, r.end)):
-        held = _holding(o_parts, r.start, r.end)
+        held = _holding(o_parts, r.start, r.end, o_los)
         targets = sorted({j for i in held for j in paired.get(i, [])})
-        match = next((c for c in ours if c.key not in used
-                      and Audience.parse(c.visible_to) >= Audience.parse(r.visible_to)
-                      and any(t_parts[j].lo < c.end and c.start < t_parts[j].hi for j in targets)), None)
+        candidates = sorted({n for j in targets for n in buckets.get(j, [])})
+        match = next((ours[n] for n in candidates if ours[n].key not in used
+                      and Audience.parse(ours[n].visible_to) >= Audience.parse(r.visible_to)
+                      and any(t_parts[j].lo < ours[n].end and ours[n].start < t_parts[j].hi for j in targets)),
+                     None)
         if match is not None:
             used.add(match.key)
             continue
@@ -141,7 +173,7 @@ def _still_readable(original, translation, theirs, ours, t_parts) -> list[str]:
     problems = []
     # (one pass over the translation for all the texts: a view is made per audience at every write)
     for occurrence in find_terms(translation.text or "", list(keys), redacted=[(c.start, c.end) for c in ours]):
-        seq = _holding(t_parts, occurrence.start, occurrence.end)[0]
+        seq = _holding(t_parts, occurrence.start, occurrence.end, _starts(t_parts))[0]
         for key in keys.get(occurrence.term_key, [occurrence.term_key]):
             problems.append(f"translation {translation.key}: segment {seq} (characters {occurrence.start}.."
                             f"{occurrence.end}) still reads what redaction {key} of {original.key} hides")
