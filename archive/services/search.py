@@ -174,8 +174,9 @@ class SearchService(Service):
         found = list(self.archive.indexes.suggest(index, prefix, limit=limit))
         if len(found) < limit and len(prefix) >= 4:
             # A misspelt word ("Raqa") starts no word of the index: offer the spelling search would
-            # suggest, from the same audience's index.
+            # suggest, from the same audience's index; not a shorter word the reader has typed past
+            # ("had" for "hadd"), which completes nothing.
             correction = self.archive.indexes.did_you_mean(index, prefix)
-            if correction and correction.lower() != prefix.lower() and correction not in found:
+            if correction and not prefix.lower().startswith(correction.lower()) and correction not in found:
                 found.append(correction)
         return found

@@ -11,3 +11,8 @@ def test_a_misspelling_is_offered_its_spelling(client):
 def test_short_or_unknown_words_get_nothing_made_up(client):
     assert client.get("/api/v1/suggest", query_string={"q": "R"}).get_json()["suggestions"] == []
     assert client.get("/api/v1/suggest", query_string={"q": "Qzxjwvk"}).get_json()["suggestions"] == []
+
+
+def test_a_shorter_word_typed_past_is_no_suggestion(client):
+    # search's "did you mean" for "hadd" is "had": the box does not offer it
+    assert client.get("/api/v1/suggest", query_string={"q": "hadd"}).get_json()["suggestions"] == []
