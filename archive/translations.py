@@ -68,7 +68,7 @@ def pairs(original: list[Part], translation: list[Part]) -> list[list[int]]:
         out = []
         for t0, t1 in t_ranges:
             # (segments in time order: only those starting before t1 and reaching past t0 are looked at)
-            lo, hi = (bisect.bisect_right(reach, t0), bisect.bisect_right(starts, t1)) if ordered \
+            lo, hi = (bisect.bisect_left(reach, t0), bisect.bisect_right(starts, t1)) if ordered \
                 else (0, len(o_ranges))
             hit = [i for i in range(lo, hi) if (starts[i] < t1 and t0 < o_ranges[i][1]) or starts[i] == t0]
             if not hit:    # (an instant, or past the original's end: the one starting last before it)

@@ -63,3 +63,33 @@ def test_the_reader_gets_rows_of_paired_segments():
     assert [([s["seq"] for s in r["original"]], [[s["seq"] for s in t] for t in r["translations"]])
             for r in block["rows"]] == [([0, 1], [[0]]), ([2], [[1]])]
     assert [b["original"]["key"] for b in reading([en])] == ["en"]
+
+
+def _pairs_by_hand(original: list[Part], translation: list[Part]) -> list[list[int]]:
+    """The pairing rule read literally (every original segment tried): what the bisection must equal."""
+    from archive.translations import _ranges
+    o_ranges = _ranges(original)
+    out = []
+    for t0, t1 in _ranges(translation):
+        hit = [i for i, (o0, o1) in enumerate(o_ranges) if (o0 < t1 and t0 < o1) or o0 == t0]
+        before = [i for i, (o0, _) in enumerate(o_ranges) if o0 <= t0]
+        out.append(hit or [before[-1] if before else 0])
+    return out
+
+
+def test_the_bisection_pairs_and_places_as_the_rule_read_literally_does():
+    import random
+    from archive.translations import _holding, _starts
+    rng = random.Random(14)
+    for _ in range(3000):
+        def made(n):
+            at, out = 0, []
+            for i in range(n):      # equal starts, instants, open ends and overlaps, as files have them
+                at += rng.choice([0, 1, 2, 5])
+                out.append(Part(i, float(at), rng.choice([None, at + rng.choice([0, 1, 3, 8])]), i * 3, i * 3 + 3))
+            return out
+        original, translation = made(rng.randint(1, 8)), made(rng.randint(1, 8))
+        assert pairs(original, translation) == _pairs_by_hand(original, translation), (original, translation)
+        lo = rng.randint(0, len(original) * 3 - 1)
+        hi = rng.randint(lo + 1, len(original) * 3)
+        assert _holding(original, lo, hi, _starts(original)) == _holding(original, lo, hi)
