@@ -156,7 +156,7 @@ def test_a_segment_test_answers_as_an_fts5_match_over_the_same_terms_would():
 
     import apsw
     from whoosh import query as wq
-    from archive.search.sqlite.translate import SegmentMatcher
+    from archive.search.sqlite.translate import SegmentMatcher, Segments
     rng = random.Random(11)
     vocabulary = ["border", "river", "night", "family", "soldier", "raqqa", "alpha", "alpine", "الرقة", "bank",
                   "boat", "bread", "bridge", "brother", "bus", "camp", "car", "child", "city", "coast", "cold"]
@@ -204,11 +204,11 @@ def test_a_segment_test_answers_as_an_fts5_match_over_the_same_terms_would():
             assert test is SegmentMatcher.NOTHING, text
             continue
         expected = {r for (r,) in conn.execute("SELECT rowid FROM seg WHERE seg MATCH ?", (expression,))}
-        segments = list(rows.values())
+        segments = Segments(rows.values())
         assert {segments[i][0] for i in test(segments)} == expected, (text, expression)
         # The columns it says it reads are enough: the others blank (as a page reads them) change nothing.
-        blanked = [tuple(v if i == 0 or store.COLUMNS[i - 1] in columns else "" for i, v in enumerate(row))
-                   for row in segments]
+        blanked = Segments(tuple(v if i == 0 or store.COLUMNS[i - 1] in columns else "" for i, v in enumerate(row))
+                           for row in segments)
         assert {blanked[i][0] for i in test(blanked)} == expected, (text, columns)
         assert not isinstance(q, wq.Every)
     assert checked > 300

@@ -15,7 +15,7 @@ import apsw
 from ..results import HITS_PER_TESTIMONY, SegmentHit
 from ..snippets import best_snippet
 from . import store
-from .translate import AT, EVERY, SegmentMatcher
+from .translate import AT, EVERY, SegmentMatcher, Segments
 
 _K1, _B = 1.2, 0.75
 _WEIGHT = dict(zip(store.COLUMNS, store.WEIGHTS))
@@ -49,16 +49,18 @@ class HitFinder:
         return any(p in row[at] for at, _, padded in self.ranked for p, _ in padded)
 
     def _ranked(self, rows: list[tuple]) -> list[tuple[int, float]]:
-        """The rows by BM25 over their analysed text, which is kept (self.analysed) for the snippets."""
+        """The rows by BM25 over their analysed text."""
         if not self.ranked:
             return [(row[0], 0.0) for row in rows]
-        self.analysed.update((row[0], {c: row[at] for at, c, _ in self.ranked}) for row in rows)
         # Each row's score sums its columns' terms in the same order, whichever loop is outside.
         scores = [0.0] * len(rows)
         for at, _, padded in self.ranked:
             texts = [row[at] for row in rows]
+            joined = "\n".join(texts)  # (a padded term cannot span two texts)
             norms = None
             for term, weight in padded:
+                if term not in joined:
+                    continue
                 counts = [text.count(term) for text in texts]
                 if not any(counts):
                     continue
@@ -80,10 +82,14 @@ class HitFinder:
             select = self._selects.get(columns)
             if select is None:
                 select = self._selects[columns] = _select(columns | self.terms.keys())
-            rows = list(self.conn.execute(select, (lo, hi)))
+            rows = Segments(self.conn.execute(select, (lo, hi)))
             matched = [rows[i] for i in sorted(test(rows))] or [row for row in rows if self._any_word(row)]
             if matched:
                 found = self._ranked(matched)[:HITS_PER_TESTIMONY]
+                # The shown rows' analysed text, for their snippets.
+                shown = dict(found)
+                self.analysed.update((row[0], {c: row[at] for at, c, _ in self.ranked})
+                                     for row in matched if row[0] in shown)
         if not found:
             found = [(r, 0.0) for (r,) in self.conn.execute(
                 "SELECT rowid FROM doc WHERE rowid BETWEEN ? AND ? ORDER BY rowid LIMIT %d"

@@ -230,6 +230,24 @@ Row = tuple
 AT = {column: i + 1 for i, column in enumerate(store.COLUMNS)}
 
 
+class Segments(list):
+    """A testimony's segments (Rows) as a test reads them, with each column's texts joined once (a
+    word that is in none of them costs one search, not one per segment: a name's variants are many
+    words, most of them in few columns)."""
+    __slots__ = ("_joined",)
+
+    def joined(self, at: int) -> str:
+        try:
+            held = self._joined
+        except AttributeError:
+            held = self._joined = {}
+        text = held.get(at)
+        if text is None:
+            # A padded term (" term ") cannot span two segments: each is padded, and joined by "\n".
+            text = held[at] = "\n".join([row[at] for row in self])
+        return text
+
+
 def _none(rows: list) -> set:
     return set()
 
@@ -239,7 +257,7 @@ def _every(rows: list) -> set:
 
 
 class SegmentMatcher(Translator):
-    """The query as a test of a testimony's segments (a list of `Row`s): which of them (their places in
+    """The query as a test of a testimony's segments (`Segments`, a list of `Row`s): which of them (their places in
     the list) hold the query's words? Like the FTS5 expression for a table without positions, a phrase
     asks for all of its words. Each word is looked for in each segment once, in a comprehension, and
     the query's operators are set operations over the segments found."""
@@ -264,8 +282,10 @@ class SegmentMatcher(Translator):
         ats = [self._at(c) for c in columns]
         if len(ats) == 1:
             at = ats[0]
-            return lambda rows: {i for i, row in enumerate(rows) if padded in row[at]}
-        return lambda rows: {i for at in ats for i, row in enumerate(rows) if padded in row[at]}
+            return lambda rows: {i for i, row in enumerate(rows) if padded in row[at]} \
+                if padded in rows.joined(at) else set()
+        return lambda rows: {i for at in ats if padded in rows.joined(at)
+                             for i, row in enumerate(rows) if padded in row[at]}
 
     def term_in(self, columns: list[str], term: str):
         return self._found(columns, " %s " % term)
