@@ -15,15 +15,15 @@ PREFIX = "/api/v1"
 DESCRIPTION = (
     "The testimonies, search, citations and exchange formats of the archive, each as the caller's "
     "audience may see them (the same views as the pages): anonymous callers get the public's; a session "
-    "signed in on the site (the `archive_session` cookie) gets its role's. Nothing here writes. "
-    "Errors are JSON `{error, detail}`; a testimony withdrawn at the narrator's request answers 410 with "
+    "signed in on the site (the archive_session cookie) gets its role's. Nothing here writes. "
+    "Errors are JSON {error, detail}; a testimony withdrawn at the narrator's request answers 410 with "
     "its tombstone. No route asks for credentials (no 401) or refuses a caller by role (no 403): what a "
     "caller may not see is answered as absent (404); nothing here is rate-limited (no 429).")
 
 # Answers every route may give, described once.
 RESPONSES = {
     "NotFound": ("No such record, or none the caller may see (the two are answered alike).", "Error"),
-    "BadRequest": ("An argument the route cannot use; `detail` says which and why.", "Error"),
+    "BadRequest": ("An argument the route cannot use; its detail says which and why.", "Error"),
     "Gone": ("Withdrawn at the narrator's request: only the tombstone remains.", "Gone"),
     "Busy": ("The archive is busy (a long write), read-only, or its disk is full; try again.", "Error"),
 }

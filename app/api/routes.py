@@ -188,7 +188,7 @@ def citation(accession_id: str):
       parameters:
         - {name: accession_id, in: path, required: true, schema: {type: string}}
         - {name: segment, in: query, schema: {type: string},
-           description: "Cite one segment (its number, as in the page's #seg-N)."}
+           description: "Cite one segment: the transcript's key and the segment's number, e.g. en-3."}
       responses:
         200:
           description: Chicago, APA, BibTeX, RIS and CSL-JSON.
