@@ -133,3 +133,15 @@ def test_the_staff_pages_and_their_messages_speak_the_archivist_language(signed_
     assert "عمليات الحجب" in [h.text_content() for h in manage.xpath("//h2")]
     archivist.get("/language/fr")
     assert page(archivist, "/staff/").xpath("string(//h1)") == "Tableau de bord de l'archiviste"
+
+
+def test_an_error_page_names_no_address_and_the_switch_goes_back_by_the_referrer(client):
+    missing = client.get("/testimonies/NOSUCH-1")
+    other = client.get("/testimonies/NOSUCH-2")
+    assert missing.status_code == other.status_code == 404
+    assert missing.get_data() == other.get_data()          # a hidden record answers like a missing one
+    link = lxml.html.fromstring(missing.get_data(as_text=True)).xpath("//nav[@class='languages']/a[@hreflang='fr']")[0]
+    back = client.get(link.get("href"), headers={"Referer": "http://localhost/testimonies/NOSUCH-1"})
+    assert back.status_code == 302 and back.headers["Location"] == "/testimonies/NOSUCH-1"
+    away = client.get(link.get("href"), headers={"Referer": "https://elsewhere.example/x"})
+    assert away.headers["Location"] == "/"
