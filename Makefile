@@ -81,7 +81,7 @@ test: install-test
 # into app/translations/{ar,fr}/LC_MESSAGES/messages.po, then translate what is new (its msgstr is empty;
 # tests/web/test_interface_language.py fails until it is done). The .mo files are compiled by the app at start.
 messages: install
-	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --no-wrap \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _l --no-location --sort-output --no-wrap \
 	  --project "Testimony Archive" -o app/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-wrap --no-fuzzy-matching
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
-from flask_babel import gettext, ngettext
+from flask_babel import gettext, ngettext, lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -17,8 +17,8 @@ bp = Blueprint("auth", __name__)
 
 
 class SignInForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=120)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=120)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
 
 
 def _safe_next(target: str | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField
@@ -27,11 +27,11 @@ PERMISSION_LABELS = {"publish_transcript": "Publish the transcript", "publish_au
 
 
 class ConsentForm(FlaskForm):
-    status = SelectField("Status", choices=[SelectChoice("pending"), SelectChoice("granted")])
-    scope = SelectField("Scope: who may read it once published", choices=SCOPE_CHOICES, default="archive")
-    embargo_until = DateField("Embargo until (nobody below archivist reads it before)", validators=[Optional()])
-    date = DateField("Date consent was given", validators=[Optional()])
-    obtained_by = StringField("Obtained by", validators=[Optional(), Length(max=200)])
+    status = SelectField(_l("Status"), choices=[SelectChoice("pending"), SelectChoice("granted")])
+    scope = SelectField(_l("Scope: who may read it once published"), choices=SCOPE_CHOICES, default="archive")
+    embargo_until = DateField(_l("Embargo until (nobody below archivist reads it before)"), validators=[Optional()])
+    date = DateField(_l("Date consent was given"), validators=[Optional()])
+    obtained_by = StringField(_l("Obtained by"), validators=[Optional(), Length(max=200)])
 
 
 for _name in PERMISSIONS:
@@ -39,11 +39,11 @@ for _name in PERMISSIONS:
 
 
 class ConsentFormUpload(FlaskForm):
-    file = FileField("Signed consent form (PDF or image; kept as a restricted original)", validators=[FileRequired()])
+    file = FileField(_l("Signed consent form (PDF or image; kept as a restricted original)"), validators=[FileRequired()])
 
 
 class PurgeForm(FlaskForm):
-    confirmation = StringField("Type the accession id to confirm", validators=[DataRequired(), Length(max=64)])
+    confirmation = StringField(_l("Type the accession id to confirm"), validators=[DataRequired(), Length(max=64)])
 
 
 def _consent_form(view: dict) -> ConsentForm:

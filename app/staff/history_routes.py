@@ -4,7 +4,7 @@ hidden now), and the audit log with filters and pages."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -16,7 +16,7 @@ from .routes import _csrf_failed, bp
 
 
 class RestoreForm(FlaskForm):
-    revision = IntegerField("Revision", validators=[DataRequired(), NumberRange(min=1)])
+    revision = IntegerField(_l("Revision"), validators=[DataRequired(), NumberRange(min=1)])
 
 
 class AuditFilterForm(FlaskForm):
@@ -24,12 +24,12 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False      # a GET that changes nothing
 
-    actor = StringField("Who", validators=[Optional(), Length(max=200)])
-    action = StringField("Action (or a family: redaction)", validators=[Optional(), Length(max=80)])
-    target = StringField("Target (accession id)", validators=[Optional(), Length(max=200)])
-    since = DateField("From (UTC day)", validators=[Optional()])
-    until = DateField("To (UTC day)", validators=[Optional()])
-    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1)])
+    actor = StringField(_l("Who"), validators=[Optional(), Length(max=200)])
+    action = StringField(_l("Action (or a family: redaction)"), validators=[Optional(), Length(max=80)])
+    target = StringField(_l("Target (accession id)"), validators=[Optional(), Length(max=200)])
+    since = DateField(_l("From (UTC day)"), validators=[Optional()])
+    until = DateField(_l("To (UTC day)"), validators=[Optional()])
+    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1)])
 
 
 def _revision_arg(name: str):

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext, ngettext
+from flask_babel import gettext, ngettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField
@@ -45,12 +45,12 @@ SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class UploadForm(FlaskForm):
-    file = FileField("File", validators=[FileRequired("choose a file to upload")])
-    into = SelectField("Into testimony", validate_choice=False, validators=[Optional(), Length(max=64)])
-    language = StringField("Language", validators=[Optional(), Length(max=20)])
-    collection = SelectField("Collection", validate_choice=False, validators=[Optional(), Length(max=120)])
-    key = StringField("Transcript key", validators=[Optional(), Length(max=40)])
-    replace = BooleanField("Replace the transcript with the same key")
+    file = FileField(_l("File"), validators=[FileRequired("choose a file to upload")])
+    into = SelectField(_l("Into testimony"), validate_choice=False, validators=[Optional(), Length(max=64)])
+    language = StringField(_l("Language"), validators=[Optional(), Length(max=20)])
+    collection = SelectField(_l("Collection"), validate_choice=False, validators=[Optional(), Length(max=120)])
+    key = StringField(_l("Transcript key"), validators=[Optional(), Length(max=40)])
+    replace = BooleanField(_l("Replace the transcript with the same key"))
 
 
 class ConfirmForm(FlaskForm):

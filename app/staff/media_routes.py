@@ -6,7 +6,7 @@ import re
 from urllib.parse import quote
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import Field, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
@@ -28,20 +28,20 @@ KIND_LABELS = {"photo": "Photo", "audio": "Audio recording", "video": "Video rec
 
 
 class UploadForm(FlaskForm):
-    file = FileField("File", validators=[FileRequired()])
-    kind = SelectField("Kind", choices=[SelectChoice(k, KIND_LABELS[k]) for k in MEDIA_KINDS])
-    caption = TextAreaField("Caption (public text, shown wherever the photo is shown)",
+    file = FileField(_l("File"), validators=[FileRequired()])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, KIND_LABELS[k]) for k in MEDIA_KINDS])
+    caption = TextAreaField(_l("Caption (public text, shown wherever the photo is shown)"),
                             validators=[Optional(), Length(max=2000)])
 
 
 class BoxForm(FlaskForm):
-    x0 = IntegerField("Left (x0)", validators=[InputRequired(), NumberRange(min=0)])
-    y0 = IntegerField("Top (y0)", validators=[InputRequired(), NumberRange(min=0)])
-    x1 = IntegerField("Right (x1)", validators=[InputRequired(), NumberRange(min=1)])
-    y1 = IntegerField("Bottom (y1)", validators=[InputRequired(), NumberRange(min=1)])
-    category = SelectField("Category", choices=[SelectChoice(c) for c in REDACTION_CATEGORIES])
-    reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
-    visible_to = SelectField("Lowest audience that may see what it covers", choices=AUDIENCE_CHOICES,
+    x0 = IntegerField(_l("Left (x0)"), validators=[InputRequired(), NumberRange(min=0)])
+    y0 = IntegerField(_l("Top (y0)"), validators=[InputRequired(), NumberRange(min=0)])
+    x1 = IntegerField(_l("Right (x1)"), validators=[InputRequired(), NumberRange(min=1)])
+    y1 = IntegerField(_l("Bottom (y1)"), validators=[InputRequired(), NumberRange(min=1)])
+    category = SelectField(_l("Category"), choices=[SelectChoice(c) for c in REDACTION_CATEGORIES])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    visible_to = SelectField(_l("Lowest audience that may see what it covers"), choices=AUDIENCE_CHOICES,
                              default="archivist")
 
 
@@ -81,12 +81,12 @@ class SecondsField(Field):
 
 
 class RangeForm(FlaskForm):
-    start = SecondsField("Start (m:ss or seconds)")
-    end = SecondsField("End (m:ss or seconds)")
-    redaction = SelectField("Where a transcript redaction is heard", default="")
-    category = SelectField("Category", choices=[SelectChoice(c) for c in REDACTION_CATEGORIES])
-    reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
-    visible_to = SelectField("Lowest audience that may hear it", choices=AUDIENCE_CHOICES, default="archivist")
+    start = SecondsField(_l("Start (m:ss or seconds)"))
+    end = SecondsField(_l("End (m:ss or seconds)"))
+    redaction = SelectField(_l("Where a transcript redaction is heard"), default="")
+    category = SelectField(_l("Category"), choices=[SelectChoice(c) for c in REDACTION_CATEGORIES])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    visible_to = SelectField(_l("Lowest audience that may hear it"), choices=AUDIENCE_CHOICES, default="archivist")
 
     def __init__(self, *args, duration: float | None = None, placements: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext, ngettext
+from flask_babel import gettext, ngettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -20,41 +20,41 @@ LINES = "one per line"
 
 
 class CollectionForm(FlaskForm):
-    slug = StringField("Slug (its stable URL: lowercase letters, digits and -)",
+    slug = StringField(_l("Slug (its stable URL: lowercase letters, digits and -)"),
                        validators=[DataRequired(), Length(max=50)])
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=20000)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
 
 
 class TestimonyForm(FlaskForm):
-    accession_id = StringField("Accession id (stable, e.g. OH-2026-0001)", validators=[DataRequired(), Length(max=64)])
-    collection = SelectField("Collection", validators=[DataRequired()])
-    title = StringField("Title", validators=[DataRequired(), Length(max=500)])
-    summary = TextAreaField("Summary", validators=[Optional(), Length(max=50000)])
-    interview_date = StringField("Interview date (EDTF: 2015-06, 2015?, 2014/2015)",
+    accession_id = StringField(_l("Accession id (stable, e.g. OH-2026-0001)"), validators=[DataRequired(), Length(max=64)])
+    collection = SelectField(_l("Collection"), validators=[DataRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=500)])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=50000)])
+    interview_date = StringField(_l("Interview date (EDTF: 2015-06, 2015?, 2014/2015)"),
                                  validators=[Optional(), Length(max=64)])
-    interview_place = StringField("Interview place", validators=[Optional(), Length(max=300)])
-    languages = StringField("Languages (codes, e.g. en ar fr)", validators=[Optional(), Length(max=200)])
+    interview_place = StringField(_l("Interview place"), validators=[Optional(), Length(max=300)])
+    languages = StringField(_l("Languages (codes, e.g. en ar fr)"), validators=[Optional(), Length(max=200)])
     interviewers = TextAreaField(f"Interviewers, {LINES}", validators=[Optional(), Length(max=5000)])
     subjects = TextAreaField(f"Subjects, {LINES}", validators=[Optional(), Length(max=5000)])
     keywords = TextAreaField(f"Keywords, {LINES}", validators=[Optional(), Length(max=5000)])
     places = TextAreaField(f"Places mentioned: pick from the authority list, or type a place's name or key "
                            f"(e.g. Raqqa or place:raqqa), {LINES}", validators=[Optional(), Length(max=5000)])
-    rights = TextAreaField("Rights statement", validators=[Optional(), Length(max=5000)])
+    rights = TextAreaField(_l("Rights statement"), validators=[Optional(), Length(max=5000)])
     narrators = TextAreaField(f"Narrators: pick existing narrators, or type their keys, {LINES}",
                               validators=[Optional(), Length(max=5000)])
 
 
 class NarratorForm(FlaskForm):
-    key = StringField("Narrator key (e.g. N-0042)", validators=[DataRequired(), Length(max=50)])
-    public_name = StringField("Public name (pseudonym)", validators=[DataRequired(), Length(max=200)])
-    birth_year = StringField("Birth year", validators=[Optional(), Length(max=4)])
-    gender = StringField("Gender", validators=[Optional(), Length(max=40)])
-    nationality = StringField("Nationality", validators=[Optional(), Length(max=80)])
-    role = StringField("Role (e.g. defector, smuggler, activist)", validators=[Optional(), Length(max=80)])
-    legal_name = StringField("Legal name", validators=[Optional(), Length(max=300)])
-    contact = TextAreaField("Contact", validators=[Optional(), Length(max=5000)])
-    risk_notes = TextAreaField("Risk notes", validators=[Optional(), Length(max=5000)])
+    key = StringField(_l("Narrator key (e.g. N-0042)"), validators=[DataRequired(), Length(max=50)])
+    public_name = StringField(_l("Public name (pseudonym)"), validators=[DataRequired(), Length(max=200)])
+    birth_year = StringField(_l("Birth year"), validators=[Optional(), Length(max=4)])
+    gender = StringField(_l("Gender"), validators=[Optional(), Length(max=40)])
+    nationality = StringField(_l("Nationality"), validators=[Optional(), Length(max=80)])
+    role = StringField(_l("Role (e.g. defector, smuggler, activist)"), validators=[Optional(), Length(max=80)])
+    legal_name = StringField(_l("Legal name"), validators=[Optional(), Length(max=300)])
+    contact = TextAreaField(_l("Contact"), validators=[Optional(), Length(max=5000)])
+    risk_notes = TextAreaField(_l("Risk notes"), validators=[Optional(), Length(max=5000)])
 
 
 PUBLIC_NARRATOR_FIELDS = ("public_name", "birth_year", "gender", "nationality", "role")
@@ -62,13 +62,13 @@ RESTRICTED_NARRATOR_FIELDS = ("legal_name", "contact", "risk_notes")
 
 
 class LinkNarratorForm(FlaskForm):
-    narrator = StringField("Narrator key", validators=[DataRequired(), Length(max=64)])
+    narrator = StringField(_l("Narrator key"), validators=[DataRequired(), Length(max=64)])
 
 
 class AuthorityForm(FlaskForm):
-    key = StringField("Key (e.g. place:raqqa)", validators=[DataRequired(), Length(max=50)])
-    type = SelectField("Type", choices=[SelectChoice(t) for t in AUTHORITY_TYPES])
-    label = StringField("Preferred label", validators=[DataRequired(), Length(max=300)])
+    key = StringField(_l("Key (e.g. place:raqqa)"), validators=[DataRequired(), Length(max=50)])
+    type = SelectField(_l("Type"), choices=[SelectChoice(t) for t in AUTHORITY_TYPES])
+    label = StringField(_l("Preferred label"), validators=[DataRequired(), Length(max=300)])
     variants = TextAreaField(f"Variants: other spellings and scripts, {LINES}",
                              validators=[Optional(), Length(max=20000)])
 

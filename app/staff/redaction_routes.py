@@ -8,7 +8,7 @@ the redaction. With TWO_PERSON_RULE off, one archivist's removal takes effect at
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -21,10 +21,10 @@ from .routes import AUDIENCE_CHOICES, ActionForm, _csrf_failed, bp
 
 
 class EditRedactionForm(FlaskForm):
-    replacement = StringField("Replacement", validators=[DataRequired(), Length(max=300)])
-    reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
-    category = SelectField("Category", choices=[SelectChoice(c) for c in REDACTION_CATEGORIES])
-    visible_to = SelectField("Lowest audience that may see the original", choices=AUDIENCE_CHOICES)
+    replacement = StringField(_l("Replacement"), validators=[DataRequired(), Length(max=300)])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    category = SelectField(_l("Category"), choices=[SelectChoice(c) for c in REDACTION_CATEGORIES])
+    visible_to = SelectField(_l("Lowest audience that may see the original"), choices=AUDIENCE_CHOICES)
 
 
 def _two_person() -> bool:

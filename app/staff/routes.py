@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -20,27 +20,27 @@ PUBLISH_REFUSED = "cannot publish: "            # archive/services/testimonies.p
 
 
 class WithdrawForm(FlaskForm):
-    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=2000)])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
 class RedactionForm(FlaskForm):
-    transcript = StringField("Transcript", validators=[Optional(), Length(max=40)])
-    start = IntegerField("Start offset", validators=[Optional(), NumberRange(min=0)])
-    end = IntegerField("End offset", validators=[Optional(), NumberRange(min=0)])
+    transcript = StringField(_l("Transcript"), validators=[Optional(), Length(max=40)])
+    start = IntegerField(_l("Start offset"), validators=[Optional(), NumberRange(min=0)])
+    end = IntegerField(_l("End offset"), validators=[Optional(), NumberRange(min=0)])
     # A textarea: a selection across lines keeps its line breaks (a text input drops them).
-    text = TextAreaField("Text it covers", validators=[Optional(), Length(max=5000)])
-    field = SelectField("Or a field", choices=[SelectChoice("", "(a transcript span)")]
+    text = TextAreaField(_l("Text it covers"), validators=[Optional(), Length(max=5000)])
+    field = SelectField(_l("Or a field"), choices=[SelectChoice("", "(a transcript span)")]
                         + [SelectChoice(f) for f in REDACTABLE_FIELDS],
                         validators=[Optional()])
-    category = SelectField("Category", choices=[SelectChoice(c) for c in REDACTION_CATEGORIES])
-    replacement = StringField("Replacement", default="[name withheld]", validators=[DataRequired(), Length(max=300)])
-    reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
-    visible_to = SelectField("Lowest audience that may see the original", choices=AUDIENCE_CHOICES,
+    category = SelectField(_l("Category"), choices=[SelectChoice(c) for c in REDACTION_CATEGORIES])
+    replacement = StringField(_l("Replacement"), default="[name withheld]", validators=[DataRequired(), Length(max=300)])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    visible_to = SelectField(_l("Lowest audience that may see the original"), choices=AUDIENCE_CHOICES,
                              default="archivist")
 
 
 class StateForm(FlaskForm):
-    state = SelectField("State", choices=[SelectChoice("draft"), SelectChoice("in_review", "in review"),
+    state = SelectField(_l("State"), choices=[SelectChoice("draft"), SelectChoice("in_review", "in review"),
                                           SelectChoice("published")])
 
 

@@ -4,7 +4,7 @@ what was wrong and where, and writes nothing."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -16,34 +16,34 @@ from .routes import _csrf_failed, bp
 
 
 class SegmentForm(FlaskForm):
-    transcript = StringField("Transcript", validators=[DataRequired(), Length(max=40)])
-    seq = IntegerField("Segment", validators=[InputRequired(), NumberRange(min=0)])
+    transcript = StringField(_l("Transcript"), validators=[DataRequired(), Length(max=40)])
+    seq = IntegerField(_l("Segment"), validators=[InputRequired(), NumberRange(min=0)])
 
 
 class SplitForm(SegmentForm):
-    offset = IntegerField("Split after (a place offered)", validators=[Optional(), NumberRange(min=1)])
-    at = IntegerField("Or at a code-point offset typed or clicked", validators=[Optional(), NumberRange(min=1)])
-    start = DecimalField("Second part starts at (seconds; empty: interpolated)", validators=[Optional(), NumberRange(min=0)])
-    title = StringField("Title of the second part", validators=[Optional(), Length(max=500)])
+    offset = IntegerField(_l("Split after (a place offered)"), validators=[Optional(), NumberRange(min=1)])
+    at = IntegerField(_l("Or at a code-point offset typed or clicked"), validators=[Optional(), NumberRange(min=1)])
+    start = DecimalField(_l("Second part starts at (seconds; empty: interpolated)"), validators=[Optional(), NumberRange(min=0)])
+    title = StringField(_l("Title of the second part"), validators=[Optional(), Length(max=500)])
 
 
 class RetimeForm(SegmentForm):
-    start = DecimalField("Start (seconds)", validators=[Optional(), NumberRange(min=0)])
-    end = DecimalField("End (seconds)", validators=[Optional(), NumberRange(min=0)])
+    start = DecimalField(_l("Start (seconds)"), validators=[Optional(), NumberRange(min=0)])
+    end = DecimalField(_l("End (seconds)"), validators=[Optional(), NumberRange(min=0)])
 
 
 class DescribeForm(SegmentForm):
-    title = StringField("Title", validators=[Optional(), Length(max=500)])
-    synopsis = TextAreaField("Synopsis", validators=[Optional(), Length(max=20000)])
-    keywords = StringField("Keywords (comma-separated)", validators=[Optional(), Length(max=2000)])
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=500)])
+    synopsis = TextAreaField(_l("Synopsis"), validators=[Optional(), Length(max=20000)])
+    keywords = StringField(_l("Keywords (comma-separated)"), validators=[Optional(), Length(max=2000)])
 
 
 class TranslationForm(FlaskForm):
-    transcript = StringField("Transcript", validators=[DataRequired(), Length(max=40)])
-    translation_of = StringField("Translation of", validators=[Optional(), Length(max=40)])
-    translator = StringField("Translator", validators=[Optional(), Length(max=300)])
-    translator_key = StringField("Translator's authority record", validators=[Optional(), Length(max=200)])
-    machine = BooleanField("Machine translation")
+    transcript = StringField(_l("Transcript"), validators=[DataRequired(), Length(max=40)])
+    translation_of = StringField(_l("Translation of"), validators=[Optional(), Length(max=40)])
+    translator = StringField(_l("Translator"), validators=[Optional(), Length(max=300)])
+    translator_key = StringField(_l("Translator's authority record"), validators=[Optional(), Length(max=200)])
+    machine = BooleanField(_l("Machine translation"))
 
 
 def _valid(form: FlaskForm, accession_id: str) -> FlaskForm:

@@ -3,7 +3,7 @@ spellings and scripts, and "redact all" (proposals) for a term's unredacted occu
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -16,20 +16,20 @@ from .routes import AUDIENCE_CHOICES, ActionForm, _csrf_failed, bp, show_error
 
 
 class TermForm(FlaskForm):
-    term = StringField("Term", validators=[DataRequired(), Length(max=300)])
-    variants = TextAreaField("Variants: other spellings and scripts, one per line",
+    term = StringField(_l("Term"), validators=[DataRequired(), Length(max=300)])
+    variants = TextAreaField(_l("Variants: other spellings and scripts, one per line"),
                              validators=[Optional(), Length(max=10000)])
-    category = SelectField("Category", choices=[SelectChoice(c) for c in REDACTION_CATEGORIES], default="person")
-    visible_to = SelectField("Shown to", choices=[SelectChoice("archivist", "archivists and admins"),
+    category = SelectField(_l("Category"), choices=[SelectChoice(c) for c in REDACTION_CATEGORIES], default="person")
+    visible_to = SelectField(_l("Shown to"), choices=[SelectChoice("archivist", "archivists and admins"),
                                                   SelectChoice("admin", "admins only")], default="archivist")
 
 
 class RedactAllForm(FlaskForm):
-    replacement = StringField("Replacement (one for every occurrence, e.g. [Narrator's cousin])",
+    replacement = StringField(_l("Replacement (one for every occurrence, e.g. [Narrator's cousin])"),
                               validators=[DataRequired(), Length(max=300)])
-    category = SelectField("Category", choices=[SelectChoice(c) for c in REDACTION_CATEGORIES])
-    reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
-    visible_to = SelectField("Lowest audience that may see the originals", choices=AUDIENCE_CHOICES,
+    category = SelectField(_l("Category"), choices=[SelectChoice(c) for c in REDACTION_CATEGORIES])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    visible_to = SelectField(_l("Lowest audience that may see the originals"), choices=AUDIENCE_CHOICES,
                              default="archivist")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -30,18 +30,18 @@ ROLE_CHOICES = [SelectChoice(r) for r in ROLES]
 
 
 class AddUserForm(FlaskForm):
-    username = StringField("Username (2-120 letters, digits or . _ @ -)", validators=[DataRequired(), Length(max=120)])
-    role = SelectField("Role", choices=ROLE_CHOICES, default="researcher")
+    username = StringField(_l("Username (2-120 letters, digits or . _ @ -)"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="researcher")
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
 
 
 class NewPasswordForm(FlaskForm):
     password = PasswordField(f"New password (at least {MIN_PASSWORD} characters)",
                              validators=[DataRequired(), Length(max=1024)])
-    again = PasswordField("The same password again",
+    again = PasswordField(_l("The same password again"),
                           validators=[DataRequired(), EqualTo("password", message="the two passwords differ")])
 
 

@@ -117,7 +117,7 @@ def test_every_message_is_translated(language):
 
 def test_the_catalogue_template_holds_what_the_sources_mark(tmp_path):
     fresh = tmp_path / "messages.pot"
-    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg", "-k", "N_",
+    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg", "-k", "N_", "-k", "_l",
                     "--no-location", "-o", str(fresh), "."], cwd=ROOT, check=True, capture_output=True)
     kept, extracted = _ids(_catalogue(TRANSLATIONS / "messages.pot")), _ids(_catalogue(fresh))
     assert not extracted - kept, f"not in messages.pot (run make messages): {sorted(map(str, extracted - kept))[:10]}"
