@@ -5,8 +5,10 @@ sets them up. A change made through server A shows on B and C on the very next r
 retry) on every surface a reader has; a write killed with SIGKILL leaves the others answering and the
 database with all of it or none; a server started later answers as the others do, with no reindex.
 
-The servers start once for the module, in parallel, over one archive seeded in-process; each test
-changes testimonies of its own, so the tests do not depend on each other's order."""
+The servers start once, in parallel, over one archive seeded in-process, for one test whose parts are
+subtests (reported each on its own): separate tests would be spread over pytest-xdist's workers, each
+starting servers of its own (and `--dist loadgroup` does not group them under pytest 9). Each part changes
+testimonies of its own; the server started later comes last, after every change."""
 from __future__ import annotations
 
 import csv
@@ -242,7 +244,7 @@ CHANGES = [
 ]
 
 
-def test_a_change_through_one_server_shows_on_every_other_at_the_next_request(cluster):
+def a_change_through_one_server_shows_on_every_other_at_the_next_request(cluster):
     assert search_would_match(REDACT_TEXT, LATIN_TERM)     # the disguise is one the public index would find
     staff = sign_in(cluster.a, STAFF)
     researcher = sign_in(cluster.a, READER)   # signed in at A, read at B and C: one SECRET_KEY
@@ -267,7 +269,7 @@ def test_a_change_through_one_server_shows_on_every_other_at_the_next_request(cl
     assert wrong == [], "\n".join(wrong)
 
 
-def test_a_server_killed_in_the_middle_of_a_withdrawal_leaves_the_others_answering_and_nothing_changed(cluster):
+def a_server_killed_in_the_middle_of_a_withdrawal_leaves_the_others_answering_and_nothing_changed(cluster):
     """A's worker is killed (SIGKILL) after the withdrawal's index rows went into its transaction, before
     its commit: B and C go on answering, and the database holds none of the withdrawal."""
     words = _words("T-KILL")
@@ -295,7 +297,7 @@ def _exported(base: str, query: str) -> set[str]:
     return set(re.findall(r'"(MSK-\d{4})"', response.text))
 
 
-def test_an_import_killed_at_a_random_moment_leaves_the_others_answering_and_whole_batches(cluster, tmp_path):
+def an_import_killed_at_a_random_moment_leaves_the_others_answering_and_whole_batches(cluster, tmp_path):
     """A process importing into the same database is killed (SIGKILL) at a random moment while B and C are
     read: every read answers, and what was imported is whole batches (ten testimonies per transaction), as
     the database holds them, on every server, with no repair."""
@@ -326,7 +328,7 @@ def test_an_import_killed_at_a_random_moment_leaves_the_others_answering_and_who
         archive.close()
 
 
-def test_a_server_started_later_answers_as_the_others_with_no_reindex(cluster):
+def a_server_started_later_answers_as_the_others_with_no_reindex(cluster):
     archive = cluster.archive()
     try:
         generations = {a: archive.indexes.version(a) for a in ("public", "researcher", "staff")}
@@ -344,3 +346,14 @@ def test_a_server_started_later_answers_as_the_others_with_no_reindex(cluster):
     for path in ["/search?q=mill", "/testimonies/T-WITHDRAW", "/testimonies/T-REDACT", "/search/export.csv?q=mill"]:
         theirs, ours = requests.get(cluster.b + path), requests.get(d.url + path)
         assert (theirs.status_code, CSRF.sub("", theirs.text)) == (ours.status_code, CSRF.sub("", ours.text)), path
+
+
+def test_several_servers_answer_as_one(cluster, subtests, tmp_path):
+    with subtests.test("a change through one server shows on every other at the next request"):
+        a_change_through_one_server_shows_on_every_other_at_the_next_request(cluster)
+    with subtests.test("a server killed in the middle of a withdrawal leaves the others answering, nothing changed"):
+        a_server_killed_in_the_middle_of_a_withdrawal_leaves_the_others_answering_and_nothing_changed(cluster)
+    with subtests.test("an import killed at a random moment leaves the others answering and whole batches"):
+        an_import_killed_at_a_random_moment_leaves_the_others_answering_and_whole_batches(cluster, tmp_path)
+    with subtests.test("a server started later answers as the others, with no reindex"):
+        a_server_started_later_answers_as_the_others_with_no_reindex(cluster)
