@@ -135,6 +135,10 @@ def intake_preview():
             current(), data, filename, options["language"] or None, into=options["into"] or None,
             collection=options["collection"] or None, key=options["key"] or None,
             replace=bool(options["replace"]))
+        if preview.get("detected_language") and not options["language"]:
+            # The file does not say; its text is clearly in one of the archive's languages: the preview
+            # shows it as detected, and confirming saves it.
+            options["language"] = preview["detected_language"]
     except NotFound:
         return _upload_page(form, f"no testimony {options['into']!r}", 400)
     except ArchiveError as exc:

@@ -80,7 +80,7 @@ class ExportService(Service):
             if spec["f"] == "bag":
                 self._bag(identity, audience, spec["c"], spec.get("o") or "Testimony Archive", tmp, report)
             else:
-                self._json(audience, spec["c"], tmp / "export", report)
+                self._json(identity, spec["c"], tmp / "export", report)
             os.replace(tmp / "export", final)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -102,9 +102,9 @@ class ExportService(Service):
             for piece in bagit_format.zip_stream(tmp / name, name):
                 out.write(piece)
 
-    def _json(self, audience: Audience, collection: str | None, path: Path, report) -> None:
+    def _json(self, identity: Identity, collection: str | None, path: Path, report) -> None:
         with open(path, "w", encoding="utf-8") as out:
-            for piece in self.archive.transfer.stream_for(audience, collection=collection, progress=report):
+            for piece in self.archive.transfer.stream_for(identity, collection=collection, progress=report):
                 out.write(piece)
 
     @staticmethod

@@ -24,6 +24,7 @@ from ..intake import DEFAULT_MAX_BYTES, ParsedTranscript, decode, detect, parse
 from ..intake import limits
 from ..intake import ohms as ohms_intake
 from ..intake.decoding import bom_encoding, check_size
+from ..intake.language import guess as guess_language
 from ..model import Collection, Consent, Narrator, Segment, SensitiveTerm, Testimony, Transcript
 from ..policy import gated
 from .base import Service
@@ -73,7 +74,13 @@ class IntakeService(Service):
         if kind == "json":
             return self._preview_json(data, filename)
         parsed = parse(data, filename, language=language)
-        out = {"kind": kind, "filename": filename, **_summary(parsed), "problems": []}
+        detected = guess_language(parsed.text) if parsed.language is None and parsed.text.strip() else None
+        if detected:
+            # Previewed with it and offered for confirmation (the import page's confirm form carries it);
+            # never stored unseen: saving without the preview still needs a language.
+            parsed.language = language = detected
+        out = {"kind": kind, "filename": filename, **_summary(parsed), "problems": [],
+               "detected_language": detected}
         with self.archive.db.session() as session:
             if into:
                 testimony = self.get_testimony(session, into)

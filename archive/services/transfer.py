@@ -206,11 +206,15 @@ class TransferService(Service):
         return self._stream(audience)
 
     def _stream(self, audience: Audience):
-        return self.stream_for(audience)
+        return self._pieces(audience)
 
-    def stream_for(self, audience: Audience, *, collection: str | None = None, progress: Progress | None = None):
-        """The export's JSON text in pieces, of one collection or of everything; no gate: for callers
-        that passed one (`export_stream`, and the export job queued through `exports.queue`)."""
+    @gated("export.audience")
+    def stream_for(self, identity: Identity, audience: Audience | str | None = None, *,
+                   collection: str | None = None, progress: Progress | None = None):
+        """The export's JSON text in pieces, of one collection or of everything (the export job's)."""
+        return self._pieces(self._export_audience(identity, audience), collection, progress)
+
+    def _pieces(self, audience: Audience, collection: str | None = None, progress: Progress | None = None):
         dumps = partial(json.dumps, ensure_ascii=False)
         with self.archive.db.session() as session:
             ids = None

@@ -105,9 +105,10 @@ def test_an_imported_draft_stays_hidden_from_the_public_and_researchers(archive)
 
 
 def test_v6_ohms_and_files_without_accession_or_transcript(archive):
-    # v6 (<vtt_transcript>), no language in the file: stored as undetermined, said in a warning.
+    # v6 (<vtt_transcript>), no language in the file: the preview offers the one its text shows, for the
+    # archivist to confirm; imported without it, it is stored as undetermined.
     preview = archive.intake.preview(ARCHIVIST, VTT_OHMS.read_bytes(), "chappelear.xml")
-    assert any("undetermined" in w for w in preview["warnings"])
+    assert preview["detected_language"] == "en" and preview["language"] == "en"
     assert archive.intake.import_ohms(ARCHIVIST, VTT_OHMS.read_bytes(), "chappelear.xml") == "OH1153"
     view = archive.testimonies.get(SYSTEM, "OH1153")
     assert view["languages"] == [] and view["transcripts"][0]["language"] == "und"

@@ -250,3 +250,23 @@ def test_json_upload_previews_conflicts_and_imports_a_new_file(app, signed_in):
     saved = archivist.post("/staff/intake/confirm", data=confirm_fields(fresh))
     assert saved.status_code == 302 and saved.headers["Location"] == "/staff/"
     assert app.extensions["archive"].testimonies.get(SYSTEM, "COPY-2015-0002")["title"] == "Leaving after a promotion"
+
+
+def test_a_file_that_does_not_say_its_language_is_previewed_with_the_one_its_text_shows(app, signed_in):
+    """Issue 16: an Arabic WebVTT sent with no language was previewed as English. Its language is now
+    detected from its text, shown as detected, and saved with it only when the archivist confirms."""
+    archive = app.extensions["archive"]
+    archivist = signed_in("archivist")
+    archive.intake.import_csv(SYSTEM, b"accession_id,title\nDETECT-1,No language said\n", "m.csv")
+    response = upload(archivist, ARABIC_VTT, into="DETECT-1", key="ar-detected")
+    page = text_of(response)
+    assert "Language ar detected from the text" in page, page
+    assert confirm_fields(response)["language"] == "ar"
+    assert archive.testimonies.get(SYSTEM, "DETECT-1")["transcripts"] == []      # nothing saved yet
+    saved = archivist.post("/staff/intake/confirm", data=confirm_fields(response))
+    assert saved.status_code == 302
+    [transcript] = archive.testimonies.get(SYSTEM, "DETECT-1")["transcripts"]
+    assert transcript["language"] == "ar"
+    # A language the archivist gives wins over the guess, and nothing is said about detection.
+    given = upload(archivist, ARABIC_VTT, into="DETECT-1", key="fa-given", language="fa")
+    assert "detected" not in text_of(given) and confirm_fields(given)["language"] == "fa"
