@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.datastructures import iter_multi_items
 
 from archive import translations
@@ -118,7 +119,7 @@ def search_export(fmt: str):
     query, filters, _, sort = search_args()
     result = archive().search.search_all(current(), query, filters, sort=sort, limit=EXPORT_LIMIT)
     if result.error:
-        return render_template("error.html", code=400, title="That search could not run", detail=result.error), 400
+        return render_template("error.html", code=400, title=gettext("That search could not run"), detail=result.error), 400
     data = results_export.rows(
         result.testimonies,
         lambda acc: public_url("public.testimony", accession_id=acc),
@@ -148,7 +149,7 @@ def citation(accession_id: str):
         text = cite(view, style, url, repository=current_app.config["SITE_NAME"],
                     accessed=archive().today(), segment=segment)
     except CitationError as exc:
-        return render_template("error.html", code=400, title="No citation", detail=str(exc)), 400
+        return render_template("error.html", code=400, title=gettext("No citation"), detail=str(exc)), 400
     if request.args.get("download"):
         ext, mimetype = DOWNLOADS[style]
         return Response(text, mimetype=f"{mimetype}; charset=utf-8", headers={
