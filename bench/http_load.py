@@ -445,6 +445,8 @@ def run(args) -> dict:
                 if args.withdrawals and name == "search mix":
                     during = Withdrawals(work, args, servers, max(1, args.duration // 3))
                 figures["pages"][name] = drive(servers, every[name], args, Path(tmp), during)
+                if during is not None:      # the withdrawn testimonies leave the later page types' lists
+                    every = urls(servers[0].base, random.Random(args.seed))
         figures["workers_after"] = [s.usage() for s in servers]
     finally:
         for server in servers:
