@@ -37,8 +37,9 @@ LATIN_ARTICLE = re.compile(r"(?:al|el|[ae][dnrstz]h?)$")
 # whose Arabic words are also tried with a clitic where they are written together ("خالدوحداد").
 MAX_JOINED = 6
 MAX_JOINED_CLITICS = 3
-_AR_JOINED_CLITICS = ("", "\u0648", "\u0641", "\u0628", "\u0644", "\u0643", "\u0627\u0644",
-                      "\u0648\u0627\u0644", "\u0628\u0627\u0644", "\u0641\u0627\u0644", "\u0644\u0644")
+# Every conjunction with every preposition and article ("وب", "فبال", ...): a reader reads "خالد‌وبحداد"
+# as "Khaled, and by Haddad" whatever the clitics.
+_AR_JOINED_CLITICS = tuple(dict.fromkeys(c + p for c in _AR_CONJUNCTIONS for p, _ in _AR_PREFIXES))
 
 
 def is_arabic(ch: str) -> bool:

@@ -4,7 +4,7 @@ the analysers: tests/security/test_disguise_gate.py runs the gate on each)."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from archive.scanning import find_terms
@@ -34,6 +34,10 @@ def test_a_one_word_term_is_flagged_wherever_search_finds_the_word():
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Found by hypothesis: the names joined by a zero-width non-joiner, the second with a conjunction and a
+# preposition ("وب"), which the joined forms did not try together.
+@example(("خالد حداد", ("قال خ\u200bا\u200bلـ\u200bد\u200b\u200cوبح\u200bداد ثم",
+                         "خ\u200bا\u200bلـ\u200bد\u200b\u200cوبح\u200bداد")))
 @given(st.sampled_from([LATIN_TERM, ARABIC_TERM, "Idoméni", "الرقة"]).flatmap(
     lambda term: st.tuples(st.just(term), text_with_disguise(term))))
 def test_every_generated_disguise_is_flagged_at_its_place(case):
