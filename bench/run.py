@@ -110,11 +110,20 @@ def workdir(args):
 
 
 @contextmanager
-def database(backend: str, work: Path, reuse: bool = False):
-    """A database URL for a fresh, empty archive (or the kept one, with `reuse`); yields
-    (url, size_function)."""
+def database(backend: str, work: Path, reuse: bool = False, url: str | None = None):
+    """A database URL for a fresh, empty archive (or the kept one, with `reuse`; or the PostgreSQL
+    database `url` names, left as it is); yields (url, size_function)."""
+    if url is not None:
+        import psycopg
+        raw = url.replace("postgresql+psycopg", "postgresql")
+
+        def size() -> int:
+            with psycopg.connect(raw, autocommit=True) as conn:
+                return int(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+        yield url, size
+        return
     if reuse and backend != "sqlite":
-        raise SystemExit("--reuse and --keep work with --backend sqlite only")
+        raise SystemExit("--reuse and --keep work with --backend sqlite only (--database-url for PostgreSQL)")
     if backend == "sqlite":
         path = work / "archive.db"
 
@@ -474,11 +483,13 @@ def run(args) -> dict:
         figures["generate_s"] = time.perf_counter() - started
     figures["corpus_mb"] = corpus.stat().st_size / 1e6 if corpus.exists() else None
 
-    with workdir(args) as work, database(args.backend, work, args.reuse is not None) as (url, db_size), \
+    with workdir(args) as work, database(args.backend, work, args.reuse is not None, args.database_url) as (url, db_size), \
             MemorySampler() as memory:
         archive = Archive(url, work / "indexes", work / "media", search_engine=args.engine)
         try:
             archive.init()
+            if args.database_url is not None:
+                args.reuse = args.database_url
             if args.reuse is None:
                 build(archive, corpus, figures, args.profile, memory, db_size)
             else:
@@ -636,11 +647,16 @@ def main(argv: list[str] | None = None) -> None:
                         help="build the archive in DIR (SQLite database) and leave it there")
     parser.add_argument("--reuse", metavar="DIR",
                         help="measure the archive --keep left in DIR again: searches and edits only")
+    parser.add_argument("--database-url", metavar="URL",
+                        help="with --backend postgresql: measure the archive already in this database, as --reuse "
+                             "does (e.g. bench/http_load.py's bench_http_<n>_<engine>); it is changed by --edits")
     parser.add_argument("--reindex", action="store_true",
-                        help="with --reuse: time a full reindex of the archive as well")
+                        help="with --reuse or --database-url: time a full reindex of the archive as well")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile import, reindex and search into bench/out/profile-*.txt")
     args = parser.parse_args(argv)
+    if args.database_url and args.backend != "postgresql":
+        raise SystemExit("--database-url is for --backend postgresql (--reuse DIR for SQLite)")
     figures = run(args)
     out = Console(width=max(Console().width, 140))
     out.print(show(figures))
