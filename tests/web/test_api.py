@@ -6,6 +6,7 @@ import re
 import pytest
 
 from archive.identity import SYSTEM
+from tests.conftest import backend  # noqa: F401  (this module runs on both databases: tests/web/conftest.py)
 
 PUBLIC = {"DEMO-2015-0001", "DEMO-2016-0002", "DEMO-2016-0006", "DEMO-2016-0008", "DEMO-2017-0010",
           "DEMO-2018-0007", "OH-2015-0001"}

@@ -10,6 +10,7 @@ from archive.identity import SYSTEM, Identity
 from archive.media.audio import conceal
 from tests.audio_samples import place_redactions, rms, samples, sine_wav
 from tests.conftest import without_csrf
+from tests.conftest import backend  # noqa: F401  (this module runs on both databases: tests/web/conftest.py)
 
 LISTEN = "DEMO-2015-0001"       # open, publish_audio true, five timed segments, span redactions
 NO_AUDIO = "OH-2015-0001"       # open, publish_audio false

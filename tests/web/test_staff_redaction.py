@@ -10,6 +10,7 @@ import pytest
 
 from archive.identity import SYSTEM
 from tests.conftest import csrf_from
+from tests.conftest import backend  # noqa: F401  (this module runs on both databases: tests/web/conftest.py)
 
 LEILA = "DEMO-2018-0007"          # published, English; "my brother Anas" is not redacted
 OH1 = "OH-2015-0001"              # R-1 "Khaled Haddad" (archivist), R-2 "the farm near Suluk" (researcher)
