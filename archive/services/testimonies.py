@@ -113,7 +113,24 @@ class TestimonyService(Service):
                 "testimonies": views}
 
     def _counts(self, identity: Identity) -> dict[str, dict[str, int]]:
-        return {key: dict(values) for key, values in self._browse(identity).facets.items()}
+        return {key: dict(values) for key, values in self._whole(identity)[1].items()}
+
+    def _whole(self, identity: Identity) -> tuple[int, dict[str, list]]:
+        """The caller's whole index counted (its total and every facet's values): counting reads every
+        testimony the audience may see, so the home, collections and staff pages share one count per
+        version of the index (every write moves the version on, on any server) instead of counting
+        again for every request."""
+        index = identity.audience.index_name
+        self.archive.index.replay_pending(wait=False)
+        version = self.archive.indexes.version(index)
+        cache = self.__dict__.setdefault("_whole_counts", {})
+        cached = cache.get(index)
+        if version and cached is not None and cached[0] == version:
+            return cached[1]
+        found = self._browse(identity)
+        counted = (found.total, {key: list(values) for key, values in found.facets.items()})
+        cache[index] = (version, counted)     # (read before counting: a later write only counts again)
+        return counted
 
     @gated("collection.read")
     def collections(self, identity: Identity) -> list[dict]:
@@ -207,11 +224,11 @@ class TestimonyService(Service):
     def stats(self, identity: Identity) -> dict:
         """How many testimonies the caller may see, in which languages and collections (from the
         caller's index); for staff, how many are in each workflow state (one GROUP BY)."""
-        found = self._browse(identity)
-        languages = sorted(value for value, _ in found.facets.get("language", []))
+        total, facets = self._whole(identity)
+        languages = sorted(value for value, _ in facets.get("language", []))
         staff = {}
         if identity.audience >= Audience.ARCHIVIST:
             with self.archive.db.session() as session:
                 staff = dict(session.execute(select(Testimony.state, func.count()).group_by(Testimony.state)).all())
-        return {"testimonies": found.total, "languages": languages,
-                "collections": len(found.facets.get("collection", [])), "by_state": staff}
+        return {"testimonies": total, "languages": languages,
+                "collections": len(facets.get("collection", [])), "by_state": staff}

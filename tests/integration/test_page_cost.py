@@ -208,3 +208,29 @@ def test_the_dashboard_warns_of_an_index_that_disagrees_by_counting(counted_app)
     published = len([i for i in range(SIZES[0]) if i % 3 == 0])
     assert f"public ({published - 1} indexed, {published} expected)" in page
     assert f"staff ({SIZES[0] - 1} indexed, {SIZES[0]} expected)" in page
+
+
+def test_the_whole_index_is_counted_once_per_version_and_again_after_a_write(counted_app, monkeypatch):
+    """Counting reads every testimony an audience may see (in the index): the home, collections and
+    staff pages share one count until a write moves the index on, and a withdrawal is counted at once."""
+    app, _ = counted_app(SIZES[0])
+    service = app.extensions["archive"].testimonies
+    counts = []
+    browse = type(service)._browse
+
+    def counting(self, identity, collection=None, page=1, per_page=1):
+        if collection is None and per_page == 1:
+            counts.append(identity.audience.label)
+        return browse(self, identity, collection, page, per_page)
+
+    monkeypatch.setattr(type(service), "_browse", counting)
+    client = app.test_client()
+    before = client.get("/api/v1/collections").get_json()["collections"]
+    for url in ("/", "/collections", "/api/v1/collections", "/"):
+        assert client.get(url).status_code == 200
+    assert counts == ["public"]                                  # counted once for all of them
+    first = sorted(f"SIZE-{i:04d}" for i in range(SIZES[0]) if i % 3 == 0)[0]
+    app.extensions["archive"].consent.withdraw(SYSTEM, first, "asked")
+    after = client.get("/api/v1/collections").get_json()["collections"]
+    assert sum(c["count"] for c in after) == sum(c["count"] for c in before) - 1
+    assert counts == ["public", "public"]
