@@ -2,7 +2,7 @@
 
 What a page or a form does is the same on either database: the routes call the services, and the
 services, the leak suite (tests/security) and the access matrix run on both databases. Running every
-page test twice cost about a fifth of `make test` (264 tests). The modules whose web flows hold the
+page test twice cost 205 more tests and about a minute of `make test`. The modules whose web flows hold the
 archive's promises on writes and reads across the database (the API, the redaction editor's two-person
 review, recordings re-encoded after a redaction) still run on both: they import the two-database
 `backend` fixture from tests/conftest.py, which overrides this one.
