@@ -56,7 +56,7 @@ def _testimony(accession: str, word: str, place: str, **extra) -> dict:
 OWN = {"T-WITHDRAW": ("glimmerbrook", "Wexhollow"), "T-SCOPE": ("ashfenwick", "Scopeton"),
        "T-EMBARGO": ("brindlemarsh", "Embarwick"), "T-PUBLISH": ("corvantis", "Pubhaven"),
        "T-EDIT": ("dravelholt", "Editmoor"), "T-KILL": ("ferroway", "Killby"),
-       "T-REDACT": ("hollowquay", "Redmarsh")}
+       "T-REDACT": ("hollowquay", "Redmarsh"), "T-AUTH": ("juniperholt", "Varnholt")}
 
 
 def _seed_document() -> dict:
@@ -139,7 +139,8 @@ def cluster(tmp_path_factory, postgres_url):
 # -- a reader's surfaces --------------------------------------------------------------------------
 
 SURFACES = ("search page", "API search", "CSV export", "JSON export", "suggestions", "facets",
-            "testimony page", "API record", "citation", "API citation")
+            "testimony page", "API record", "citation", "API citation", "OAI-PMH", "collection page")
+OAI_RECORD = re.compile(r"<record>.*?</record>", re.S)
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -147,11 +148,19 @@ def _fold(text: str) -> str:
     return re.sub("[\u00ad\u200b-\u200f\u2060\ufeff]", "", text).lower()
 
 
+def _oai_live(base: str, accession: str, oai_word: str) -> bool:
+    """A harvester's view: a live (not deleted) oai_dc record of the testimony holding `oai_word`."""
+    xml = requests.get(f"{base}/oai", params={"verb": "ListRecords", "metadataPrefix": "oai_dc"}).text
+    mine = [r for r in OAI_RECORD.findall(xml) if f"{accession}</identifier>" in r]
+    return any('status="deleted"' not in r and oai_word.lower() in r.lower() for r in mine)
+
+
 def shows(base: str, accession: str, query: str, *, word: str, prefix: str, place: str,
-          cite_word: str = "", reader: requests.Session | None = None) -> dict[str, bool]:
+          cite_word: str = "", oai_word: str = "", reader: requests.Session | None = None) -> dict[str, bool]:
     """Whether each surface a reader has shows the testimony: found by `query` (search page, API, CSV and
     JSON exports), `word` offered for `prefix` (suggestions), its `place` counted (facets), `word` on its
-    page and in its API record, `cite_word` in its citations. Anonymous unless `reader` (signed in)."""
+    page and in its API record, `cite_word` in its citations, a live OAI-PMH record holding `oai_word`
+    (public: a harvester never signs in), listed on its collection's page. Anonymous unless `reader`."""
     get = (reader or requests).get
     link = f"/testimonies/{accession}"
     api = get(f"{base}/api/v1/search", params={"q": query}).json()
@@ -172,11 +181,13 @@ def shows(base: str, accession: str, query: str, *, word: str, prefix: str, plac
         "API record": record.status_code == 200 and word.lower() in _fold(json.dumps(record.json(), ensure_ascii=False)),
         "citation": cite.status_code == 200 and cite_word in cite.text,
         "API citation": api_cite.status_code == 200 and cite_word in api_cite.text,
+        "OAI-PMH": _oai_live(base, accession, oai_word or accession),
+        "collection page": f'href="{link}"' in get(f"{base}/collections/alpha").text,
     }
 
 
 def every(value: bool, **but: bool) -> dict[str, bool]:
-    return {s: but.get(s.replace(" ", "_"), value) for s in SURFACES}
+    return {s: but.get(s.replace(" ", "_").replace("-", "_"), value) for s in SURFACES}
 
 
 def sign_in(base: str, username: str) -> requests.Session:
@@ -221,11 +232,11 @@ CHANGES = [
                                   {"reason": "the narrator asked"}), every(True), every(False), {}),
     ("redaction of a plain name", "T-REDACT",
      ("/staff/testimonies/T-REDACT", "/staff/testimonies/T-REDACT/redactions", _redaction("T-REDACT", CANARY)),
-     every(True), every(False, facets=True, citation=True, API_citation=True),
+     every(True), every(False, facets=True, citation=True, API_citation=True, OAI_PMH=True, collection_page=True),
      {"query": CANARY, "word": CANARY, "prefix": CANARY[:5]}),
     ("redaction of a disguised name", "T-REDACT",
      ("/staff/testimonies/T-REDACT", "/staff/testimonies/T-REDACT/redactions", _redaction("T-REDACT", DISGUISED)),
-     every(True), every(False, facets=True, citation=True, API_citation=True),
+     every(True), every(False, facets=True, citation=True, API_citation=True, OAI_PMH=True, collection_page=True),
      {"query": f'"{LATIN_TERM}"', "word": "quillan", "prefix": "quill"}),
     ("scope narrowed to researchers", "T-SCOPE",
      ("/staff/testimonies/T-SCOPE/consent", "/staff/testimonies/T-SCOPE/consent", {"scope": "researchers"}),
@@ -239,8 +250,16 @@ CHANGES = [
     ("edit of the title and date", "T-EDIT",
      ("/staff/testimonies/T-EDIT/edit", "/staff/testimonies/T-EDIT/edit",
       {"title": "The Yarrowmere crossing", "interview_date": "1897"}),
-     every(False), every(True),      # (the new date's decade is the facet value no other testimony has)
-     {"query": "yarrowmere", "word": "Yarrowmere", "prefix": "yarro", "place": "1890", "cite_word": "Yarrowmere"}),
+     every(False, collection_page=True), every(True),   # (the new date's decade: a facet value no other has)
+     {"query": "yarrowmere", "word": "Yarrowmere", "prefix": "yarro", "place": "1890", "cite_word": "Yarrowmere",
+      "oai_word": "Yarrowmere"}),
+    # An authority's new label reaches every testimony naming it: their index rows and records (facets count
+    # the authority's key; the label they show is checked below).
+    ("place authority relabelled", "T-AUTH",
+     ("/staff/records/authorities/place:varnholt", "/staff/records/authorities/place:varnholt",
+      {"label": "Quennelby"}),
+     every(False, facets=True, citation=True, API_citation=True, collection_page=True), every(True),
+     {"query": "quennelby", "word": "quennelby", "prefix": "quenn", "oai_word": "Quennelby"}),
 ]
 
 
@@ -256,16 +275,21 @@ def a_change_through_one_server_shows_on_every_other_at_the_next_request(cluster
             readers.append(("c", researcher))
         for name, reader in readers:   # (also fills whatever each server holds between requests)
             seen = shows(getattr(cluster, name), accession, reader=reader, **words)
-            if seen != (before if reader is None else every(True)):
+            if seen != (before if reader is None else every(True)):   # (a harvester is the public)
                 wrong.append(f"before the {what}, server {name.upper()}{' (researcher)' if reader else ''}: {seen}")
         response = submit(staff, cluster.a, page, action, changes)
         assert response.status_code == 302, f"{what} through A: {response.status_code} {_errors(response)}"
         for name, reader in readers:   # the very next request: no sleep, no retry
             seen = shows(getattr(cluster, name), accession, reader=reader, **words)
-            expected = after if reader is None else every(True)
+            expected = after if reader is None else every(True, OAI_PMH=False)
             if seen != expected:
                 wrong.append(f"after the {what}, server {name.upper()}{' (researcher)' if reader else ''} "
                              f"differs on {[s for s in SURFACES if seen[s] != expected[s]]}")
+    for name in ("b", "c"):    # the facet list and the testimony page name the place by its new label only
+        for page in ("/search?q=", "/testimonies/T-AUTH"):
+            text = requests.get(getattr(cluster, name) + page).text
+            if "Quennelby" not in text or "Varnholt" in text:
+                wrong.append(f"server {name.upper()}'s {page} still names the place by its old label")
     assert wrong == [], "\n".join(wrong)
 
 
