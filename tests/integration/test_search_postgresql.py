@@ -167,3 +167,72 @@ def test_a_rebuild_keeps_what_another_server_committed_while_it_started(servers,
     writes[0].join(timeout=60)
     assert ids(b, "dawn") == ids(a, "dawn") == ["T-FERRY"]
     assert a.index.check(SYSTEM)["public"] == {"missing": [], "unexpected": []}
+
+
+# -- the testimony-level layout: postings for finding, counting and ranking -------------------------
+def test_and_finds_a_testimony_whose_words_are_in_different_documents(servers):
+    """As on the SQLite engine, a query's words are looked for in the whole testimony (here the title is
+    the meta document's, the ferry the transcript segment's); the page shows the segments with either."""
+    a, b = servers
+    a.transfer.import_document(SYSTEM, document(record("T-CLOCK", "The ferry crossed at dawn.", title="The clock tower"),
+                                                record("T-NIGHT", "The ferry crossed at night.")))
+    assert ids(b, "clock AND ferry") == ["T-CLOCK"]
+    assert ids(b, "ferry -clock") == ["T-NIGHT"]
+    assert ids(b, '"ferry crossed"') == ["T-CLOCK", "T-NIGHT"]
+    assert ids(b, '"crossed ferry"') == []   # a phrase is verified on the segments' positions
+    found = b.search.search(ANONYMOUS, "clock AND dawn")
+    assert found.total == 1 and found.testimonies[0].hits
+
+
+def _sqlite_twin(tmp_path, doc):
+    twin = Archive(f"sqlite:///{tmp_path / 'twin.db'}", tmp_path / "twin" / "indexes", tmp_path / "twin" / "media",
+                   clock=lambda: TODAY, search_engine="sqlite")
+    twin.init()
+    twin.transfer.import_document(SYSTEM, doc)
+    return twin
+
+
+def test_counts_facets_and_order_are_the_sqlite_engines(servers, tmp_path):
+    def corpus():
+        return document(
+            record("T-2015", "The ferry left at night. My family waited at the border.", date="2015-06-02",
+                   places=["Beirut"]),
+            record("T-UNCERTAIN", "The ferry was late, the border closed.", date="2015?", role="smuggler"),
+            record("T-DECADE", "A ferry in the decade, a ferry again.", date="201X", collection="beta"),
+            record("T-SPAN", "Over two years the family crossed.", date="2012/2013", role="aid worker",
+                   title="Ferry crossings"),
+            record("T-FR", "La famille a traversé la frontière de nuit.", lang="fr", date="1990-05"),
+            record("T-UNDATED", "A border without a date.", date=None, collection="beta"))
+    a = servers[0]
+    a.transfer.import_document(SYSTEM, corpus())
+    twin = _sqlite_twin(tmp_path, corpus())
+    try:
+        for query, filters in [("ferry", None), ("ferry AND border", None), ("family OR border", None),
+                               ('"the border"', None), ("fer*", None), ("border NOT ferry", None),
+                               ("", {"collection": ["beta"]}), ("ferry", {"collection": ["alpha"]}),
+                               ("year:2015", None), ("role:smuggler border", None), ("title:ferry OR night", None), ("famille", None)]:
+            mine, theirs = (x.search.search(ANONYMOUS, query, filters=filters) for x in (a, twin))
+            assert mine.error is None and theirs.error is None, query
+            assert mine.total == theirs.total, query
+            assert mine.facets == theirs.facets, query
+            assert {t.accession_id for t in mine.testimonies} == {t.accession_id for t in theirs.testimonies}, query
+        # Ranked alike: the testimony saying "ferry" most, and in its title, first.
+        assert ids(a, "ferry")[:2] == ids(twin, "ferry")[:2]
+    finally:
+        twin.close()
+
+
+def test_an_older_table_layout_is_rebuilt_on_start(servers, tmp_path):
+    a = servers[0]
+    a.transfer.import_document(SYSTEM, document(record("T-OLD", "The ferry at dawn.")))
+    with a.db.engine.begin() as conn:   # as layout 1 left it: no postings, no comment
+        conn.exec_driver_sql("DROP TABLE search_public_post")
+        conn.exec_driver_sql("COMMENT ON TABLE search_public_testimony IS NULL")
+    again = Archive(a.db.url, tmp_path / "c" / "indexes", tmp_path / "c" / "media", clock=lambda: TODAY,
+                    search_engine="postgresql")
+    try:
+        assert again.init() is True
+        assert ids(again, "ferry") == ids(a, "ferry") == ["T-OLD"]
+        assert again.init() is False
+    finally:
+        again.close()

@@ -3,9 +3,11 @@
 No server keeps search state of its own: every write goes into the writing unit of work's transaction
 (IndexService.sync, `in_database`), every search reads the database as of the last commit, so any
 number of servers answer as one. A search is one REPEATABLE READ transaction: the GIN index finds the
-matching documents, ranked by ts_rank; facet counts come from the testimonies' rows (held per server
-and read again, changed rows only, when the audience's generation moves on); the page's hits and
-snippets from its testimonies' own documents.
+matching testimonies and their BM25F scores come from the postings of the query's words (postings.py:
+a row per testimony holding a word, read by index-only scans; phrases verified on the segments' GIN
+index), facet counts from the testimonies' rows (held per server and read again, changed rows only, when
+the audience's generation moves on); the page's hits and snippets from its testimonies' own documents,
+those that match the query at segment level first, else those holding any of its words.
 """
 from __future__ import annotations
 
@@ -31,7 +33,8 @@ from ..snippets import best_snippet
 from ..spelling import corrected, nearest
 from ..sqlite.translate import positive_terms
 from . import tables
-from .translate import EVERY, NOTHING, TsqueryTranslator
+from .postings import NOTHING, PostingsMatcher
+from .translate import EVERY, TsqueryTranslator, lexeme, quote
 
 _SCHEMA = make_schema()
 _ANALYSERS = {"en": text_analyzer("en"), "fr": text_analyzer("fr")}
@@ -54,14 +57,24 @@ class Snapshot:
     stamp: dict[str, str] = field(default_factory=dict)
     facets: dict[str, dict[str, list[str]]] = field(default_factory=lambda: {k: {} for k in FACET_FIELDS})
     years: set[int] = field(default_factory=set)
+    num: dict[str, int] = field(default_factory=dict)          # the postings' number of each testimony
+    accession: dict[int, str] = field(default_factory=dict)
+    length: dict[int, int] = field(default_factory=dict)       # words, by num (BM25's document length)
+    average_length: float = 0.0
 
     def drop(self, accession: str) -> None:
         for held in (self.title, self.year, self.span, self.stamp, *self.facets.values()):
             held.pop(accession, None)
+        num = self.num.pop(accession, None)
+        if num is not None:
+            self.accession.pop(num, None)
+            self.length.pop(num, None)
 
     def add(self, row) -> None:
-        accession, title, year, lo, hi, facets, fingerprint = row
-        self.title[accession], self.stamp[accession] = title, fingerprint
+        accession, title, year, lo, hi, facets, fingerprint, num, length = row
+        # A rebuild numbers the testimonies anew: a number changed is a testimony changed.
+        self.title[accession], self.stamp[accession] = title, "%s:%s" % (fingerprint, num)
+        self.num[accession], self.accession[num], self.length[num] = num, accession, length
         if year is not None:
             self.year[accession] = year
         if lo is not None and hi is not None:
@@ -71,12 +84,13 @@ class Snapshot:
                 self.facets[key][accession] = values
 
     def count_years(self) -> None:
+        self.average_length = sum(self.length.values()) / len(self.length) if self.length else 0.0
         self.years = set(self.year.values())
         for lo, hi in set(self.span.values()):
             self.years.update(range(lo, hi + 1))
 
 
-_SNAP_COLUMNS = "accession, title, year, year_from, year_to, facets, fingerprint"
+_SNAP_COLUMNS = "accession, title, year, year_from, year_to, facets, fingerprint, num, length"
 
 
 class PostgresIndexes:
@@ -134,11 +148,12 @@ class PostgresIndexes:
         testimony = tables.table(audience, "testimony")
         snap = Snapshot(generation)
         if previous is not None:
-            cur.execute("SELECT accession, fingerprint FROM %s" % testimony)
+            cur.execute("SELECT accession, fingerprint || ':' || num FROM %s" % testimony)
             stamps = dict(cur.fetchall())
             changed = [a for a, s in stamps.items() if previous.stamp.get(a) != s]
             snap.title, snap.year, snap.span = dict(previous.title), dict(previous.year), dict(previous.span)
             snap.stamp = dict(previous.stamp)
+            snap.num, snap.accession, snap.length = dict(previous.num), dict(previous.accession), dict(previous.length)
             snap.facets = {k: dict(v) for k, v in previous.facets.items()}
             for accession in chain(previous.stamp.keys() - stamps.keys(), changed):
                 snap.drop(accession)
@@ -169,7 +184,7 @@ class PostgresIndexes:
         """Every row the audience's tables hold, as text (what the leak suite scans)."""
         with self._reading(audience) as reader:
             out = []
-            for name in ("doc", "testimony", "word"):
+            for name in tables.NAMES:
                 reader.cur.execute("SELECT t::text FROM %s t" % tables.table(audience, name))
                 out.extend(row for (row,) in reader.cur.fetchall())
         return "\n".join(out).encode("utf-8")
@@ -183,10 +198,12 @@ class PostgresIndexes:
         with self._cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(hashtext('archive.search.postgresql'))")
             for audience in AUDIENCES:
-                made = tables.exists(cur, audience)
+                if tables.exists(cur, audience):
+                    continue
+                tables.drop(cur, audience)   # missing, or an older layout: made anew, filled from the records
                 for statement in tables.ddl(audience):
                     cur.execute(statement)
-                fresh |= not made
+                fresh = True
         self.record_engine()
         return fresh
 
@@ -287,7 +304,7 @@ class PostgresIndexes:
             raw.autocommit = True
             try:
                 for audience in audiences:
-                    for name in ("doc", "testimony", "word"):
+                    for name in tables.NAMES:
                         raw.execute("VACUUM %s" % tables.table(audience, name))
             finally:
                 raw.autocommit = False
@@ -308,31 +325,42 @@ class PostgresIndexes:
         for audience in audiences:
             if audience not in AUDIENCES:
                 raise ValueError("unknown audience %r" % audience)
+        suffix = "_new"
         with self._cursor() as cur:
-            names = [tables.table(a, n) for a in audiences for n in ("doc", "testimony", "word")]
-            cur.execute("LOCK TABLE %s IN EXCLUSIVE MODE" % ", ".join(names))
-            for name in names:
-                cur.execute("DELETE FROM %s" % name)
+            cur.execute("LOCK TABLE %s IN EXCLUSIVE MODE" % ", ".join(
+                tables.table(a, n) for a in audiences for n in tables.NAMES))
+            cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            for audience in audiences:
+                for statement in tables.tables_ddl(audience, suffix):
+                    cur.execute(statement)
             counts = {a: Counter() for a in audiences}
             seen = dict.fromkeys(audiences, 0)
+            nums = dict.fromkeys(audiences, 0)
             docs_copy = {a: [] for a in audiences}
             rows_copy = {a: [] for a in audiences}
+            post_copy = {a: [] for a in audiences}
 
             def flush(audience):
-                tables.copy_rows(cur, audience, "doc", tables._DOC_COLUMNS, docs_copy[audience])
-                tables.copy_rows(cur, audience, "testimony", ("accession", "title", "year", "year_from",
-                                 "year_to", "facets", "fingerprint", "ndocs", "words"), rows_copy[audience])
-                docs_copy[audience].clear()
-                rows_copy[audience].clear()
+                # FREEZE: the tables were made in this transaction, so their rows are written visible to
+                # all, and index-only scans need no VACUUM first.
+                tables.copy_rows(cur, audience, "doc" + suffix, tables._DOC_COLUMNS, docs_copy[audience], True)
+                tables.copy_rows(cur, audience, "testimony" + suffix, tables.TESTIMONY_COLUMNS, rows_copy[audience],
+                                 True)
+                tables.copy_rows(cur, audience, "post" + suffix, ("lexeme", "num", "tf"), post_copy[audience], True)
+                for held in (docs_copy, rows_copy, post_copy):
+                    held[audience].clear()
 
             for accession, per_audience in testimonies:
                 for audience, docs in per_audience.items():
                     if not docs or audience not in counts:
                         continue
                     prepared = docs if isinstance(docs, tuple) else prepare_testimony(accession, docs)
-                    doc_rows, row, words = prepared
+                    doc_rows, row, words, (lexemes, tfs) = prepared
+                    nums[audience] += 1
+                    num = nums[audience]
                     docs_copy[audience].extend(doc_rows)
-                    rows_copy[audience].append((*row, words))
+                    rows_copy[audience].append(tables.testimony_row(row, num, words))
+                    post_copy[audience].extend(zip(lexemes, [num] * len(lexemes), tfs))
                     counts[audience].update(words)
                     if len(rows_copy[audience]) >= 200:
                         flush(audience)
@@ -342,11 +370,16 @@ class PostgresIndexes:
                             progress(audience, seen[audience])
             for audience in audiences:
                 flush(audience)
-                tables.copy_rows(cur, audience, "word", ("field", "word", "docs"),
+                tables.copy_rows(cur, audience, "word" + suffix, ("field", "word", "docs"),
                                  ((w.partition(":")[0], w.partition(":")[2], n)
-                                  for w, n in sorted(counts[audience].items())))
+                                  for w, n in sorted(counts[audience].items())), True)
+                for statement in tables.indexes_ddl(audience, suffix):
+                    cur.execute(statement)
+                tables.swap(cur, audience, suffix)
+                cur.execute("SELECT setval('%s', %d, true)" % (tables.table(audience, "num"), max(nums[audience], 1)))
+                for name in tables.NAMES:
+                    cur.execute("ANALYZE %s" % tables.table(audience, name))
                 tables.bump(cur, audience)
-        self.vacuum(audiences)
 
     # -- reading -----------------------------------------------------------------------------
     def search(self, audience: str, query: str, filters: dict[str, list[str]] | None = None,
@@ -384,10 +417,19 @@ class _Reader:
     def __init__(self, indexes: PostgresIndexes, audience: str, cur, snap: Snapshot):
         self.cur, self.snap, self.audience = cur, snap, audience
         self.doc, self.word = tables.table(audience, "doc"), tables.table(audience, "word")
-        self.translate = TsqueryTranslator(snap.years, self._expand)
+        self.post = tables.table(audience, "post")
+        self._expansions: dict[tuple, list[str]] = {}
+        self.translate = TsqueryTranslator(snap.years, self._expand)   # a segment's test (hits, phrases)
+        self.match = PostingsMatcher(self)                              # the testimonies found, scored
 
     # -- vocabulary ------------------------------------------------------------------------------
     def _expand(self, column: str, glob: str | None, low: str, high: str) -> list[str]:
+        key = (column, glob, low, high)   # (each query is translated twice: testimonies, then segments)
+        if key not in self._expansions:
+            self._expansions[key] = self._expand_now(column, glob, low, high)
+        return self._expansions[key]
+
+    def _expand_now(self, column: str, glob: str | None, low: str, high: str) -> list[str]:
         sql, args = "SELECT word FROM %s WHERE field = %%s" % self.word, [column]
         if low:
             sql, args = sql + " AND word >= %s", args + [low]
@@ -421,8 +463,7 @@ class _Reader:
             q, result.expanded = parse(_SCHEMA, text, expander)
             flt = build_filter(filters)
             whole = q if flt is None else (flt if isinstance(q, wq.Every) else wq.And([q, flt]))
-            expression = self.translate(whole)
-            scores = self._match(expression)
+            scores = self._match(whole)
         except QueryError as exc:
             result.error = str(exc)
             return result
@@ -434,6 +475,11 @@ class _Reader:
         if not shown:
             return result
         terms = positive_terms(q, self._expand_prefix) if scored else {}
+        try:
+            expression = self.translate(whole)
+        except QueryError as exc:
+            result.error = str(exc)
+            return result
         hits = self._hits(shown, expression, scored, terms)
         for accession in shown:
             result.testimonies.append(TestimonyHit(accession, self.snap.title[accession], scores[accession],
@@ -444,7 +490,7 @@ class _Reader:
         result = empty_result("", page, pagesize, "accession")
         try:
             flt = build_filter(filters)
-            scores = self._match(EVERY if flt is None else self.translate(flt))
+            scores = self._match(flt)
         except QueryError as exc:
             result.error = str(exc)
             return result
@@ -455,23 +501,30 @@ class _Reader:
             result.testimonies.append(TestimonyHit(accession, self.snap.title[accession], 0.0, []))
         return result
 
-    def _match(self, expression) -> dict[str, float]:
-        if expression is EVERY:
+    def _match(self, q) -> dict[str, float]:
+        """The testimonies `q` (None: every one) finds, by accession, with their scores."""
+        found = EVERY if q is None else self.match(q)
+        if found is EVERY:
             return dict.fromkeys(self.snap.title, 0.0)
-        if expression == NOTHING:
-            return {}
+        accession = self.snap.accession
+        return {accession[n]: s for n, s in found.items() if n in accession}
+
+    def verify(self, tsquery: str, accessions: list[str]) -> list[str]:
+        """Those of the testimonies with a segment that matches (a phrase: positions are the segments')."""
         try:
             self.cur.execute("SAVEPOINT q")
-            self.cur.execute("SELECT testimony, max(ts_rank(%%s::float4[], tsv, q)) FROM %s, "
-                             "CAST(%%s AS tsquery) q WHERE tsv @@ q GROUP BY testimony" % self.doc,
-                             (tables.RANK_WEIGHTS, expression))
-            found = self.cur.fetchall()
+            if len(accessions) * 2 > len(self.snap.title):   # most of them: the GIN index alone
+                self.cur.execute("SELECT DISTINCT testimony FROM %s WHERE tsv @@ %%s::tsquery" % self.doc,
+                                 (tsquery,))
+            else:
+                self.cur.execute("SELECT DISTINCT testimony FROM %s WHERE testimony = ANY(%%s) "
+                                 "AND tsv @@ %%s::tsquery" % self.doc, (accessions, tsquery))
+            found = [a for (a,) in self.cur.fetchall()]
             self.cur.execute("RELEASE SAVEPOINT q")
-        except Exception as exc:   # a query PostgreSQL cannot read is the reader's query, not a crash
+        except Exception:   # a query PostgreSQL cannot read is the reader's query, not a crash
             self.cur.execute("ROLLBACK TO SAVEPOINT q")
-            raise QueryError("Could not understand the query (%s)." % type(exc).__name__) from None
-        title = self.snap.title
-        return {a: float(s) for a, s in found if a in title}
+            raise QueryError("Could not understand the query.") from None
+        return found
 
     def _hits(self, shown: list[str], expression, scored: bool, terms) -> dict[str, list[SegmentHit]]:
         columns = 'testimony, ord, doc_id, kind, seq, transcript, start, "end", title, summary, text, text_fr'
@@ -483,16 +536,23 @@ class _Reader:
                 self.cur.execute("SELECT %s, 0 FROM %s, CAST(%%s AS tsquery) q WHERE testimony = ANY(%%s) "
                                  "AND tsv @@ q" % (columns, self.doc), (expression, shown))
         else:
-            self.cur.execute("SELECT %s, ts_rank(%%s::float4[], tsv, q) FROM %s, CAST(%%s AS tsquery) q "
-                             "WHERE testimony = ANY(%%s) AND tsv @@ q" % (columns, self.doc),
-                             (tables.RANK_WEIGHTS, expression, shown))
+            # A testimony is found by its words anywhere in it: where no segment matches the whole query
+            # (an AND's words in different segments), its segments holding any of the words are shown.
+            words = " | ".join(quote(lexeme(c, t)) for c in sorted(terms) if c in tables.TEXT_COLUMNS
+                               for t in sorted(terms[c])) or expression
+            self.cur.execute("SELECT %s, ts_rank(%%s::float4[], tsv, CASE WHEN full_match THEN q ELSE w END), "
+                             "full_match FROM (SELECT *, tsv @@ q AS full_match FROM %s, CAST(%%s AS tsquery) q, "
+                             "CAST(%%s AS tsquery) w WHERE testimony = ANY(%%s) AND (tsv @@ q OR tsv @@ w)) d"
+                             % (columns, self.doc), (tables.RANK_WEIGHTS, expression, words, shown))
         grouped: dict[str, list] = {}
         for row in self.cur.fetchall():
             grouped.setdefault(row[0], []).append(row)
         out = {}
         for accession, rows in grouped.items():
+            if len(rows[0]) > 13 and any(r[13] for r in rows):
+                rows = [r for r in rows if r[13]]
             top = sorted(rows, key=lambda r: (-r[12], r[1]))[:HITS_PER_TESTIMONY]
-            out[accession] = [_segment_hit(r, terms) for r in top]
+            out[accession] = [_segment_hit(r[:13], terms) for r in top]
         return out
 
     def _facets(self, scores: dict[str, float]) -> dict[str, list[tuple[str, int]]]:

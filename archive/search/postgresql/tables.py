@@ -9,9 +9,14 @@ Per audience `a`:
 - `search_a_testimony`: a row per testimony: title, years, facet values, the fingerprint of its
   documents (an unchanged testimony is not rewritten) and the words it adds to `search_a_word`.
 - `search_a_word`: per field, each word and the number of testimonies holding it: the analysed terms of
-  each text column (wildcards, ranges, name variants) and, under field `spell`, the readable words
-  (suggestions, "did you mean").
-`search_state` holds each audience's generation, moved on by every write (caches key on it).
+  each text column and the filter keys (wildcards, ranges, name variants) and, under field `spell`, the
+  readable words (suggestions, "did you mean").
+- `search_a_post`: the postings, a row per lexeme of a testimony (its `num`) with the lexeme's count in
+  the whole testimony. A b-tree on (lexeme, num) including the count answers a word with an index-only
+  scan: finding, counting, facets and ranking read the query's words' postings, never a document, so a
+  common word costs a row per testimony that holds it, not one per segment.
+`search_state` holds each audience's generation, moved on by every write (caches key on it). The
+testimony table's comment names the layout (LAYOUT): an older one is dropped and rebuilt on start.
 
 Everything is written with the caller's connection, inside its transaction: a record and its index
 rows commit together or not at all.
@@ -35,6 +40,10 @@ _TOKEN = re.compile(TOKEN_PATTERN)
 _DOC_COLUMNS = ("testimony", "ord", "doc_id", "kind", "seq", "transcript", "start", "end", "title",
                 "summary", "text", "text_fr", "tsv")
 AUDIENCE_NAME = re.compile(r"^[a-z]+$")
+LAYOUT = "layout 2"   # 2: postings (search_a_post), testimony num and length
+NAMES = ("doc", "testimony", "word", "post")
+TESTIMONY_COLUMNS = ("accession", "num", "title", "year", "year_from", "year_to", "facets", "fingerprint",
+                     "ndocs", "length", "words")
 
 
 def table(audience: str, name: str) -> str:
@@ -44,32 +53,75 @@ def table(audience: str, name: str) -> str:
 
 
 def ddl(audience: str) -> list[str]:
-    doc, testimony, word = (table(audience, n) for n in ("doc", "testimony", "word"))
+    return ["CREATE TABLE IF NOT EXISTS search_state (audience text PRIMARY KEY, generation bigint NOT NULL)",
+            "INSERT INTO search_state VALUES ('%s', 0) ON CONFLICT DO NOTHING" % audience,
+            "CREATE SEQUENCE IF NOT EXISTS %s" % table(audience, "num"),
+            *tables_ddl(audience, ""), *indexes_ddl(audience, "")]
+
+
+def tables_ddl(audience: str, suffix: str) -> list[str]:
+    """The tables without their secondary indexes (`suffix`: a rebuild's new tables, renamed in)."""
+    doc, testimony, word, post = (table(audience, n) + suffix for n in NAMES)
     return [
-        "CREATE TABLE IF NOT EXISTS search_state (audience text PRIMARY KEY, generation bigint NOT NULL)",
-        "INSERT INTO search_state VALUES ('%s', 0) ON CONFLICT DO NOTHING" % audience,
-        'CREATE TABLE IF NOT EXISTS %s (accession text COLLATE "C" PRIMARY KEY, title text NOT NULL, '
-        "year int, year_from int, year_to int, facets text NOT NULL, fingerprint text NOT NULL, "
-        "ndocs int NOT NULL, words text[] NOT NULL)" % testimony,
+        'CREATE TABLE IF NOT EXISTS %s (accession text COLLATE "C" PRIMARY KEY, num int NOT NULL UNIQUE, '
+        "title text NOT NULL, year int, year_from int, year_to int, facets text NOT NULL, "
+        "fingerprint text NOT NULL, ndocs int NOT NULL, length int NOT NULL, words text[] NOT NULL)" % testimony,
+        "COMMENT ON TABLE %s IS '%s'" % (testimony, LAYOUT),
         'CREATE TABLE IF NOT EXISTS %s (testimony text COLLATE "C" NOT NULL, ord int NOT NULL, '
         "doc_id text NOT NULL, kind text NOT NULL, seq int, transcript text, start double precision, "
-        '"end" double precision, title text, summary text, text text, text_fr text, tsv tsvector NOT NULL, '
-        "PRIMARY KEY (testimony, ord))" % doc,
-        "CREATE INDEX IF NOT EXISTS %s_tsv ON %s USING gin (tsv)" % (doc, doc),
+        '"end" double precision, title text, summary text, text text, text_fr text, tsv tsvector NOT NULL)' % doc,
         'CREATE TABLE IF NOT EXISTS %s (field text COLLATE "C" NOT NULL, word text COLLATE "C" NOT NULL, '
-        "docs int NOT NULL, PRIMARY KEY (field, word))" % word,
+        "docs int NOT NULL)" % word,
+        'CREATE TABLE IF NOT EXISTS %s (lexeme text COLLATE "C" NOT NULL, num int NOT NULL, tf int NOT NULL)'
+        % post,
     ]
 
 
+def indexes_ddl(audience: str, suffix: str) -> list[str]:
+    """The indexes, made by a rebuild after loading its tables (faster than keeping them up row by row)."""
+    doc, _, word, post = (table(audience, n) + suffix for n in NAMES)
+    return [
+        "CREATE UNIQUE INDEX IF NOT EXISTS %s_pkey ON %s (testimony, ord)" % (doc, doc),
+        "CREATE INDEX IF NOT EXISTS %s_tsv ON %s USING gin (tsv)" % (doc, doc),
+        "CREATE UNIQUE INDEX IF NOT EXISTS %s_pkey ON %s (field, word)" % (word, word),
+        "CREATE UNIQUE INDEX IF NOT EXISTS %s_pkey ON %s (lexeme, num) INCLUDE (tf)" % (post, post),
+    ]
+
+
+_INDEXES = {"doc": ("_pkey", "_tsv"), "testimony": ("_pkey", "_num_key"), "word": ("_pkey",), "post": ("_pkey",)}
+
+
+def swap(cur, audience: str, suffix: str) -> None:
+    """A rebuild's new tables (and their indexes) in place of the old ones, which are dropped: readers
+    wait only for the commit of this, not for the load."""
+    for name in NAMES:
+        old = table(audience, name)
+        cur.execute("DROP TABLE IF EXISTS %s" % old)
+        cur.execute("ALTER TABLE %s%s RENAME TO %s" % (old, suffix, old))
+        for index in _INDEXES[name]:
+            cur.execute("ALTER INDEX IF EXISTS %s%s%s RENAME TO %s%s" % (old, suffix, index, old, index))
+
+
 def exists(cur, audience: str) -> bool:
-    """Are all of the audience's tables there?"""
+    """Are all of the audience's tables there, in this layout?"""
     cur.execute("SELECT bool_and(to_regclass(t) IS NOT NULL) FROM unnest(%s::text[]) t",
-                ([table(audience, n) for n in ("doc", "testimony", "word")],))
-    return bool(cur.fetchone()[0])
+                ([table(audience, n) for n in NAMES],))
+    if not cur.fetchone()[0]:
+        return False
+    cur.execute("SELECT obj_description(to_regclass(%s), 'pg_class')", (table(audience, "testimony"),))
+    return cur.fetchone()[0] == LAYOUT
 
 
-def _tsvector(fields: dict, words: set[str]) -> str:
+def drop(cur, audience: str) -> None:
+    """An older layout's tables (rebuilt from the records)."""
+    for name in NAMES:
+        cur.execute("DROP TABLE IF EXISTS %s" % table(audience, name))
+
+
+def _tsvector(fields: dict, words: set[str], post: dict[str, int]) -> tuple[str, int]:
+    """The document's tsvector, and its length in words; its lexemes counted into `post`."""
     lexemes: dict[str, list[str]] = {}
+    length = 0
     for column in TEXT_COLUMNS:
         value = fields.get(column)
         if not value:
@@ -78,7 +130,9 @@ def _tsvector(fields: dict, words: set[str]) -> str:
         for pos, word in enumerate(_TOKEN.findall(value), 1):
             term = memo[word]
             if term:
+                length += 1
                 key = "%s:%s" % (column, term)
+                post[key] = post.get(key, 0) + 1
                 held = lexemes.get(key)
                 if held is None:
                     lexemes[key] = held = []
@@ -90,23 +144,38 @@ def _tsvector(fields: dict, words: set[str]) -> str:
                 words.add("%s:%s" % (SPELL, readable))
     out = [quote(k) + ":" + ",".join(p) for k, p in lexemes.items()]
     lang = fields.get("lang")
+    keys = ["keys:" + k for k in dict.fromkeys(store._keys(fields))]
     if lang:
-        out.append(quote("lang:" + store.key("lang", lang)))
-    out.extend(quote("keys:" + k) for k in dict.fromkeys(store._keys(fields)))
-    return " ".join(out)
+        keys.append("lang:" + store.key("lang", lang))
+    for key in keys:
+        out.append(quote(key))
+        words.add(key)
+        post[key] = post.get(key, 0) + 1
+    return " ".join(out), length
 
 
 def prepare(fields_list: list[dict]) -> tuple:
     """documents.testimony_fields' output (not empty) as (document rows, testimony row, words): made
     wherever the analysis runs (a worker process of a parallel reindex), inserted by the writer."""
-    first, words = fields_list[0], set()
+    first, words, post, length = fields_list[0], set(), {}, 0
     accession = first["testimony"]
-    docs = [(accession, ord_, f["doc_id"], f["kind"], f.get("seq"), f.get("transcript"), f.get("start"),
-             f.get("end"), f.get("title"), f.get("summary"), f.get("text"), f.get("text_fr"),
-             _tsvector(f, words)) for ord_, f in enumerate(fields_list)]
+    docs = []
+    for ord_, f in enumerate(fields_list):
+        tsv, n = _tsvector(f, words, post)
+        length += n
+        docs.append((accession, ord_, f["doc_id"], f["kind"], f.get("seq"), f.get("transcript"), f.get("start"),
+                     f.get("end"), f.get("title"), f.get("summary"), f.get("text"), f.get("text_fr"), tsv))
+    # (num is the index's own: given when the testimony is written)
     testimony = (accession, first.get("testimony_title") or "", first.get("year"), first.get("year_from"),
-                 first.get("year_to"), first["facets"].decode("utf-8"), first["fingerprint"], len(fields_list))
-    return docs, testimony, sorted(words)
+                 first.get("year_to"), first["facets"].decode("utf-8"), first["fingerprint"], len(fields_list),
+                 length)
+    lexemes = sorted(post)
+    return docs, testimony, sorted(words), (lexemes, [post[k] for k in lexemes])
+
+
+def testimony_row(row: tuple, num: int, words: list[str]) -> tuple:
+    """prepare's testimony row as TESTIMONY_COLUMNS."""
+    return (row[0], num, *row[1:], words)
 
 
 def _split(words) -> tuple[list[str], list[str]]:
@@ -121,8 +190,8 @@ def _split(words) -> tuple[list[str], list[str]]:
 def write(cur, audience: str, accession: str, prepared: tuple | None) -> tuple[bool, bool]:
     """Replace one testimony in the caller's transaction; `prepared` None removes it. (Written, rows
     deleted): nothing is written where the index already holds exactly this."""
-    testimony, doc, word = (table(audience, n) for n in ("testimony", "doc", "word"))
-    cur.execute("SELECT fingerprint, ndocs, words FROM %s WHERE accession = %%s FOR UPDATE" % testimony,
+    doc, testimony, word, post = (table(audience, n) for n in NAMES)
+    cur.execute("SELECT fingerprint, ndocs, words, num FROM %s WHERE accession = %%s FOR UPDATE" % testimony,
                 (accession,))
     held = cur.fetchone()
     if prepared is not None and held and held[0] == prepared[1][6] and held[1] == prepared[1][7]:
@@ -134,11 +203,23 @@ def write(cur, audience: str, accession: str, prepared: tuple | None) -> tuple[b
     if held:
         cur.execute("DELETE FROM %s WHERE testimony = %%s" % doc, (accession,))
         cur.execute("DELETE FROM %s WHERE accession = %%s" % testimony, (accession,))
+        # The postings are found by their lexemes (the testimony's words): no index on num to keep up.
+        cur.execute("DELETE FROM %s p USING unnest(%%s::text[]) AS u(l) WHERE p.lexeme = u.l AND p.num = %%s"
+                    % post, ([w for w in held[2] if not w.startswith(SPELL + ":")], held[3]))
     if prepared is not None:
-        docs, row, words = prepared
+        docs, row, words, (lexemes, tfs) = prepared
+        if held:
+            num = held[3]   # kept: a testimony keeps its number while it is in the index
+        else:
+            cur.execute("SELECT nextval('%s')" % table(audience, "num"))
+            num = cur.fetchone()[0]
         cur.executemany("INSERT INTO %s (%s) VALUES (%s)" % (doc, ", ".join('"%s"' % c for c in _DOC_COLUMNS),
                                                              ", ".join(["%s"] * len(_DOC_COLUMNS))), docs)
-        cur.execute("INSERT INTO %s VALUES (%s)" % (testimony, ", ".join(["%s"] * 9)), (*row, words))
+        cur.execute("INSERT INTO %s (%s) VALUES (%s)" % (testimony, ", ".join(TESTIMONY_COLUMNS),
+                                                         ", ".join(["%s"] * len(TESTIMONY_COLUMNS))),
+                    testimony_row(row, num, words))
+        cur.execute("INSERT INTO %s SELECT u.l, %%s, u.n FROM unnest(%%s::text[], %%s::int[]) AS u(l, n)" % post,
+                    (num, lexemes, tfs))
     gone, added = old - new, new - old
     # In one sorted order, so that writers of testimonies sharing words wait for each other, never deadlock.
     if gone:
@@ -165,8 +246,9 @@ def generation(cur, audience: str) -> int:
     return row[0] if row else -1
 
 
-def copy_rows(cur, audience: str, name: str, columns: tuple[str, ...], rows) -> None:
-    with cur.copy('COPY %s (%s) FROM STDIN' % (table(audience, name), ", ".join('"%s"' % c for c in columns))) as copy:
+def copy_rows(cur, audience: str, name: str, columns: tuple[str, ...], rows, freeze: bool = False) -> None:
+    with cur.copy('COPY %s (%s) FROM STDIN%s' % (table(audience, name), ", ".join('"%s"' % c for c in columns),
+                                                 " WITH (FREEZE)" if freeze else "")) as copy:
         for row in rows:
             copy.write_row(row)
 

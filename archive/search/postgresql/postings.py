@@ -1,0 +1,127 @@
+"""A parsed query evaluated over the postings (`search_<audience>_post`): the testimonies it finds, each
+with a BM25F score, as dicts {num: score} combined by set operations.
+
+The tree is walked by the SQLite engine's Translator, as the FTS5 expression is made from it, and it
+means the same: every word is looked for in the whole testimony (an AND holds if its parts are anywhere
+in it), a word's frequency is its counts per column times the column's weight (store.WEIGHTS), scored
+with FTS5's bm25 (k1 1.2, b 0.75, the testimony's length in words). A word costs one index-only scan
+of its postings: a row per testimony holding it. A phrase's testimonies are those holding all its words,
+then verified on the segments (`search_<audience>_doc`'s GIN index, its tsquery made by
+TsqueryTranslator), so only testimonies that hold the words are read.
+"""
+from __future__ import annotations
+
+import math
+
+from ..sqlite import store
+from ..sqlite.translate import Translator
+from .translate import TsqueryTranslator, lexeme
+
+K1, B = 1.2, 0.75
+WEIGHT = dict(zip(store.COLUMNS, store.WEIGHTS))
+
+
+class _Nothing(dict):
+    """(Compared by identity, as the Translator does; never changed.)"""
+
+
+NOTHING = _Nothing()
+
+
+def all_of(parts: list[dict]) -> dict:
+    parts = sorted(parts, key=len)
+    out = dict(parts[0])
+    for part in parts[1:]:
+        if not out:
+            break
+        out = {n: s + part[n] for n, s in out.items() if n in part}
+    return out
+
+
+def any_of(parts: list[dict]) -> dict:
+    out = {}
+    for part in parts:
+        for n, s in part.items():
+            out[n] = out.get(n, 0.0) + s
+    return out
+
+
+class PostingsMatcher(Translator):
+    NOTHING = NOTHING
+
+    def __init__(self, reader):
+        super().__init__(reader.snap.years, reader._expand)
+        self.reader = reader
+        self.post, self.doc = reader.post, reader.doc
+        self.tsquery = TsqueryTranslator(reader.snap.years, reader._expand)
+
+    @property
+    def ALL(self):
+        return dict.fromkeys(self.reader.snap.length, 0.0)
+
+    # -- reading postings --------------------------------------------------------------------
+    def _scored(self, rows) -> dict:
+        """(num, weighted frequency) rows as {num: bm25}; testimonies not in the snapshot left out."""
+        snap = self.reader.snap
+        lengths, n = snap.length, len(snap.length)
+        if not rows or not n:
+            return {}
+        idf = math.log((n - len(rows) + 0.5) / (len(rows) + 0.5))
+        if idf <= 0:
+            idf = 1e-6
+        avg = snap.average_length or 1.0
+        k1b, k = K1 * B / avg, K1 * (1 - B)
+        out = {}
+        for num, f in rows:
+            length = lengths.get(num)
+            if length is not None:
+                out[num] = idf * f * (K1 + 1) / (f + k + k1b * length) if f else 0.0
+        return out
+
+    def _postings(self, columns_terms: list[tuple[str, str]]) -> dict:
+        cur = self.reader.cur
+        if len(columns_terms) == 1:
+            column, term = columns_terms[0]
+            cur.execute("SELECT num, tf * %%s FROM %s WHERE lexeme = %%s" % self.post,
+                        (WEIGHT.get(column, 0.0), lexeme(column, term)))
+        else:
+            cur.execute("SELECT num, sum(tf * u.w) FROM %s p JOIN unnest(%%s::text[], %%s::float8[]) AS u(l, w) "
+                        "ON p.lexeme = u.l GROUP BY num" % self.post,
+                        ([lexeme(c, t) for c, t in columns_terms], [WEIGHT.get(c, 0.0) for c, _ in columns_terms]))
+        return self._scored(cur.fetchall())
+
+    # -- the Translator's parts, as sets of testimonies ---------------------------------------
+    def term_in(self, columns: list[str], term: str):
+        return self._postings([(c, term) for c in columns])
+
+    def words_in(self, columns: list[str], words: list[str], slop: int):
+        if len(words) == 1:
+            return self.term_in(columns, words[0])
+        found = all_of([self.term_in(columns, w) for w in words])
+        if not found:
+            return found
+        by_num = self.reader.snap.accession
+        held = self.reader.verify(self.tsquery.words_in(columns, words, slop), [by_num[n] for n in found])
+        num = self.reader.snap.num
+        return {num[a]: found[num[a]] for a in held if a in num and num[a] in found}
+
+    def prefix_in(self, column: str, prefix: str):
+        cur = self.reader.cur
+        low = lexeme(column, prefix)
+        cur.execute("SELECT num, sum(tf) * %%s FROM %s WHERE lexeme >= %%s AND lexeme < %%s GROUP BY num"
+                    % self.post, (WEIGHT.get(column, 0.0), low, low + "\U0010ffff"))
+        return self._scored(cur.fetchall())
+
+    def any_in(self, column: str, terms: list[str]):
+        return self._postings([(column, t) for t in terms])
+
+    def all_of(self, parts: list):
+        return all_of(parts)
+
+    def any_of(self, parts: list):
+        return any_of(parts)
+
+    def but_not(self, positives: list, negatives: list):
+        kept = all_of(positives) if positives else self.ALL
+        gone = set().union(*negatives)
+        return {n: s for n, s in kept.items() if n not in gone}
