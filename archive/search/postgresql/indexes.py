@@ -513,13 +513,13 @@ class _Reader:
         """Those of the testimonies with a segment that matches (a phrase: positions are the segments')."""
         try:
             self.cur.execute("SAVEPOINT q")
-            if len(accessions) * 2 > len(self.snap.title):   # most of them: the GIN index alone
-                self.cur.execute("SELECT DISTINCT testimony FROM %s WHERE tsv @@ %%s::tsquery" % self.doc,
-                                 (tsquery,))
-            else:
-                self.cur.execute("SELECT DISTINCT testimony FROM %s WHERE testimony = ANY(%%s) "
-                                 "AND tsv @@ %%s::tsquery" % self.doc, (accessions, tsquery))
-            found = [a for (a,) in self.cur.fetchall()]
+            # The index finds the segments holding all the words, and checks their positions (RUM) or
+            # has them checked (GIN: each found row's tsvector read). The planner, seeing a common word,
+            # would read every segment instead.
+            self.cur.execute("SET LOCAL enable_seqscan = off")
+            self.cur.execute("SELECT DISTINCT testimony FROM %s WHERE tsv @@ %%s::tsquery" % self.doc, (tsquery,))
+            wanted = set(accessions)
+            found = [a for (a,) in self.cur.fetchall() if a in wanted]
             self.cur.execute("RELEASE SAVEPOINT q")
         except Exception:   # a query PostgreSQL cannot read is the reader's query, not a crash
             self.cur.execute("ROLLBACK TO SAVEPOINT q")
@@ -540,17 +540,22 @@ class _Reader:
             # (an AND's words in different segments), its segments holding any of the words are shown.
             words = " | ".join(quote(lexeme(c, t)) for c in sorted(terms) if c in tables.TEXT_COLUMNS
                                for t in sorted(terms[c])) or expression
-            self.cur.execute("SELECT %s, ts_rank(%%s::float4[], tsv, CASE WHEN full_match THEN q ELSE w END), "
-                             "full_match FROM (SELECT *, tsv @@ q AS full_match FROM %s, CAST(%%s AS tsquery) q, "
-                             "CAST(%%s AS tsquery) w WHERE testimony = ANY(%%s) AND (tsv @@ q OR tsv @@ w)) d"
-                             % (columns, self.doc), (tables.RANK_WEIGHTS, expression, words, shown))
+            # Ranked in the database, and only each testimony's best few read out with their text.
+            self.cur.execute(
+                "SELECT %s, rank, full_match FROM (SELECT testimony, ord, rank, full_match, row_number() OVER "
+                "(PARTITION BY testimony ORDER BY full_match DESC, rank DESC, ord) AS k, bool_or(full_match) OVER "
+                "(PARTITION BY testimony) AS some_full FROM (SELECT testimony, ord, tsv @@ q AS full_match, "
+                "ts_rank(%%s::float4[], tsv, CASE WHEN tsv @@ q THEN q ELSE w END) AS rank FROM %s, "
+                "CAST(%%s AS tsquery) q, CAST(%%s AS tsquery) w WHERE testimony = ANY(%%s) "
+                "AND (tsv @@ q OR tsv @@ w)) m) r JOIN %s USING (testimony, ord) "
+                "WHERE k <= %d AND (full_match OR NOT some_full)"
+                % (columns, self.doc, self.doc, HITS_PER_TESTIMONY),
+                (tables.RANK_WEIGHTS, expression, words, shown))
         grouped: dict[str, list] = {}
         for row in self.cur.fetchall():
             grouped.setdefault(row[0], []).append(row)
         out = {}
         for accession, rows in grouped.items():
-            if len(rows[0]) > 13 and any(r[13] for r in rows):
-                rows = [r for r in rows if r[13]]
             top = sorted(rows, key=lambda r: (-r[12], r[1]))[:HITS_PER_TESTIMONY]
             out[accession] = [_segment_hit(r[:13], terms) for r in top]
         return out
