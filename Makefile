@@ -68,7 +68,7 @@ TEST_WORKERS ?= auto
 # test_search_postgresql.py, run in the first pass).
 # The whole leak suite on it takes minutes: its search, suggestion and index-content cases run here.
 PG_ENGINE_TESTS ?= tests/integration/test_search_language.py tests/integration/test_consent_purge.py \
-  tests/security/test_disguised_names.py tests/security/test_leaks.py
+  tests/security/test_disguised_names.py tests/security/test_leaks.py tests/quality/test_judged_queries.py
 PG_ENGINE_SELECT ?= not test_leaks or searching or prefix or index_files or redaction_added
 test: install-test
 	ARCHIVE_SEARCH_ENGINE=sqlite $(PY) -m pytest -W error -n $(TEST_WORKERS) $(PYTEST_ARGS)

@@ -43,10 +43,11 @@ def load_judgements(path: Path = JUDGEMENTS) -> list[Judged]:
     return [Judged(**item) for item in json.loads(path.read_text(encoding="utf-8"))]
 
 
-def build_archive(directory: Path) -> Archive:
-    """A fresh SQLite archive in `directory` holding the real corpus and the demo collection."""
-    archive = Archive(f"sqlite:///{directory / 'archive.db'}", directory / "indexes", directory / "media",
-                      clock=lambda: TODAY)
+def build_archive(directory: Path, database_url: str | None = None) -> Archive:
+    """A fresh archive holding the real corpus and the demo collection: SQLite in `directory`, or the
+    empty database at `database_url` (the PostgreSQL engine's)."""
+    archive = Archive(database_url or f"sqlite:///{directory / 'archive.db'}", directory / "indexes",
+                      directory / "media", clock=lambda: TODAY)
     archive.init()
     archive.transfer.import_document(SYSTEM, parse_document(real_document(), "realdata"), source="realdata")
     archive.transfer.import_document(SYSTEM, parse_document(demo_document(), "demo-collection.json"),

@@ -4,12 +4,18 @@ Measured with `.venv/bin/python bench/quality.py` on 2026-11-29 (commit 49672f2'
 mean recall@10 0.888 and mean nDCG@10 0.890 over 50 queries. The floors sit a little under, so
 ranking noise from a harmless change passes while losing a query fails.
 """
+import os
+import uuid
+
 import pytest
 
 from .corpus import REALDATA
 from .evaluation import build_archive, load_judgements, means, measure
 
-pytestmark = pytest.mark.skipif(not REALDATA.is_dir(), reason="../shared/realdata is not beside the checkout")
+# The PostgreSQL engine keeps its index in the database: its pass (`-m postgres`) builds the corpus there.
+ON_POSTGRESQL = os.environ.get("ARCHIVE_SEARCH_ENGINE") == "postgresql"
+pytestmark = [pytest.mark.skipif(not REALDATA.is_dir(), reason="../shared/realdata is not beside the checkout"),
+              *([pytest.mark.postgres] if ON_POSTGRESQL else [])]
 
 # `.venv/bin/python bench/quality.py` on 2026-11-29: 0.928 and 0.930 (0.888 and 0.890 before
 # person and organisation authorities were expanded).
@@ -30,12 +36,24 @@ JUDGED = load_judgements()
 
 
 @pytest.fixture(scope="module")
-def measured(tmp_path_factory):
-    archive = build_archive(tmp_path_factory.mktemp("quality"))
+def measured(tmp_path_factory, postgres_url):
+    url = schema = None
+    if ON_POSTGRESQL:
+        if postgres_url is None:
+            pytest.skip("PostgreSQL not reachable (set ARCHIVE_TEST_DATABASE_URL); CI runs these")
+        import psycopg
+        schema = f"q_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(postgres_url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        url = f"{postgres_url}{'&' if '?' in postgres_url else '?'}options=-csearch_path%3D{schema}"
+    archive = build_archive(tmp_path_factory.mktemp("quality"), url)
     try:
         yield {(j.query, j.audience): measure(archive, j) for j in JUDGED}
     finally:
         archive.close()
+        if schema:
+            with psycopg.connect(postgres_url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def test_mean_recall_at_10(measured):
