@@ -29,29 +29,21 @@ TODAY = dt.date(2026, 11, 24)
 PASSWORD = "correct horse battery staple"
 ROLES = ("researcher", "archivist", "reviewer", "admin")
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-# The modules whose outcome depends on the search engine: they run once per engine. Every other test
-# runs once, on the default engine (`--engine-dependent-only` selects these for the other engines).
+# The modules whose outcome depends on the search engine's own code (what its index holds, what a search,
+# a suggestion or "did you mean" finds, how its writes survive a kill or a full disk): they run once per
+# engine. Every other test runs once, on the default engine (`--engine-dependent-only` selects these for the
+# other engines). Services, forms, pages and the API reach an engine only through the one interface
+# (archive/search/engine.py) that tests/integration/test_search_index.py pins for every engine, so their
+# outcome does not depend on which engine answers: they run once.
 ENGINE_DEPENDENT = (
-    "tests/security/", "tests/quality/",
+    "tests/security/test_leaks.py", "tests/security/test_disguised_names.py",
+    "tests/security/test_translation_leaks.py", "tests/security/test_history_leaks.py",
+    "tests/security/test_access_matrix.py", "tests/quality/test_judged_queries.py",
     "tests/integration/test_search_index.py", "tests/integration/test_search_language.py",
     "tests/integration/test_search_speedups.py", "tests/integration/test_fts_rewrites.py",
-    "tests/integration/test_index_fingerprint.py",
-    "tests/integration/test_services.py", "tests/integration/test_consent_purge.py",
-    "tests/integration/test_import_export.py", "tests/integration/test_sensitive_service.py",
-    "tests/integration/test_intake_service.py", "tests/integration/test_history_service.py",
-    "tests/integration/test_record_service.py", "tests/integration/test_segment_service.py",
-    "tests/integration/test_cli.py", "tests/integration/test_kills.py", "tests/integration/test_disk_full.py",
-    "tests/web/test_pages.py", "tests/web/test_api.py", "tests/web/test_staff_web.py",
-    "tests/web/test_web_security.py", "tests/web/test_suggest_spelling.py",
-)
-# Leak-suite modules whose outputs are made from the audience views alone, never from a search index
-# (OAI-PMH, bags, OHMS and captions, citations, recordings, file modes, the sign-in limiter, default
-# deny): the second engine's pass has nothing of its own to find there.
-ENGINE_INDEPENDENT = (
-    "tests/security/test_oai_leaks.py", "tests/security/test_bag_leaks.py", "tests/security/test_exchange_leaks.py",
-    "tests/security/test_citation_leaks.py", "tests/security/test_job_withholding.py",
-    "tests/security/test_recording_redaction.py", "tests/security/test_file_modes.py",
-    "tests/security/test_signin_throttle.py", "tests/security/test_default_deny.py",
+    "tests/integration/test_index_fingerprint.py", "tests/integration/test_services.py",
+    "tests/integration/test_consent_purge.py", "tests/integration/test_kills.py",
+    "tests/integration/test_disk_full.py", "tests/web/test_suggest_spelling.py",
 )
 
 
@@ -66,7 +58,7 @@ def pytest_collection_modifyitems(config, items):
     keep, drop = [], []
     for item in items:
         path = Path(str(item.fspath)).relative_to(ROOT).as_posix()
-        dependent = path.startswith(ENGINE_DEPENDENT) and not path.startswith(ENGINE_INDEPENDENT)
+        dependent = path.startswith(ENGINE_DEPENDENT)
         (keep if dependent else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
