@@ -346,7 +346,7 @@ class PostgresIndexes:
                 tables.copy_rows(cur, audience, "doc" + suffix, tables._DOC_COLUMNS, docs_copy[audience], True)
                 tables.copy_rows(cur, audience, "testimony" + suffix, tables.TESTIMONY_COLUMNS, rows_copy[audience],
                                  True)
-                tables.copy_rows(cur, audience, "post" + suffix, ("lexeme", "num", "tf"), post_copy[audience], True)
+                tables.copy_postings(cur, audience, "post" + suffix, post_copy[audience])
                 for held in (docs_copy, rows_copy, post_copy):
                     held[audience].clear()
 
@@ -355,12 +355,12 @@ class PostgresIndexes:
                     if not docs or audience not in counts:
                         continue
                     prepared = docs if isinstance(docs, tuple) else prepare_testimony(accession, docs)
-                    doc_rows, row, words, (lexemes, tfs) = prepared
+                    doc_rows, row, words, _, (literal, block) = prepared
                     nums[audience] += 1
                     num = nums[audience]
                     docs_copy[audience].extend(doc_rows)
-                    rows_copy[audience].append(tables.testimony_row(row, num, words))
-                    post_copy[audience].extend(zip(lexemes, [num] * len(lexemes), tfs))
+                    rows_copy[audience].append(tables.testimony_row(row, num, literal))
+                    post_copy[audience].append((num, block))
                     counts[audience].update(words)
                     if len(rows_copy[audience]) >= 200:
                         flush(audience)

@@ -119,30 +119,38 @@ def drop(cur, audience: str) -> None:
 
 
 def _tsvector(fields: dict, words: set[str], post: dict[str, int]) -> tuple[str, int]:
-    """The document's tsvector, and its length in words; its lexemes counted into `post`."""
-    lexemes: dict[str, list[str]] = {}
-    length = 0
+    """The document's tsvector, and its length in words; its lexemes counted into `post` (up to 256 a
+    document, as the tsvector keeps them: BM25 counts little beyond a few)."""
+    out, length = [], 0
     for column in TEXT_COLUMNS:
         value = fields.get(column)
         if not value:
             continue
         memo, weight = term_memo("fr" if column == "text_fr" else "en"), _WEIGHT[column]
-        for pos, word in enumerate(_TOKEN.findall(value), 1):
-            term = memo[word]
+        tokens = _TOKEN.findall(value)
+        at: dict[str, list[int]] = {}
+        for pos, term in enumerate([memo[w] for w in tokens], 1):
             if term:
-                length += 1
-                key = "%s:%s" % (column, term)
-                post[key] = post.get(key, 0) + 1
-                held = lexemes.get(key)
+                held = at.get(term)
                 if held is None:
-                    lexemes[key] = held = []
-                    words.add(key)
-                if len(held) < 256:
-                    held.append("%d%s" % (min(pos, MAX_POSITION), weight))
+                    at[term] = [pos]
+                elif len(held) < 256:
+                    held.append(pos)
+        for word in set(tokens):
             readable = READABLE[word]
             if readable:
                 words.add("%s:%s" % (SPELL, readable))
-    out = [quote(k) + ":" + ",".join(p) for k, p in lexemes.items()]
+        prefix = column + ":"
+        for term, positions in at.items():
+            key = prefix + term
+            words.add(key)
+            post[key] = post.get(key, 0) + len(positions)
+            length += len(positions)
+            if positions[-1] > MAX_POSITION:
+                positions = [min(p, MAX_POSITION) for p in positions]
+            listed = ",".join(map(str, positions)) if not weight else ",".join([
+                "%d%s" % (p, weight) for p in positions])
+            out.append(quote(key) + ":" + listed)
     lang = fields.get("lang")
     keys = ["keys:" + k for k in dict.fromkeys(store._keys(fields))]
     if lang:
@@ -169,8 +177,24 @@ def prepare(fields_list: list[dict]) -> tuple:
     testimony = (accession, first.get("testimony_title") or "", first.get("year"), first.get("year_from"),
                  first.get("year_to"), first["facets"].decode("utf-8"), first["fingerprint"], len(fields_list),
                  length)
-    lexemes = sorted(post)
-    return docs, testimony, sorted(words), (lexemes, [post[k] for k in lexemes])
+    words = sorted(words)
+    # What a rebuild copies as it is (COPY's text format; the number is put in for "\t#\n" there).
+    block = "".join(["%s\t%d\t#\n" % (_copy_escape(k), n) for k, n in post.items()])
+    literal = "{%s}" % ",".join(['"%s"' % w.replace("\\", "\\\\").replace('"', '\\"') for w in words])
+    return docs, testimony, words, (list(post), list(post.values())), (literal, block)
+
+
+def _copy_escape(value: str) -> str:
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+def copy_postings(cur, audience: str, name: str, blocks: list[tuple[int, str]]) -> None:
+    """prepare's postings blocks, each with its testimony's number, as (lexeme, tf, num) rows."""
+    with cur.copy("COPY %s (lexeme, tf, num) FROM STDIN WITH (FREEZE)" % table(audience, name)) as copy:
+        for num, block in blocks:
+            copy.write(block.replace("\t#\n", "\t%d\n" % num))
 
 
 def testimony_row(row: tuple, num: int, words: list[str]) -> tuple:
@@ -207,7 +231,7 @@ def write(cur, audience: str, accession: str, prepared: tuple | None) -> tuple[b
         cur.execute("DELETE FROM %s p USING unnest(%%s::text[]) AS u(l) WHERE p.lexeme = u.l AND p.num = %%s"
                     % post, ([w for w in held[2] if not w.startswith(SPELL + ":")], held[3]))
     if prepared is not None:
-        docs, row, words, (lexemes, tfs) = prepared
+        docs, row, words, (lexemes, tfs), _ = prepared
         if held:
             num = held[3]   # kept: a testimony keeps its number while it is in the index
         else:
