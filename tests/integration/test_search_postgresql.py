@@ -180,6 +180,9 @@ def test_and_finds_a_testimony_whose_words_are_in_different_documents(servers):
     assert ids(b, "ferry -clock") == ["T-NIGHT"]
     assert ids(b, '"ferry crossed"') == ["T-CLOCK", "T-NIGHT"]
     assert ids(b, '"crossed ferry"') == []   # a phrase is verified on the segments' positions
+    # A very common word and the next are a lexeme of their own (tables.COMMON): found as one word.
+    assert ids(b, '"at dawn"') == ["T-CLOCK"] and ids(b, '"the ferry crossed at"') == ["T-CLOCK", "T-NIGHT"]
+    assert ids(b, '"dawn at"') == [] and ids(b, '"at ferry"') == []
     found = b.search.search(ANONYMOUS, "clock AND dawn")
     assert found.total == 1 and found.testimonies[0].hits
 

@@ -15,7 +15,7 @@ import threading
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -545,12 +545,15 @@ class _Reader:
                 "SELECT %s, rank, full_match FROM (SELECT testimony, ord, rank, full_match, row_number() OVER "
                 "(PARTITION BY testimony ORDER BY full_match DESC, rank DESC, ord) AS k, bool_or(full_match) OVER "
                 "(PARTITION BY testimony) AS some_full FROM (SELECT testimony, ord, tsv @@ q AS full_match, "
-                "ts_rank(%%s::float4[], tsv, CASE WHEN tsv @@ q THEN q ELSE w END) AS rank FROM %s, "
-                "CAST(%%s AS tsquery) q, CAST(%%s AS tsquery) w WHERE testimony = ANY(%%s) "
-                "AND (tsv @@ q OR tsv @@ w)) m) r JOIN %s USING (testimony, ord) "
+                "ts_rank(%%s::float4[], tsv, CASE WHEN tsv @@ q THEN q ELSE w END) AS rank FROM "
+                # (OFFSET 0: the page's testimonies' segments tested one by one, not the text index read
+                # for a common word's every segment in the archive)
+                "(SELECT testimony, ord, tsv FROM %s WHERE testimony = ANY(%%s) OFFSET 0) d, "
+                "CAST(%%s AS tsquery) q, CAST(%%s AS tsquery) w WHERE (tsv @@ q OR tsv @@ w)) m) r "
+                "JOIN %s USING (testimony, ord) "
                 "WHERE k <= %d AND (full_match OR NOT some_full)"
                 % (columns, self.doc, self.doc, HITS_PER_TESTIMONY),
-                (tables.RANK_WEIGHTS, expression, words, shown))
+                (tables.RANK_WEIGHTS, shown, expression, words))
         grouped: dict[str, list] = {}
         for row in self.cur.fetchall():
             grouped.setdefault(row[0], []).append(row)
@@ -563,7 +566,7 @@ class _Reader:
     def _facets(self, scores: dict[str, float]) -> dict[str, list[tuple[str, int]]]:
         out = {}
         for key, values in self.snap.facets.items():
-            counts = Counter(chain.from_iterable(values.get(a, ()) for a in scores))
+            counts = Counter(chain.from_iterable(map(values.get, scores, repeat(()))))
             out[key] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         return out
 

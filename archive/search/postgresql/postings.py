@@ -15,6 +15,7 @@ import math
 
 from ..sqlite import store
 from ..sqlite.translate import Translator
+from . import tables
 from .translate import TsqueryTranslator, lexeme
 
 K1, B = 1.2, 0.75
@@ -78,16 +79,18 @@ class PostingsMatcher(Translator):
                 out[num] = idf * f * (K1 + 1) / (f + k + k1b * length) if f else 0.0
         return out
 
-    def _postings(self, columns_terms: list[tuple[str, str]]) -> dict:
+    def _postings(self, columns_terms: list[tuple[str, str]], suffix: str = "") -> dict:
+        """The testimonies holding any of these (column, term) lexemes (`suffix`: tables.PAIR, pairs)."""
         cur = self.reader.cur
         if len(columns_terms) == 1:
             column, term = columns_terms[0]
             cur.execute("SELECT num, tf * %%s FROM %s WHERE lexeme = %%s" % self.post,
-                        (WEIGHT.get(column, 0.0), lexeme(column, term)))
+                        (WEIGHT.get(column, 0.0), lexeme(column + suffix, term)))
         else:
             cur.execute("SELECT num, sum(tf * u.w) FROM %s p JOIN unnest(%%s::text[], %%s::float8[]) AS u(l, w) "
                         "ON p.lexeme = u.l GROUP BY num" % self.post,
-                        ([lexeme(c, t) for c, t in columns_terms], [WEIGHT.get(c, 0.0) for c, _ in columns_terms]))
+                        ([lexeme(c + suffix, t) for c, t in columns_terms],
+                         [WEIGHT.get(c, 0.0) for c, _ in columns_terms]))
         return self._scored(cur.fetchall())
 
     # -- the Translator's parts, as sets of testimonies ---------------------------------------
@@ -97,7 +100,11 @@ class PostingsMatcher(Translator):
     def words_in(self, columns: list[str], words: list[str], slop: int):
         if len(words) == 1:
             return self.term_in(columns, words[0])
-        found = all_of([self.term_in(columns, w) for w in words])
+        pairs = [a + " " + b for a, b in zip(words, words[1:]) if a in tables.COMMON] if slop <= 1 else []
+        if len(words) == 2 and pairs:   # a common word and the next: one lexeme, the phrase itself
+            return self._postings([(c, pairs[0]) for c in columns], tables.PAIR)
+        found = all_of([self.term_in(columns, w) for w in words]
+                       + [self._postings([(c, p) for c in columns], tables.PAIR) for p in pairs])
         if not found:
             return found
         by_num = self.reader.snap.accession

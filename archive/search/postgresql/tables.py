@@ -40,7 +40,18 @@ _TOKEN = re.compile(TOKEN_PATTERN)
 _DOC_COLUMNS = ("testimony", "ord", "doc_id", "kind", "seq", "transcript", "start", "end", "title",
                 "summary", "text", "text_fr", "tsv")
 AUDIENCE_NAME = re.compile(r"^[a-z]+$")
-LAYOUT = "layout 2"   # 2: postings (search_a_post), testimony num and length
+LAYOUT = "layout 3"   # 2: postings (search_a_post), testimony num and length; 3: pairs
+PAIR = "~"   # a pair's column suffix: `text~:the school`
+# Words so frequent that a phrase holding one reads most of the archive's segments to check positions:
+# each of them with the word after it is a lexeme of its own in the postings ("common grams"), so a
+# phrase like "the school" is found as one lexeme. Analysed as the text columns are (a layout constant:
+# a change is a new LAYOUT).
+COMMON = frozenset(
+    [term_memo("en")[w] for w in "the a an of to in and my our his her their its this that at on for with from "
+                                 "by we i was is he she they".split()]
+    + [term_memo("fr")[w] for w in "la le les de des du un une et ma mon mes notre nos sa son ses au aux en à "
+                                   "dans il elle nous je".split()]
+    + [term_memo("en")[w] for w in "في من على إلى عن".split()])
 NAMES = ("doc", "testimony", "word", "post")
 TESTIMONY_COLUMNS = ("accession", "num", "title", "year", "year_from", "year_to", "facets", "fingerprint",
                      "ndocs", "length", "words")
@@ -128,8 +139,16 @@ def _tsvector(fields: dict, words: set[str], post: dict[str, int]) -> tuple[str,
             continue
         memo, weight = term_memo("fr" if column == "text_fr" else "en"), _WEIGHT[column]
         tokens = _TOKEN.findall(value)
+        terms = [memo[w] for w in tokens]
+        pair = column + PAIR + ":"
+        for i in [i for i, t in enumerate(terms[:-1]) if t in COMMON]:
+            if terms[i + 1]:
+                key = pair + terms[i] + " " + terms[i + 1]
+                if key not in post:
+                    words.add(key)
+                post[key] = post.get(key, 0) + 1
         at: dict[str, list[int]] = {}
-        for pos, term in enumerate([memo[w] for w in tokens], 1):
+        for pos, term in enumerate(terms, 1):
             if term:
                 held = at.get(term)
                 if held is None:
