@@ -38,7 +38,7 @@ PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ENGINE_DEPENDENT = (
     "tests/security/test_leaks.py", "tests/security/test_disguised_names.py",
     "tests/security/test_translation_leaks.py", "tests/security/test_history_leaks.py",
-    "tests/security/test_access_matrix.py", "tests/quality/test_judged_queries.py",
+    "tests/quality/test_judged_queries.py",
     "tests/integration/test_search_index.py", "tests/integration/test_search_language.py",
     "tests/integration/test_search_speedups.py", "tests/integration/test_fts_rewrites.py",
     "tests/integration/test_index_fingerprint.py", "tests/integration/test_services.py",

@@ -16,6 +16,7 @@ from archive.identity import ANONYMOUS, Identity
 from tests.conftest import ROOT, csrf_from
 from tests.security import canaries, media_canaries
 from tests.security.conftest import client_as
+from tests.backends import sqlite_only  # noqa: F401,E402  (SQLite only: who may reach which route is decided above the database)
 
 AUDIENCES = ("public", "researcher", "archivist", "admin")
 

@@ -18,6 +18,7 @@ from tests.conftest import without_csrf
 from tests.security import canaries, media_canaries
 from tests.security.conftest import client_as, inflated
 from tests.security.test_leaks import as_text, dataset_values, found_in, query_strings, urls_for
+from tests.backends import sqlite_only  # noqa: F401,E402  (SQLite only: what a stripped photo or recording keeps is decided above the database)
 
 LOWER = ("public", "researcher")
 
