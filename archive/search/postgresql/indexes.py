@@ -40,6 +40,7 @@ _SCHEMA = make_schema()
 _ANALYSERS = {"en": text_analyzer("en"), "fr": text_analyzer("fr")}
 _EXPANSION = 1000
 _MAX_SCAN = 5000
+_VERIFY_BY_TESTIMONY = 200   # a phrase's candidates checked one testimony at a time, up to this many
 
 
 def prepare_testimony(accession: str, docs: list[dict]) -> tuple:
@@ -516,10 +517,18 @@ class _Reader:
             # The index finds the segments holding all the words, and checks their positions (RUM) or
             # has them checked (GIN: each found row's tsvector read). The planner, seeing a common word,
             # would read every segment instead.
-            self.cur.execute("SET LOCAL enable_seqscan = off")
-            self.cur.execute("SELECT DISTINCT testimony FROM %s WHERE tsv @@ %%s::tsquery" % self.doc, (tsquery,))
-            wanted = set(accessions)
-            found = [a for (a,) in self.cur.fetchall() if a in wanted]
+            if len(accessions) <= _VERIFY_BY_TESTIMONY:
+                # A few testimonies: each one's segments in order until one matches (a place or a name is
+                # in all of them, and the first is enough), the text index not read at all.
+                self.cur.execute("SELECT t FROM unnest(%%s::text[]) AS u(t) WHERE EXISTS (SELECT 1 FROM %s "
+                                 "WHERE testimony = u.t AND tsv @@ %%s::tsquery)" % self.doc, (accessions, tsquery))
+                found = [a for (a,) in self.cur.fetchall()]
+            else:
+                self.cur.execute("SET LOCAL enable_seqscan = off")
+                self.cur.execute("SELECT DISTINCT testimony FROM %s WHERE tsv @@ %%s::tsquery" % self.doc,
+                                 (tsquery,))
+                wanted = set(accessions)
+                found = [a for (a,) in self.cur.fetchall() if a in wanted]
             self.cur.execute("RELEASE SAVEPOINT q")
         except Exception:   # a query PostgreSQL cannot read is the reader's query, not a crash
             self.cur.execute("ROLLBACK TO SAVEPOINT q")
