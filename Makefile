@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 export ARCHIVE_INSTANCE_PATH ?= $(CURDIR)/instance
+# Some machines set PYTHONDONTWRITEBYTECODE=1: then every `python -m app` (each CLI call, server and kill
+# loop the tests start) compiles the project's modules anew, about 0.3 s of its 2 s start.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test install install-test system-packages demo init reindex check serve bench clean messages
 
