@@ -8,9 +8,21 @@ databases, and they are where the database's own behaviour (its SQL, its locks, 
 """
 from __future__ import annotations
 
+import os
+
 import pytest
 
 
 @pytest.fixture(params=["sqlite"], name="backend")
 def sqlite_only(request):
     return request.param
+
+
+def engine_database() -> list:
+    """For `@pytest.mark.parametrize("backend", engine_database(), indirect=True)`: the database that goes
+    with the engine under test. The modules that make test's PostgreSQL pass runs (Makefile:
+    PG_ENGINE_TESTS) meet PostgreSQL there, with its engine; running them on it with a local engine as well
+    tested the same SQL twice."""
+    if os.environ.get("ARCHIVE_SEARCH_ENGINE") == "postgresql":
+        return [pytest.param("postgresql", marks=pytest.mark.postgres)]
+    return ["sqlite"]

@@ -19,6 +19,10 @@ from archive.model import (AuditEvent, ImageRedaction, MediaAsset, Narrator, Red
                            SensitiveTerm, Transcript)
 from tests.conftest import TODAY
 from tests.security.conftest import audience_index_bytes
+from tests.backends import engine_database  # noqa: E402
+
+# SQLite here; PostgreSQL in make test's PostgreSQL pass, with its engine (tests/backends.py).
+pytestmark = pytest.mark.parametrize("backend", engine_database(), indirect=True)
 
 ANN = for_role("archivist", 1, "ann")
 RESEARCHER = for_role("researcher", 3, "rita")

@@ -8,6 +8,10 @@ import pytest
 
 from archive.formats.json_format import parse_document
 from archive.identity import ANONYMOUS, SYSTEM, for_role
+from tests.backends import engine_database  # noqa: E402
+
+# SQLite here; PostgreSQL in make test's PostgreSQL pass, with its engine (tests/backends.py).
+pytestmark = pytest.mark.parametrize("backend", engine_database(), indirect=True)
 
 RESEARCHER = for_role("researcher", 1, "rita")
 ARCHIVIST = for_role("archivist", 2, "ann")

@@ -21,6 +21,7 @@ from archive.search.analysis import TOKEN_PATTERN, analyze_term, light_normalize
 from tests.conftest import ROOT, csrf_from
 from tests.security import canaries, media_canaries
 from tests.security.conftest import audience_index_bytes, client_as
+from tests.backends import engine_database  # noqa: E402
 
 LOWER = ("public", "researcher")
 LATIN_NONSENSE = "QZXJWVKQPM"
@@ -319,6 +320,7 @@ def _exact_queries(word: str) -> list[str]:
             " OR ".join(f"{field}:{term}" for field in FIELDS)]
 
 
+@pytest.mark.parametrize("backend", engine_database(), indirect=True)   # (PostgreSQL: its pass)
 @pytest.mark.parametrize("audience", LOWER)
 def test_searching_for_a_hidden_canary_finds_nothing_and_counts_nothing(security_app, audience):
     app = security_app
@@ -380,6 +382,7 @@ def _prefixes(words) -> tuple[list[str], list[str]]:
     return sorted(short), sorted({w[:-2] for w in words} - short)
 
 
+@pytest.mark.parametrize("backend", engine_database(), indirect=True)   # (PostgreSQL: its pass)
 @pytest.mark.parametrize("audience", LOWER)
 def test_prefix_searches_and_suggestions_only_show_visible_words(security_app, audience):
     app = security_app
@@ -519,6 +522,7 @@ def index_leaks(archive, audience: str, words) -> set[str]:
     return {w for w in words if any(f in data or f in low for f in index_forms(w))}
 
 
+@pytest.mark.parametrize("backend", engine_database(), indirect=True)   # (PostgreSQL: its pass)
 def test_lower_index_files_hold_no_hidden_canary(security_app):
     archive = security_app.extensions["archive"]
     dirs = archive.indexes.index_dirs()
@@ -552,6 +556,7 @@ def _public_traces(app, audience: str, word: str, accession: str) -> list[str]:
     return traces
 
 
+@pytest.mark.parametrize("backend", engine_database(), indirect=True)   # (PostgreSQL: its pass)
 def test_a_redaction_added_through_the_web_hides_the_word_at_once(security_app):
     app, word = security_app, "Ferrylantern"
     for audience in LOWER:
