@@ -69,9 +69,10 @@ TEST_WORKERS ?= auto
 # The third pass: the engine-dependent tests that search, on the PostgreSQL engine and database (the
 # postgresql engine's own contract tests, tests/integration/test_search_index.py and
 # test_search_postgresql.py, run in the first pass).
-# The whole leak suite on it takes minutes: its search, suggestion and index-content cases run here.
+# The whole leak suite on it takes minutes: its search, suggestion and index-content cases run here. These
+# meet PostgreSQL here only, with its engine; in the first pass they run on SQLite (tests/backends.py).
 PG_ENGINE_TESTS ?= tests/integration/test_search_language.py tests/integration/test_consent_purge.py \
-  tests/security/test_disguised_names.py tests/security/test_leaks.py tests/quality/test_judged_queries.py
+  tests/security/test_leaks.py tests/quality/test_judged_queries.py
 PG_ENGINE_SELECT ?= not test_leaks or searching or prefix or index_files or redaction_added
 test: install-test
 	ARCHIVE_SEARCH_ENGINE=sqlite $(PY) -m pytest -W error -n $(TEST_WORKERS) $(PYTEST_ARGS)
