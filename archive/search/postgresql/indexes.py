@@ -510,20 +510,26 @@ class _Reader:
         accession = self.snap.accession
         return {accession[n]: s for n, s in found.items() if n in accession}
 
-    def verify(self, tsquery: str, accessions: list[str]) -> list[str]:
-        """Those of the testimonies with a segment that matches (a phrase: positions are the segments')."""
+    def verify(self, tsquery: str, accessions: list[str], meta: bool = False) -> list[str]:
+        """Those of the testimonies with a segment that matches (a phrase: positions are the segments'),
+        or (`meta`) whose meta document does."""
         try:
             self.cur.execute("SAVEPOINT q")
-            # The index finds the segments holding all the words, and checks their positions (RUM) or
-            # has them checked (GIN: each found row's tsvector read). The planner, seeing a common word,
-            # would read every segment instead.
-            if len(accessions) <= _VERIFY_BY_TESTIMONY:
+            if meta:
+                # (ord 0 is the meta document: tables.prepare. OFFSET 0: found by testimony, not through
+                # the text index, which a place's "al" fills.)
+                self.cur.execute("SELECT testimony FROM (SELECT testimony, tsv FROM %s WHERE testimony = ANY(%%s) "
+                                 "AND ord = 0 OFFSET 0) d WHERE tsv @@ %%s::tsquery" % self.doc, (accessions, tsquery))
+                found = [a for (a,) in self.cur.fetchall()]
+            elif len(accessions) <= _VERIFY_BY_TESTIMONY:
                 # A few testimonies: each one's segments in order until one matches (a place or a name is
                 # in all of them, and the first is enough), the text index not read at all.
                 self.cur.execute("SELECT t FROM unnest(%%s::text[]) AS u(t) WHERE EXISTS (SELECT 1 FROM %s "
                                  "WHERE testimony = u.t AND tsv @@ %%s::tsquery)" % self.doc, (accessions, tsquery))
                 found = [a for (a,) in self.cur.fetchall()]
             else:
+                # The text index finds the segments holding all the words, each then read to check the
+                # positions. (The planner, seeing a common word, would read every segment instead.)
                 self.cur.execute("SET LOCAL enable_seqscan = off")
                 self.cur.execute("SELECT DISTINCT testimony FROM %s WHERE tsv @@ %%s::tsquery" % self.doc,
                                  (tsquery,))

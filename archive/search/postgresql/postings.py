@@ -19,6 +19,7 @@ from . import tables
 from .translate import TsqueryTranslator, lexeme
 
 K1, B = 1.2, 0.75
+_EVERY_DOCUMENT = frozenset(("narrator", "place", "subject"))   # (archive.services.indexing.documents)
 WEIGHT = dict(zip(store.COLUMNS, store.WEIGHTS))
 
 
@@ -108,7 +109,15 @@ class PostingsMatcher(Translator):
         if not found:
             return found
         by_num = self.reader.snap.accession
-        held = self.reader.verify(self.tsquery.words_in(columns, words, slop), [by_num[n] for n in found])
+        candidates = [by_num[n] for n in found]
+        # A narrator's, a place's or a subject's words are the same in every document of a testimony
+        # (the meta document's places hold the segments'): its meta document alone is checked for them.
+        meta = [c for c in columns if c in _EVERY_DOCUMENT]
+        rest = [c for c in columns if c not in _EVERY_DOCUMENT]
+        held = set(self.reader.verify(self.tsquery.words_in(meta, words, slop), candidates, True)) if meta else set()
+        left = [a for a in candidates if a not in held]
+        if rest and left:
+            held.update(self.reader.verify(self.tsquery.words_in(rest, words, slop), left))
         num = self.reader.snap.num
         return {num[a]: found[num[a]] for a in held if a in num and num[a] in found}
 

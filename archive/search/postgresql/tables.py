@@ -184,6 +184,7 @@ def _tsvector(fields: dict, words: set[str], post: dict[str, int]) -> tuple[str,
 def prepare(fields_list: list[dict]) -> tuple:
     """documents.testimony_fields' output (not empty) as (document rows, testimony row, words): made
     wherever the analysis runs (a worker process of a parallel reindex), inserted by the writer."""
+    fields_list = sorted(fields_list, key=lambda f: f["kind"] != "meta")   # the meta document is ord 0
     first, words, post, length = fields_list[0], set(), {}, 0
     accession = first["testimony"]
     docs = []
