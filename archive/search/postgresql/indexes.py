@@ -362,7 +362,7 @@ class PostgresIndexes:
                     docs_copy[audience].extend(doc_rows)
                     rows_copy[audience].append(tables.testimony_row(row, num, literal))
                     post_copy[audience].append((num, block))
-                    counts[audience].update(words)
+                    counts[audience].update(tables.counted(words))
                     if len(rows_copy[audience]) >= 200:
                         flush(audience)
                     for _ in doc_rows:
