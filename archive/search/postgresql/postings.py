@@ -5,9 +5,11 @@ The tree is walked by the SQLite engine's Translator, as the FTS5 expression is 
 means the same: every word is looked for in the whole testimony (an AND holds if its parts are anywhere
 in it), a word's frequency is its counts per column times the column's weight (store.WEIGHTS), scored
 with FTS5's bm25 (k1 1.2, b 0.75, the testimony's length in words). A word costs one index-only scan
-of its postings: a row per testimony holding it. A phrase's testimonies are those holding all its words,
-then verified on the segments (`search_<audience>_doc`'s GIN index, its tsquery made by
-TsqueryTranslator), so only testimonies that hold the words are read.
+of its postings: a row per testimony holding it. A phrase of two words, the first very common ("the
+school"), is one lexeme (tables.COMMON). Any other phrase's testimonies are those holding all its words
+(and pairs), then checked on their documents (tsquery by TsqueryTranslator): a narrator's, place's or
+subject's on the meta document alone, others segment by segment for a few candidates, through the GIN
+index for many (Reader.verify).
 """
 from __future__ import annotations
 

@@ -14,7 +14,10 @@ Per audience `a`:
 - `search_a_post`: the postings, a row per lexeme of a testimony (its `num`) with the lexeme's count in
   the whole testimony. A b-tree on (lexeme, num) including the count answers a word with an index-only
   scan: finding, counting, facets and ranking read the query's words' postings, never a document, so a
-  common word costs a row per testimony that holds it, not one per segment.
+  common word costs a row per testimony that holds it, not one per segment. A word of COMMON with the
+  word after it is a lexeme too (`text~:the school`): a phrase of them needs no segment read. Pairs
+  are in the testimony's words (to delete its postings by) but not counted in `search_a_word`.
+A rebuild loads new tables (COPY FREEZE, indexes made after) and swaps them in at its commit.
 `search_state` holds each audience's generation, moved on by every write (caches key on it). The
 testimony table's comment names the layout (LAYOUT): an older one is dropped and rebuilt on start.
 
