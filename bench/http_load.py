@@ -3,7 +3,7 @@
     python bench/http_load.py [--n 1000] [--words 6000] [--engine sqlite|whoosh|postgresql] [--duration 15]
                          [--connections 50] [--threads 2] [--workers 2] [--pages home,search mix,...]
                          [--archive DIR] [--rebuild] [--backend sqlite|postgresql] [--servers K]
-                         [--withdrawals]
+                         [--withdrawals] [--importers K]
 
 Builds an archive of N generated testimonies (bench/generate.py; the corpus is cached in bench/out/)
 into bench/out/http-<n>-w<words>-s<seed>-<engine>/, or reuses the one a previous run built there (a
@@ -152,16 +152,70 @@ def build(args, work: Path) -> dict:
     started, cpu = time.perf_counter(), time.process_time()
     try:
         archive.init()
-        archive.transfer.import_file(SYSTEM, corpus)
+        if args.importers > 1:
+            import_in_parts(archive, args, corpus, url, partial)
+        else:
+            archive.transfer.import_file(SYSTEM, corpus)
     finally:
         archive.close()
     built = {"n": args.n, "words": args.words, "seed": args.seed, "engine": args.engine, "backend": args.backend,
-             "import_s": round(time.perf_counter() - started, 1),
+             "importers": args.importers, "import_s": round(time.perf_counter() - started, 1),
              "import_cpu_s": round(time.process_time() - cpu, 1),
              "date": dt.datetime.now().isoformat(timespec="seconds")}
     (partial / "built.json").write_text(json.dumps(built, indent=1) + "\n", encoding="utf-8")
     partial.rename(work)
     return built
+
+
+def import_in_parts(archive, args, corpus: Path, url: str, work: Path) -> None:
+    """The corpus's collections and authorities first, then its testimonies in `--importers` processes
+    at once, each importing every K-th testimony through the archive's own import (as K operators
+    running `python -m app import` on parts of one file would). Only the PostgreSQL engine can take
+    writers in several processes: its index rows go into each importer's own transactions."""
+    import multiprocessing
+
+    from archive.identity import SYSTEM
+
+    document = json.loads(corpus.read_text(encoding="utf-8"))
+    testimonies = document.pop("testimonies")
+    head = work / "head.json"
+    head.write_text(json.dumps({**document, "testimonies": []}), encoding="utf-8")
+    archive.transfer.import_file(SYSTEM, head)
+    parts = [head]
+    for k in range(args.importers):
+        part = work / f"part-{k}.json"
+        part.write_text(json.dumps({"format": document["format"], "testimonies": testimonies[k::args.importers]}),
+                        encoding="utf-8")
+        parts.append(part)
+    del testimonies, document
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_import_part, args=(url, str(work), args.engine, str(part), k))
+                 for k, part in enumerate(parts[1:])]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    for part in parts:
+        part.unlink()
+    failed = [k for k, process in enumerate(processes) if process.exitcode != 0]
+    if failed:
+        raise SystemExit(f"importer(s) {failed} failed: the archive is left half-built in {work}")
+
+
+def _import_part(url: str, work: str, engine: str, part: str, k: int) -> None:
+    from archive.identity import SYSTEM
+    from archive.services import Archive
+
+    archive = Archive(url, Path(work) / "indexes", Path(work) / "media", search_engine=engine)
+    started = time.perf_counter()
+
+    def progress(done: int, total: int, _: str) -> None:
+        if done % 200 == 0 or done == total:
+            console.log(f"importer {k}: {done}/{total} in {time.perf_counter() - started:.0f} s")
+    try:
+        archive.transfer.import_file(SYSTEM, part, progress=progress)
+    finally:
+        archive.close()
 
 
 # -- the server ----------------------------------------------------------------------------------
@@ -507,7 +561,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="sample the workers with py-spy during each page type's load "
                              "(bench/out/profile-http-<n>-<engine>-<page>.txt, top functions in the JSON)")
     parser.add_argument("--rebuild", action="store_true", help="build the archive again even if one is there")
+    parser.add_argument("--importers", type=int, default=1,
+                        help="import the corpus in K processes at once (the postgresql engine only)")
     args = parser.parse_args(argv)
+    if args.importers > 1 and args.engine != "postgresql":
+        raise SystemExit("--importers above 1 needs --engine postgresql (a local index has one writer)")
     if args.servers > 1 and args.backend != "postgresql":
         raise SystemExit("--servers above 1 needs --backend postgresql (one SQLite file is one server's)")
     if shutil.which("wrk") is None:

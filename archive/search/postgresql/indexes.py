@@ -356,7 +356,7 @@ class PostgresIndexes:
                     if not docs or audience not in counts:
                         continue
                     prepared = docs if isinstance(docs, tuple) else prepare_testimony(accession, docs)
-                    doc_rows, row, words, _, (literal, block) = prepared
+                    doc_rows, row, words, (literal, block) = prepared
                     nums[audience] += 1
                     num = nums[audience]
                     docs_copy[audience].extend(doc_rows)

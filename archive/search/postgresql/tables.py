@@ -204,8 +204,13 @@ def prepare(fields_list: list[dict]) -> tuple:
     words = sorted(words)
     # What a rebuild copies as it is (COPY's text format; the number is put in for "\t#\n" there).
     block = "".join(["%s\t%d\t#\n" % (_copy_escape(k), n) for k, n in post.items()])
-    literal = "{%s}" % ",".join(['"%s"' % w.replace("\\", "\\\\").replace('"', '\\"') for w in words])
-    return docs, testimony, words, (list(post), list(post.values())), (literal, block)
+    return docs, testimony, words, (text_array(words), block)
+
+
+def text_array(values) -> str:
+    """Strings as a PostgreSQL array literal, for `%s::text[]`: psycopg's list adapter takes longer over
+    a testimony's thousands of words than PostgreSQL takes to write them."""
+    return "{%s}" % ",".join(['"%s"' % w.replace("\\", "\\\\").replace('"', '\\"') for w in values])
 
 
 def _copy_escape(value: str) -> str:
@@ -214,9 +219,11 @@ def _copy_escape(value: str) -> str:
     return value
 
 
-def copy_postings(cur, audience: str, name: str, blocks: list[tuple[int, str]]) -> None:
-    """prepare's postings blocks, each with its testimony's number, as (lexeme, tf, num) rows."""
-    with cur.copy("COPY %s (lexeme, tf, num) FROM STDIN WITH (FREEZE)" % table(audience, name)) as copy:
+def copy_postings(cur, audience: str, name: str, blocks: list[tuple[int, str]], freeze: bool = True) -> None:
+    """prepare's postings blocks, each with its testimony's number, as (lexeme, tf, num) rows (FREEZE: into
+    a rebuild's new table)."""
+    with cur.copy("COPY %s (lexeme, tf, num) FROM STDIN%s" % (table(audience, name),
+                                                               " WITH (FREEZE)" if freeze else "")) as copy:
         for num, block in blocks:
             copy.write(block.replace("\t#\n", "\t%d\n" % num))
 
@@ -258,9 +265,9 @@ def write(cur, audience: str, accession: str, prepared: tuple | None) -> tuple[b
         cur.execute("DELETE FROM %s WHERE accession = %%s" % testimony, (accession,))
         # The postings are found by their lexemes (the testimony's words): no index on num to keep up.
         cur.execute("DELETE FROM %s p USING unnest(%%s::text[]) AS u(l) WHERE p.lexeme = u.l AND p.num = %%s"
-                    % post, ([w for w in held[2] if not w.startswith(SPELL + ":")], held[3]))
+                    % post, (text_array([w for w in held[2] if not w.startswith(SPELL + ":")]), held[3]))
     if prepared is not None:
-        docs, row, words, (lexemes, tfs), _ = prepared
+        docs, row, _, (literal, block) = prepared
         if held:
             num = held[3]   # kept: a testimony keeps its number while it is in the index
         else:
@@ -268,25 +275,25 @@ def write(cur, audience: str, accession: str, prepared: tuple | None) -> tuple[b
             num = cur.fetchone()[0]
         cur.executemany("INSERT INTO %s (%s) VALUES (%s)" % (doc, ", ".join('"%s"' % c for c in _DOC_COLUMNS),
                                                              ", ".join(["%s"] * len(_DOC_COLUMNS))), docs)
-        cur.execute("INSERT INTO %s (%s) VALUES (%s)" % (testimony, ", ".join(TESTIMONY_COLUMNS),
-                                                         ", ".join(["%s"] * len(TESTIMONY_COLUMNS))),
-                    testimony_row(row, num, words))
-        cur.execute("INSERT INTO %s SELECT u.l, %%s, u.n FROM unnest(%%s::text[], %%s::int[]) AS u(l, n)" % post,
-                    (num, lexemes, tfs))
+        cur.execute("INSERT INTO %s (%s) VALUES (%s::text[])" % (
+            testimony, ", ".join(TESTIMONY_COLUMNS), ", ".join(["%s"] * len(TESTIMONY_COLUMNS))),
+            testimony_row(row, num, literal))
+        copy_postings(cur, audience, "post", [(num, block)], freeze=False)
     # Pairs are postings only: nothing looks them up by word, and a testimony has thousands.
     gone, added = counted(old - new), counted(new - old)
     # In one sorted order, so that writers of testimonies sharing words wait for each other, never deadlock.
     if gone:
         fields, terms = _split(gone)
         cur.execute("UPDATE %s w SET docs = w.docs - 1 FROM unnest(%%s::text[], %%s::text[]) AS u(f, t) "
-                    "WHERE w.field = u.f AND w.word = u.t" % word, (fields, terms))
+                    "WHERE w.field = u.f AND w.word = u.t" % word, (text_array(fields), text_array(terms)))
         cur.execute("DELETE FROM %s w USING unnest(%%s::text[], %%s::text[]) AS u(f, t) "
-                    "WHERE w.field = u.f AND w.word = u.t AND w.docs <= 0" % word, (fields, terms))
+                    "WHERE w.field = u.f AND w.word = u.t AND w.docs <= 0" % word,
+                    (text_array(fields), text_array(terms)))
     if added:
         fields, terms = _split(added)
         cur.execute("INSERT INTO %s SELECT f, t, 1 FROM unnest(%%s::text[], %%s::text[]) AS u(f, t) "
                     "ORDER BY f, t ON CONFLICT (field, word) DO UPDATE SET docs = %s.docs + 1" % (word, word),
-                    (fields, terms))
+                    (text_array(fields), text_array(terms)))
     return True, bool(held)
 
 
