@@ -99,7 +99,6 @@ class Archive:
         were updated, the touched testimonies are re-indexed from what the database actually holds.
         """
         after: list[Callable[[], None]] = []
-        vacuum: set[str] = set()
         with self.indexes.writing():
             touched: set[str] = set()
             try:
@@ -108,8 +107,11 @@ class Archive:
                     yield session
                     # An engine in the database writes its rows here, in the records' transaction.
                     self.index.write_in_transaction(session)
+                    # Its tables' dead rows (the words this change removed) are vacuumed by a job: a
+                    # VACUUM reads each of a table's indexes whole, work that grows with the archive.
+                    for audience in sorted(session.info.pop("search_vacuum", set())):
+                        self.jobs.queue_job(session, "vacuum", testimony=None, target=audience, who="system")
                     session.commit()
-                    vacuum = session.info.pop("search_vacuum", set())
                     after = session.info.pop("after_commit", [])
                     self.index.write_deferred(session)
                 self.indexes.clear_pending(touched)
@@ -123,11 +125,6 @@ class Archive:
                 if isinstance(exc, Exception) and reserve.is_disk_full(exc):
                     raise reserve.full_disk_message() from None
                 raise
-        if vacuum:   # rows an engine in the database deleted: their words gone from its tables' pages too
-            try:
-                self.indexes.vacuum(vacuum)
-            except Exception:   # noqa: BLE001 - the change is committed; autovacuum gets there later
-                log.exception("vacuuming the search tables after a commit failed")
         # What waits for the commit and needs no lock (the job queue: services/jobs.py), once it is let go.
         for hook in after:
             hook()

@@ -37,7 +37,8 @@ from .base import Service
 
 log = logging.getLogger(__name__)
 
-KINDS = {"recording": "Recording re-encoded", "reindex": "Search indexes rebuilt", "export": "Export made"}
+KINDS = {"recording": "Recording re-encoded", "reindex": "Search indexes rebuilt", "export": "Export made",
+         "vacuum": "Search tables vacuumed"}
 # Progress is written to the job's row at most this often (and always at the end).
 WRITE_EVERY = 0.5
 LIVE = ("queued", "running")
@@ -357,4 +358,11 @@ def _export(archive, job: dict, report: Progress) -> str:
     return archive.exports.build(job, report)
 
 
-HANDLERS: dict[str, Callable] = {"recording": _recording, "reindex": _reindex, "export": _export}
+def _vacuum(archive, job: dict, report: Progress) -> str:
+    """The dead rows a withdrawal or a redaction left in an audience's search tables (an engine in the
+    database: SEARCH_ENGINE=postgresql), removed from their pages and indexes."""
+    archive.indexes.vacuum([job["target"]])
+    return f"Search tables of the {job['target']} audience vacuumed"
+
+
+HANDLERS: dict[str, Callable] = {"recording": _recording, "reindex": _reindex, "export": _export, "vacuum": _vacuum}

@@ -262,3 +262,36 @@ def test_a_rebuild_writes_what_the_writes_wrote(servers):
     assert not any("sank" in w for _, w, _ in written[0])
     a.index.reindex(SYSTEM)
     assert rows() == written
+
+
+def test_the_dead_rows_of_a_withdrawal_are_vacuumed_by_a_job_not_in_the_request(servers, tmp_path, monkeypatch):
+    """A VACUUM reads each of a table's indexes whole (its cost grows with the archive: 9 s once at
+    5,350 testimonies), so the write that deleted rows queues it; the job removes them."""
+    from sqlalchemy import select
+
+    from archive.model import Job
+    from archive.services.jobs import configure
+    a, _ = servers
+    a.transfer.import_document(SYSTEM, document(record("T-CLOCK", "We met near the clock tower."),
+                                                record("T-FERRY", "The ferry crossed at dawn.")))
+    configure(a, "", tmp_path / "a")      # a queue that a worker would take from: nothing runs in the request
+    (tmp_path / "a").mkdir(exist_ok=True)
+    vacuumed = []
+    vacuum = a.indexes.vacuum
+    monkeypatch.setattr(a.indexes, "vacuum", lambda audiences: (vacuumed.append(sorted(audiences)), vacuum(audiences)))
+
+    a.consent.withdraw(SYSTEM, "T-CLOCK", "the narrator asked")
+    assert vacuumed == []
+    with a.db.session() as session:
+        jobs = {j.target: (j.id, j.state) for j in session.scalars(select(Job).where(Job.kind == "vacuum"))}
+    # (Staff still find a withdrawn testimony: their rows were not rewritten.)
+    assert sorted(jobs) == ["public", "researcher"] and {s for _, s in jobs.values()} == {"queued"}
+
+    a.consent.withdraw(SYSTEM, "T-FERRY", "the narrator asked")   # the jobs still waiting cover this one too
+    with a.db.session() as session:
+        assert len(session.scalars(select(Job).where(Job.kind == "vacuum")).all()) == 2
+
+    done = a.jobs.run(SYSTEM, jobs["public"][0])
+    assert done["state"] == "finished" and done["title"] == "Search tables vacuumed"
+    assert vacuumed == [["public"]]
+    assert ids(a, "clock") == ids(a, "ferry") == []

@@ -294,8 +294,8 @@ class PostgresIndexes:
         self.replace_in_audiences({audience: {accession_id: []} for audience in AUDIENCES}, session=session)
 
     def vacuum(self, audiences: Iterable[str]) -> None:
-        """VACUUM the audiences' tables (after a commit that deleted rows), so that removed words do not
-        linger in dead rows. Outside any transaction; a failure is logged, never raised to the writer."""
+        """VACUUM the audiences' tables, so that the words a commit deleted do not linger in dead rows: the
+        `vacuum` job (services/jobs.py) that such a commit queues, and `compact`. Outside any transaction."""
         audiences = sorted(set(audiences))
         if not audiences or self.read_only:
             return
