@@ -155,16 +155,28 @@ def snippet(hit, kind: str, stored: dict, highlight_terms: bool) -> str:
 _DISPLAYED = ("text", "text_fr", "title", "summary")
 
 
+def highlight_places(text: str, places: list[int], window: int = WINDOW_WORDS) -> str | None:
+    """highlight's window and marks, the matched words given by their places among the text's words
+    (from 0, ascending), as an engine that keeps each term's positions knows them."""
+    spans = array("I", chain.from_iterable(m.span() for m in _TOKEN.finditer(text)))
+    words = len(spans) // 2
+    return _window(text, spans, [i for i in places if i < words], window)
+
+
 def best_snippet(kind: str, stored: dict, terms: dict[str, set[str]], analysed: dict | None = None,
-                 offsets: dict | None = None) -> str:
+                 offsets: dict | None = None, places: dict | None = None) -> str:
     """The first of a document's display fields with a matched term highlighted, else its text plain.
     `analysed`, `offsets`: the fields' index terms and words' offsets where the engine holds them (see
-    highlight)."""
+    highlight). `places`: where the engine knows the matched words' places (highlight_places), by
+    field; a field it lists as None, or leaves out while `places` is None, is analysed here."""
     fields = ("text", "text_fr", "title") if kind == "segment" else ("summary", "title")
     for name in fields:
         if terms.get(name) and stored.get(name):
-            out = highlight(stored[name], terms[name], lang="fr" if name == "text_fr" else "en",
-                            analysed=(analysed or {}).get(name), offsets=(offsets or {}).get(name))
+            if places is not None and places.get(name, ()) is not None:
+                out = highlight_places(stored[name], places.get(name, ()))
+            else:
+                out = highlight(stored[name], terms[name], lang="fr" if name == "text_fr" else "en",
+                                analysed=(analysed or {}).get(name), offsets=(offsets or {}).get(name))
             if out:
                 return out
     for name in fields:

@@ -225,6 +225,34 @@ def test_counts_facets_and_order_are_the_sqlite_engines(servers, tmp_path):
         twin.close()
 
 
+def test_snippets_mark_the_words_the_sqlite_engine_marks(servers, tmp_path):
+    """This engine marks a snippet's words at the positions its tsvector holds, without analysing the
+    text again: the same words as the SQLite engine's analysis marks."""
+    def corpus():
+        return document(
+            record("T-CROSS", "We crossed the river; crossing it <again> & again, the crossings never ended. "
+                              "Crossed, CROSSED, cross-roads at the river's mouth."),
+            record("T-FR", "Nous avons traversé la frontière. La frontière était fermée, les frontières aussi.",
+                   lang="fr"),
+            record("T-LONG", " ".join(["filler"] * 120 + ["the", "river", "again"] + ["filler"] * 60 + ["river"])))
+    a = servers[0]
+    a.transfer.import_document(SYSTEM, corpus())
+    twin = _sqlite_twin(tmp_path, corpus())
+    try:
+        compared = 0
+        for query in ("crossed", "river", "cross*", "frontière", '"the river"', "river AND again", "again"):
+            mine, theirs = (x.search.search(ANONYMOUS, query) for x in (a, twin))
+            snippets = [{h.doc_id: h.snippet_html for t in r.testimonies for h in t.hits} for r in (mine, theirs)]
+            shared = snippets[0].keys() & snippets[1].keys()
+            assert shared, query
+            for doc_id in shared:
+                assert snippets[0][doc_id] == snippets[1][doc_id], (query, doc_id)
+                compared += "<mark>" in snippets[0][doc_id]
+        assert compared >= 7
+    finally:
+        twin.close()
+
+
 def test_an_older_table_layout_is_rebuilt_on_start(servers, tmp_path):
     a = servers[0]
     a.transfer.import_document(SYSTEM, document(record("T-OLD", "The ferry at dawn.")))

@@ -545,10 +545,10 @@ class _Reader:
         columns = 'testimony, ord, doc_id, kind, seq, transcript, start, "end", title, summary, text, text_fr'
         if expression is EVERY or not scored:
             if expression is EVERY:
-                self.cur.execute("SELECT %s, 0 FROM %s WHERE testimony = ANY(%%s) AND ord < %d"
+                self.cur.execute("SELECT %s, 0, true, NULL FROM %s WHERE testimony = ANY(%%s) AND ord < %d"
                                  % (columns, self.doc, HITS_PER_TESTIMONY), (shown,))
             else:
-                self.cur.execute("SELECT %s, 0 FROM %s, CAST(%%s AS tsquery) q WHERE testimony = ANY(%%s) "
+                self.cur.execute("SELECT %s, 0, true, NULL FROM %s, CAST(%%s AS tsquery) q WHERE testimony = ANY(%%s) "
                                  "AND tsv @@ q" % (columns, self.doc), (expression, shown))
         else:
             # A testimony is found by its words anywhere in it: where no segment matches the whole query
@@ -558,8 +558,13 @@ class _Reader:
             # Ranked in the database (by the query's words), only each testimony's best few read out with
             # their text. Each segment's tsvector is read twice, not once per test: a common word's page
             # tests some 700 segments. (OFFSET 0: they are found by testimony, not through the text index.)
+            # Each one's snippet marks the words at the positions its tsvector holds for the query's terms
+            # (tables._tsvector: a word's position is its place among the text's words), so that no word
+            # of the text is analysed again here.
             self.cur.execute(
-                "SELECT %s, rank, full_match FROM (SELECT testimony, ord, rank, full_match, row_number() OVER "
+                "SELECT %s, rank, full_match, ARRAY(SELECT u.lexeme || ' ' || array_to_string(u.positions, ' ') "
+                "FROM unnest(tsv) u WHERE u.lexeme = ANY(%%s::text[])) "
+                "FROM (SELECT testimony, ord, rank, full_match, row_number() OVER "
                 "(PARTITION BY testimony ORDER BY full_match DESC, rank DESC, ord) AS k, bool_or(full_match) OVER "
                 "(PARTITION BY testimony) AS some_full FROM (SELECT testimony, ord, tsv @@ q AS full_match, "
                 "ts_rank(%%s::float4[], tsv, w) AS rank FROM "
@@ -567,14 +572,15 @@ class _Reader:
                 "CAST(%%s AS tsquery) q, CAST(%%s AS tsquery) w OFFSET 0) m WHERE full_match OR rank > 0) r "
                 "JOIN %s USING (testimony, ord) WHERE k <= %d AND (full_match OR NOT some_full)"
                 % (columns, self.doc, self.doc, HITS_PER_TESTIMONY),
-                (tables.RANK_WEIGHTS, shown, expression, words))
+                ([lexeme(c, t) for c in _SNIPPET_COLUMNS if c in terms for t in terms[c]],
+                 tables.RANK_WEIGHTS, shown, expression, words))
         grouped: dict[str, list] = {}
         for row in self.cur.fetchall():
             grouped.setdefault(row[0], []).append(row)
         out = {}
         for accession, rows in grouped.items():
             top = sorted(rows, key=lambda r: (-r[12], r[1]))[:HITS_PER_TESTIMONY]
-            out[accession] = [_segment_hit(r[:13], terms) for r in top]
+            out[accession] = [_segment_hit(r, terms) for r in top]
         return out
 
     def _facets(self, scores: dict[str, float]) -> dict[str, list[tuple[str, int]]]:
@@ -624,13 +630,33 @@ class _Reader:
         return corrected(query, self._known, self._correct)
 
 
+_SNIPPET_COLUMNS = ("text", "text_fr", "title", "summary")
+
+
 def _segment_hit(row, terms) -> SegmentHit:
-    (_, _, doc_id, kind, seq, transcript, start, end, title, summary, text, text_fr, score) = row
+    (_, _, doc_id, kind, seq, transcript, start, end, title, summary, text, text_fr, score, _, at) = row
     stored = {"title": title or "", "summary": summary or "", "text": text or "", "text_fr": text_fr or ""}
     stored = {k: v for k, v in stored.items() if v}
     return SegmentHit(doc_id=doc_id, kind=kind, seq=seq if seq is not None else -1, transcript=transcript or "",
-                      start=start, end=end, title=title or "", snippet_html=best_snippet(kind, stored, terms),
+                      start=start, end=end, title=title or "",
+                      snippet_html=best_snippet(kind, stored, terms, places=_places(at) if at is not None else None),
                       score=float(score or 0.0))
+
+
+def _places(at: list[str]) -> dict[str, list[int]]:
+    """The hits' words by column, as places among the column's words (from 0), from the "column:term
+    position position ..." strings of _hits. A word at the last position a tsvector holds may stand for
+    any word after it (tables.MAX_POSITION): its column's words are then analysed as before."""
+    out: dict[str, list[int] | None] = {}
+    for entry in at:
+        key, *positions = entry.split(" ")
+        column = key.partition(":")[0]
+        places = [int(p) - 1 for p in positions]
+        if tables.MAX_POSITION - 1 in places:
+            out[column] = None
+        elif out.get(column, ()) is not None:
+            out.setdefault(column, []).extend(places)
+    return {c: sorted(set(p)) if p is not None else None for c, p in out.items()}
 
 
 def _glob_regex(glob: str) -> str:
