@@ -90,8 +90,11 @@ class PostingsMatcher(Translator):
             cur.execute("SELECT num, tf * %%s FROM %s WHERE lexeme = %%s" % self.post,
                         (WEIGHT.get(column, 0.0), lexeme(column + suffix, term)))
         else:
-            cur.execute("SELECT num, sum(tf * u.w) FROM %s p JOIN unnest(%%s::text[], %%s::float8[]) AS u(l, w) "
-                        "ON p.lexeme = u.l GROUP BY num" % self.post,
+            # Each lexeme's postings read by its index (LATERAL, OFFSET 0: never a join the planner may
+            # choose to make by reading the whole table, as it does while the table's statistics are old).
+            cur.execute("SELECT p.num, sum(p.tf * u.w) FROM unnest(%%s::text[], %%s::float8[]) AS u(l, w) "
+                        "CROSS JOIN LATERAL (SELECT num, tf FROM %s WHERE lexeme = u.l OFFSET 0) p GROUP BY p.num"
+                        % self.post,
                         ([lexeme(c + suffix, t) for c, t in columns_terms],
                          [WEIGHT.get(c, 0.0) for c, _ in columns_terms]))
         return self._scored(cur.fetchall())
