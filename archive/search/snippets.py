@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 from array import array
-from itertools import chain, compress, count
+from itertools import chain, compress, count, islice
 
 from .analysis import TOKEN_PATTERN, term_memo
 
@@ -158,7 +158,14 @@ _DISPLAYED = ("text", "text_fr", "title", "summary")
 def highlight_places(text: str, places: list[int], window: int = WINDOW_WORDS) -> str | None:
     """highlight's window and marks, the matched words given by their places among the text's words
     (from 0, ascending), as an engine that keeps each term's positions knows them."""
-    spans = array("I", chain.from_iterable(m.span() for m in _TOKEN.finditer(text)))
+    if not places:
+        return None
+    # The text is cut into words only as far as the best window could reach: its start as if the text
+    # ran on, then every hit of a window starting at or before the best hit (a common word's segment
+    # has hundreds of words, its snippet forty).
+    first, _ = _best_window(places, 1 << 30, window)
+    reach = islice(_TOKEN.finditer(text), first + window + 7)
+    spans = array("I", chain.from_iterable(m.span() for m in reach))
     words = len(spans) // 2
     return _window(text, spans, [i for i in places if i < words], window)
 
