@@ -356,13 +356,13 @@ class PostgresIndexes:
                     if not docs or audience not in counts:
                         continue
                     prepared = docs if isinstance(docs, tuple) else prepare_testimony(accession, docs)
-                    doc_rows, row, words, (literal, block) = prepared
+                    doc_rows, row, _, (literal, block), counted = prepared
                     nums[audience] += 1
                     num = nums[audience]
                     docs_copy[audience].extend(doc_rows)
                     rows_copy[audience].append(tables.testimony_row(row, num, literal))
                     post_copy[audience].append((num, block))
-                    counts[audience].update(tables.counted(words))
+                    counts[audience].update(counted)
                     if len(rows_copy[audience]) >= 200:
                         flush(audience)
                     for _ in doc_rows:

@@ -186,8 +186,9 @@ def _tsvector(fields: dict, words: set[str], post: dict[str, int]) -> tuple[str,
 
 
 def prepare(fields_list: list[dict]) -> tuple:
-    """documents.testimony_fields' output (not empty) as (document rows, testimony row, words): made
-    wherever the analysis runs (a worker process of a parallel reindex), inserted by the writer."""
+    """documents.testimony_fields' output (not empty) as (document rows, testimony row, words, (the words
+    as an array literal, the postings as COPY text), the words search_a_word counts): made wherever the
+    analysis runs (a worker process of a parallel reindex), inserted by the writer."""
     fields_list = sorted(fields_list, key=lambda f: f["kind"] != "meta")   # the meta document is ord 0
     first, words, post, length = fields_list[0], set(), {}, 0
     accession = first["testimony"]
@@ -204,7 +205,8 @@ def prepare(fields_list: list[dict]) -> tuple:
     words = sorted(words)
     # What a rebuild copies as it is (COPY's text format; the number is put in for "\t#\n" there).
     block = "".join(["%s\t%d\t#\n" % (_copy_escape(k), n) for k, n in post.items()])
-    return docs, testimony, words, (text_array(words), block)
+    # (The counted words made here too: a rebuild's one writing process only adds them up.)
+    return docs, testimony, words, (text_array(words), block), sorted(counted(words))
 
 
 def text_array(values) -> str:
@@ -267,7 +269,7 @@ def write(cur, audience: str, accession: str, prepared: tuple | None) -> tuple[b
         cur.execute("DELETE FROM %s p USING unnest(%%s::text[]) AS u(l) WHERE p.lexeme = u.l AND p.num = %%s"
                     % post, (text_array([w for w in held[2] if not w.startswith(SPELL + ":")]), held[3]))
     if prepared is not None:
-        docs, row, _, (literal, block) = prepared
+        docs, row, _, (literal, block), _ = prepared
         if held:
             num = held[3]   # kept: a testimony keeps its number while it is in the index
         else:
