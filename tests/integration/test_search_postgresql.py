@@ -169,6 +169,43 @@ def test_a_rebuild_keeps_what_another_server_committed_while_it_started(servers,
     assert a.index.check(SYSTEM)["public"] == {"missing": [], "unexpected": []}
 
 
+def test_a_withdrawal_does_not_wait_for_another_servers_import_of_the_same_words(servers, monkeypatch):
+    """Every testimony holds "the": a writer's word counts are written last in its transaction, so a
+    withdrawal through another server does not wait while an import is still writing its batch."""
+    from archive.search.postgresql import tables
+    a, b = servers
+    a.transfer.import_document(SYSTEM, document(record("T-CLOCK", "We met at the clock at dawn.")))
+    paused, release, importer = threading.Event(), threading.Event(), []
+    write = tables.write
+
+    def write_slowly(cur, audience, accession, *args):
+        if threading.current_thread() in importer and accession == "T-2":
+            paused.set()
+            release.wait(60)
+        return write(cur, audience, accession, *args)
+
+    monkeypatch.setattr(tables, "write", write_slowly)
+    importer.append(threading.Thread(target=b.transfer.import_document, args=(SYSTEM, document(
+        record("T-1", "The ferry crossed at dawn."), record("T-2", "The boat crossed at dawn.")))))
+    importer[0].start()
+    try:
+        assert paused.wait(30)
+        withdrawal = threading.Thread(target=a.consent.withdraw, args=(SYSTEM, "T-CLOCK", "the narrator asked"))
+        withdrawal.start()
+        withdrawal.join(15)
+        assert not withdrawal.is_alive(), "the withdrawal waited for the import's transaction"
+    finally:
+        release.set()
+        importer[0].join(60)
+    assert ids(b, "dawn") == ids(a, "dawn") == ["T-1", "T-2"] and ids(a, "clock") == []
+    with a.db.engine.connect() as conn:
+        counted = conn.exec_driver_sql("SELECT field, word, docs FROM search_public_word ORDER BY 1, 2").all()
+    a.index.reindex(SYSTEM)
+    with a.db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT field, word, docs FROM search_public_word ORDER BY 1, 2").all() == counted
+    assert ("text", "dawn", 2) in counted and not any(w == "clock" for _, w, _ in counted)
+
+
 # -- the testimony-level layout: postings for finding, counting and ranking -------------------------
 def test_and_finds_a_testimony_whose_words_are_in_different_documents(servers):
     """As on the SQLite engine, a query's words are looked for in the whole testimony (here the title is

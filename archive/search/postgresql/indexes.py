@@ -276,15 +276,19 @@ class PostgresIndexes:
             raise ReadOnly()
         deleted = set()
         with self._cursor(session) as cur:
+            counts = {audience: Counter() for audience in prepared}
             for audience in sorted(prepared):
                 changed = False
                 for accession in sorted(prepared[audience]):
-                    wrote, removed = tables.write(cur, audience, accession, prepared[audience][accession])
+                    wrote, removed = tables.write(cur, audience, accession, prepared[audience][accession],
+                                                  counts[audience])
                     changed |= wrote
                     if removed:
                         deleted.add(audience)
                 if changed:
                     tables.bump(cur, audience)
+            for audience in sorted(counts):
+                tables.count_words(cur, audience, counts[audience])
         if session is not None:
             session.info.setdefault("search_vacuum", set()).update(deleted)
         elif deleted:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 
 from ..analysis import READABLE, TOKEN_PATTERN, term_memo
 from ..sqlite import store
@@ -249,10 +250,11 @@ def _split(words) -> tuple[list[str], list[str]]:
     return fields, terms
 
 
-def write(cur, audience: str, accession: str, prepared: tuple | None) -> tuple[bool, bool]:
+def write(cur, audience: str, accession: str, prepared: tuple | None, counts: Counter) -> tuple[bool, bool]:
     """Replace one testimony in the caller's transaction; `prepared` None removes it. (Written, rows
-    deleted): nothing is written where the index already holds exactly this."""
-    doc, testimony, word, post = (table(audience, n) for n in NAMES)
+    deleted): nothing is written where the index already holds exactly this. The words it adds to or
+    takes from `search_a_word` are added up in `counts`, for count_words."""
+    doc, testimony, _, post = (table(audience, n) for n in NAMES)
     cur.execute("SELECT fingerprint, ndocs, words, num FROM %s WHERE accession = %%s FOR UPDATE" % testimony,
                 (accession,))
     held = cur.fetchone()
@@ -282,21 +284,30 @@ def write(cur, audience: str, accession: str, prepared: tuple | None) -> tuple[b
             testimony_row(row, num, literal))
         copy_postings(cur, audience, "post", [(num, block)], freeze=False)
     # Pairs are postings only: nothing looks them up by word, and a testimony has thousands.
-    gone, added = counted(old - new), counted(new - old)
-    # In one sorted order, so that writers of testimonies sharing words wait for each other, never deadlock.
+    counts.subtract(counted(old - new))
+    counts.update(counted(new - old))
+    return True, bool(held)
+
+
+def count_words(cur, audience: str, counts: Counter) -> None:
+    """The words some testimonies added (+) or took away (-), into `search_a_word`: after every other row
+    of the transaction, and in one statement in one order, so that its locks on the words every
+    testimony holds ("the") are held for the end of a writer's transaction only, and two writers never
+    deadlock. A word whose count falls to 0 is deleted."""
+    word = table(audience, "word")
+    changed = sorted((w, n) for w, n in counts.items() if n)
+    if not changed:
+        return
+    fields, terms = _split(w for w, _ in changed)
+    cur.execute("INSERT INTO %s SELECT f, t, n FROM unnest(%%s::text[], %%s::text[], %%s::int[]) AS u(f, t, n) "
+                "ORDER BY f, t ON CONFLICT (field, word) DO UPDATE SET docs = %s.docs + excluded.docs"
+                % (word, word), (text_array(fields), text_array(terms), "{%s}" % ",".join(str(n) for _, n in changed)))
+    gone = [w for w, n in changed if n < 0]
     if gone:
         fields, terms = _split(gone)
-        cur.execute("UPDATE %s w SET docs = w.docs - 1 FROM unnest(%%s::text[], %%s::text[]) AS u(f, t) "
-                    "WHERE w.field = u.f AND w.word = u.t" % word, (text_array(fields), text_array(terms)))
         cur.execute("DELETE FROM %s w USING unnest(%%s::text[], %%s::text[]) AS u(f, t) "
                     "WHERE w.field = u.f AND w.word = u.t AND w.docs <= 0" % word,
                     (text_array(fields), text_array(terms)))
-    if added:
-        fields, terms = _split(added)
-        cur.execute("INSERT INTO %s SELECT f, t, 1 FROM unnest(%%s::text[], %%s::text[]) AS u(f, t) "
-                    "ORDER BY f, t ON CONFLICT (field, word) DO UPDATE SET docs = %s.docs + 1" % (word, word),
-                    (text_array(fields), text_array(terms)))
-    return True, bool(held)
 
 
 def bump(cur, audience: str) -> None:
