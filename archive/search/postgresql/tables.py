@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from functools import lru_cache
 
 from ..analysis import READABLE, TOKEN_PATTERN, term_memo
 from ..sqlite import store
@@ -142,39 +143,12 @@ def _tsvector(fields: dict, words: set[str], post: dict[str, int]) -> tuple[str,
         value = fields.get(column)
         if not value:
             continue
-        memo, weight = term_memo("fr" if column == "text_fr" else "en"), _WEIGHT[column]
-        tokens = _TOKEN.findall(value)
-        terms = [memo[w] for w in tokens]
-        pair = column + PAIR + ":"
-        for i in [i for i, t in enumerate(terms[:-1]) if t in COMMON]:
-            if terms[i + 1]:
-                key = pair + terms[i] + " " + terms[i + 1]
-                if key not in post:
-                    words.add(key)
-                post[key] = post.get(key, 0) + 1
-        at: dict[str, list[int]] = {}
-        for pos, term in enumerate(terms, 1):
-            if term:
-                held = at.get(term)
-                if held is None:
-                    at[term] = [pos]
-                elif len(held) < 256:
-                    held.append(pos)
-        for word in set(tokens):
-            readable = READABLE[word]
-            if readable:
-                words.add("%s:%s" % (SPELL, readable))
-        prefix = column + ":"
-        for term, positions in at.items():
-            key = prefix + term
-            words.add(key)
-            post[key] = post.get(key, 0) + len(positions)
-            length += len(positions)
-            if positions[-1] > MAX_POSITION:
-                positions = [min(p, MAX_POSITION) for p in positions]
-            listed = ",".join(map(str, positions)) if not weight else ",".join([
-                "%d%s" % (p, weight) for p in positions])
-            out.append(quote(key) + ":" + listed)
+        entries, found, counts, n = _column(column, value)
+        out.extend(entries)
+        words.update(found)
+        for key, count in counts:
+            post[key] = post.get(key, 0) + count
+        length += n
     lang = fields.get("lang")
     keys = ["keys:" + k for k in dict.fromkeys(store._keys(fields))]
     if lang:
@@ -184,6 +158,44 @@ def _tsvector(fields: dict, words: set[str], post: dict[str, int]) -> tuple[str,
         words.add(key)
         post[key] = post.get(key, 0) + 1
     return " ".join(out), length
+
+
+@lru_cache(maxsize=1024)
+def _column(column: str, value: str) -> tuple[tuple[str, ...], frozenset[str], tuple[tuple[str, int], ...], int]:
+    """One column's text analysed: its tsvector entries, its words (with the pairs and the readable
+    spellings), its lexemes' counts and its length. Kept for the next few calls: a testimony is
+    analysed once per audience, and most of its documents read the same in each audience's view."""
+    memo, weight = term_memo("fr" if column == "text_fr" else "en"), _WEIGHT[column]
+    tokens = _TOKEN.findall(value)
+    terms = [memo[w] for w in tokens]
+    post: dict[str, int] = {}
+    pair = column + PAIR + ":"
+    for i in [i for i, t in enumerate(terms[:-1]) if t in COMMON]:
+        if terms[i + 1]:
+            key = pair + terms[i] + " " + terms[i + 1]
+            post[key] = post.get(key, 0) + 1
+    at: dict[str, list[int]] = {}
+    for pos, term in enumerate(terms, 1):
+        if term:
+            held = at.get(term)
+            if held is None:
+                at[term] = [pos]
+            elif len(held) < 256:
+                held.append(pos)
+    words = {"%s:%s" % (SPELL, READABLE[w]) for w in set(tokens) if READABLE[w]}
+    words.update(post)
+    out, length, prefix = [], 0, column + ":"
+    for term, positions in at.items():
+        key = prefix + term
+        words.add(key)
+        post[key] = post.get(key, 0) + len(positions)
+        length += len(positions)
+        if positions[-1] > MAX_POSITION:
+            positions = [min(p, MAX_POSITION) for p in positions]
+        listed = ",".join(map(str, positions)) if not weight else ",".join([
+            "%d%s" % (p, weight) for p in positions])
+        out.append(quote(key) + ":" + listed)
+    return tuple(out), frozenset(words), tuple(post.items()), length
 
 
 def prepare(fields_list: list[dict]) -> tuple:
@@ -205,14 +217,24 @@ def prepare(fields_list: list[dict]) -> tuple:
                  length)
     words = sorted(words)
     # What a rebuild copies as it is (COPY's text format; the number is put in for "\t#\n" there).
-    block = "".join(["%s\t%d\t#\n" % (_copy_escape(k), n) for k, n in post.items()])
-    # (The counted words made here too: a rebuild's one writing process only adds them up.)
-    return docs, testimony, words, (text_array(words), block), sorted(counted(words))
+    keys = list(post)
+    if _COPY_SPECIAL.search("".join(keys)):
+        keys = [_copy_escape(k) for k in keys]
+    block = "".join(["%s\t%d\t#\n" % kn for kn in zip(keys, post.values())])
+    # (The counted words made here too, in order: a rebuild's one writing process only adds them up.)
+    return docs, testimony, words, (text_array(words), block), counted_list(words)
+
+
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
 
 
 def text_array(values) -> str:
     """Strings as a PostgreSQL array literal, for `%s::text[]`: psycopg's list adapter takes longer over
     a testimony's thousands of words than PostgreSQL takes to write them."""
+    values = list(values)
+    joined = "\x00".join(values)
+    if '"' not in joined and "\\" not in joined:   # (the usual case: no word to escape)
+        return '{"%s"}' % '","'.join(values) if values else "{}"
     return "{%s}" % ",".join(['"%s"' % w.replace("\\", "\\\\").replace('"', '\\"') for w in values])
 
 
@@ -238,7 +260,12 @@ def testimony_row(row: tuple, num: int, words: list[str]) -> tuple:
 
 def counted(words) -> set[str]:
     """The words `search_a_word` counts (not the pairs)."""
-    return {w for w in words if not w.partition(":")[0].endswith(PAIR)}
+    return set(counted_list(words))
+
+
+def counted_list(words) -> list[str]:
+    """counted's words in the order given."""
+    return [w for w in words if PAIR + ":" not in w[:w.find(":") + 1]]
 
 
 def _split(words) -> tuple[list[str], list[str]]:
