@@ -276,19 +276,20 @@ class PostgresIndexes:
             raise ReadOnly()
         deleted = set()
         with self._cursor(session) as cur:
-            counts = {audience: Counter() for audience in prepared}
+            counts, changed = {audience: Counter() for audience in prepared}, set()
             for audience in sorted(prepared):
-                changed = False
                 for accession in sorted(prepared[audience]):
                     wrote, removed = tables.write(cur, audience, accession, prepared[audience][accession],
                                                   counts[audience])
-                    changed |= wrote
+                    if wrote:
+                        changed.add(audience)
                     if removed:
                         deleted.add(audience)
-                if changed:
-                    tables.bump(cur, audience)
-            for audience in sorted(counts):
+            # The rows every writer updates (the words all testimonies hold, the audience's generation)
+            # last, in one order: their locks are held from here to the commit only.
+            for audience in sorted(changed):
                 tables.count_words(cur, audience, counts[audience])
+                tables.bump(cur, audience)
         if session is not None:
             session.info.setdefault("search_vacuum", set()).update(deleted)
         elif deleted:
