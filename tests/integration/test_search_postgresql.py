@@ -362,3 +362,18 @@ def test_the_dead_rows_of_a_withdrawal_are_vacuumed_by_a_job_not_in_the_request(
     assert done["state"] == "finished" and done["title"] == "Search tables vacuumed"
     assert vacuumed == [["public"]]
     assert ids(a, "clock") == ids(a, "ferry") == []
+
+
+def test_phrase_checks_are_kept_for_one_generation_only(servers):
+    """A phrase's checks are kept for the searches after (a ticked facet's second search, a place's other
+    names), and let go by the next write, which moves the audience's generation on."""
+    a, b = servers
+    a.transfer.import_document(SYSTEM, document(record("T-CLOCK", "We met near the clock tower.")))
+    assert ids(b, '"clock tower"') == ["T-CLOCK"]
+    generation = b.indexes.version("public")[1]
+    held = b.indexes.verified("public", generation)
+    assert any(checked == {"T-CLOCK": True} for checked in held._held.values())
+    a.transfer.import_document(SYSTEM, document(record("T-TOWER", "The tower clock had stopped.")))
+    assert ids(b, '"clock tower"') == ["T-CLOCK"] and ids(b, '"tower clock"') == ["T-TOWER"]
+    assert b.indexes.verified("public", generation + 1) is not held
+    assert b.indexes.verified("public", b.indexes.version("public")[1])._held != held._held

@@ -111,6 +111,7 @@ class PostgresIndexes:
         self._snaps: dict[str, Snapshot] = {}
         self._lock = threading.Lock()
         self._expanders: dict[str, tuple] = {}
+        self._verified: dict[str, _Verified] = {}
         self._current = threading.local()   # the reader of this thread's search (Expander asks it)
 
     # -- connections -------------------------------------------------------------------------
@@ -170,6 +171,14 @@ class PostgresIndexes:
         with self._lock:
             self._snaps[audience] = snap
         return snap
+
+    def verified(self, audience: str, generation: int) -> "_Verified":
+        """The phrase checks made at this generation of the audience's tables (any write moves it on)."""
+        with self._lock:
+            held = self._verified.get(audience)
+            if held is None or held.generation != generation:
+                held = self._verified[audience] = _Verified(generation)
+            return held
 
     def expander(self, audience: str, variants, reader) -> Expander:
         """The name-variant expander for these groups at this generation, made once (it keys every name
@@ -419,12 +428,34 @@ class PostgresIndexes:
             return set(chain.from_iterable(reader.snap.facets[key].values()))
 
 
+class _Verified:
+    """Phrase checks by (tsquery, meta): testimony -> matched, for one generation; the oldest let go past
+    LIMIT queries."""
+    LIMIT = 256
+
+    def __init__(self, generation: int):
+        self.generation = generation
+        self._held: dict[tuple, dict[str, bool]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, tsquery: str, meta: bool) -> dict[str, bool]:
+        with self._lock:
+            return dict(self._held.get((tsquery, meta), ()))
+
+    def put(self, tsquery: str, meta: bool, checked: dict[str, bool]) -> None:
+        with self._lock:
+            self._held.setdefault((tsquery, meta), {}).update(checked)
+            while len(self._held) > self.LIMIT:
+                self._held.pop(next(iter(self._held)))
+
+
 class _Reader:
     def __init__(self, indexes: PostgresIndexes, audience: str, cur, snap: Snapshot):
         self.cur, self.snap, self.audience = cur, snap, audience
         self.doc, self.word = tables.table(audience, "doc"), tables.table(audience, "word")
         self.post = tables.table(audience, "post")
         self._expansions: dict[tuple, list[str]] = {}
+        self.verified = indexes.verified(audience, snap.generation)
         self.translate = TsqueryTranslator(snap.years, self._expand)   # a segment's test (hits, phrases)
         self.match = PostingsMatcher(self)                              # the testimonies found, scored
 
@@ -517,7 +548,18 @@ class _Reader:
 
     def verify(self, tsquery: str, accessions: list[str], meta: bool = False) -> list[str]:
         """Those of the testimonies with a segment that matches (a phrase: positions are the segments'),
-        or (`meta`) whose meta document does."""
+        or (`meta`) whose meta document does. What was checked at this generation is kept (the
+        server's memo, `_Verified`): a page with a ticked facet searches again without it, and a place's
+        other names are phrases checked on hundreds of meta documents each."""
+        known = self.verified.get(tsquery, meta)
+        unknown = [a for a in accessions if a not in known]
+        if unknown:
+            found = set(self._verify(tsquery, unknown, meta))
+            self.verified.put(tsquery, meta, {a: a in found for a in unknown})
+            known = self.verified.get(tsquery, meta)
+        return [a for a in accessions if known.get(a)]
+
+    def _verify(self, tsquery: str, accessions: list[str], meta: bool) -> list[str]:
         try:
             self.cur.execute("SAVEPOINT q")
             if meta:
