@@ -377,3 +377,21 @@ def test_phrase_checks_are_kept_for_one_generation_only(servers):
     assert ids(b, '"clock tower"') == ["T-CLOCK"] and ids(b, '"tower clock"') == ["T-TOWER"]
     assert b.indexes.verified("public", generation + 1) is not held
     assert b.indexes.verified("public", b.indexes.version("public")[1])._held != held._held
+
+
+def test_the_whole_list_and_its_counts_are_made_once_a_generation(servers):
+    """Every testimony's order and facet counts (home, the API's list) are kept with the generation's
+    snapshot: the next write through any server makes them anew."""
+    a, b = servers
+    a.transfer.import_document(SYSTEM, document(record("T-1", "The ferry at dawn."),
+                                                record("T-2", "The clock at dawn.", collection="beta")))
+    first = b.indexes.browse("public", page=1, pagesize=1)
+    assert first.total == 2 and [t.accession_id for t in first.testimonies] == ["T-1"]
+    assert b.indexes.browse("public", page=2, pagesize=1).testimonies[0].accession_id == "T-2"
+    assert dict(first.facets["collection"]) == {"alpha": 1, "beta": 1}
+    a.transfer.import_document(SYSTEM, document(record("T-0", "The boat at night.", collection="beta")))
+    again = b.indexes.browse("public", page=1, pagesize=1)
+    assert again.total == 3 and again.testimonies[0].accession_id == "T-0"
+    assert dict(again.facets["collection"]) == {"alpha": 1, "beta": 2}
+    a.consent.withdraw(SYSTEM, "T-1", "the narrator asked")
+    assert dict(b.indexes.browse("public").facets["collection"]) == {"beta": 2}

@@ -62,6 +62,7 @@ class Snapshot:
     accession: dict[int, str] = field(default_factory=dict)
     length: dict[int, int] = field(default_factory=dict)       # words, by num (BM25's document length)
     average_length: float = 0.0
+    everything: tuple | None = None    # (every accession in order, their facet counts), once asked
 
     def drop(self, accession: str) -> None:
         for held in (self.title, self.year, self.span, self.stamp, *self.facets.values()):
@@ -531,8 +532,14 @@ class _Reader:
         except QueryError as exc:
             result.error = str(exc)
             return result
-        result.facets = self._facets(scores)
-        order = sorted(scores)
+        if flt is None:   # every testimony: its order and counts made once a generation (home, lists)
+            if self.snap.everything is None:
+                self.snap.everything = (sorted(scores), self._facets(scores))
+            order, facets = self.snap.everything
+            result.facets = dict(facets)
+        else:
+            order = sorted(scores)
+            result.facets = self._facets(scores)
         result.total = len(order)
         for accession in order[(result.page - 1) * result.pagesize: result.page * result.pagesize]:
             result.testimonies.append(TestimonyHit(accession, self.snap.title[accession], 0.0, []))
