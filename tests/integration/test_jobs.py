@@ -202,3 +202,18 @@ def test_the_command_line_encodes_with_progress_and_follows_a_queued_job(run, in
     assert f"Job {job['id']}" in out
     assert run("jobs", "wait", 99999, expect=1).strip().endswith("no such job")
 
+
+
+def test_a_vacuum_job_on_an_engine_without_tables_in_the_database_has_nothing_to_do(tmp_path):
+    """Queued by the postgresql engine, run after the archive moved to a local engine: it ends, it does
+    not fail three times."""
+    from archive.services import Archive
+    from archive.services.jobs import HANDLERS
+    local = Archive(f"sqlite:///{tmp_path / 'archive.db'}", tmp_path / "indexes", tmp_path / "media",
+                    search_engine="sqlite")
+    try:
+        local.init()
+        assert not hasattr(local.indexes, "vacuum")
+        assert HANDLERS["vacuum"](local, {"target": "public"}, lambda *a: None).startswith("Nothing to vacuum")
+    finally:
+        local.close()
